@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Provision MariaDB 11.8 (real VECTOR type and HNSW index) on a Debian machine, in a Debian trixie chroot.
+#
+#   .ci/mariadb.sh start   install if missing (idempotent, reuses an existing chroot), start, create the
+#                          test user; prints the URL to use as TIDB_VECTOR_TEST_MARIADB_URL
+#   .ci/mariadb.sh stop    shut the server down (a no-op when it is not running)
+#   .ci/mariadb.sh status  exit 0 when the server answers a real query
+#
+# Why a chroot: Debian 12 ships MariaDB 10.11 (no vectors); trixie ships 11.8, but pinning trixie on the host
+# would upgrade libc6 and friends. A minimal trixie chroot costs ~25 s cold and ~630 MB of disk.
+# Settings (environment): MARIADB_ROOT (chroot folder, outside the repo), MARIADB_PORT, MARIADB_USER,
+# MARIADB_PASSWORD.
+set -euo pipefail
+
+ROOT=${MARIADB_ROOT:-/var/tmp/tidb-vector-mariadb}
+PORT=${MARIADB_PORT:-33061}
+DB_USER=${MARIADB_USER:-tidbvec}
+DB_PASSWORD=${MARIADB_PASSWORD:-tidbvec}
+MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SOCKET=/run/mysqld/mysqld.sock
+LOG=$ROOT/var/log/tidb-vector-mariadb.log
+
+say() { echo "[mariadb] $*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+retry() { # retry N CMD...: transient archive failures are common enough to deserve a second chance
+  local n=$1 i; shift
+  for ((i = 1; i <= n; i++)); do
+    "$@" && return 0
+    say "attempt $i/$n failed: $*"
+    sleep $((i * 3))
+  done
+  return 1
+}
+
+client() { chroot "$ROOT" mariadb --socket="$SOCKET" -uroot --batch --skip-column-names "$@"; }
+
+answers() { # a real query, not `mariadb-admin ping` (which succeeds even when access is denied)
+  [ -S "$ROOT$SOCKET" ] && client -e 'select 1' >/dev/null 2>&1
+}
+
+install() {
+  if [ -x "$ROOT/usr/sbin/mariadbd" ]; then
+    say "reusing the chroot at $ROOT"
+    return
+  fi
+  [ "$(id -u)" = 0 ] || die "must run as root (debootstrap and chroot)"
+  command -v debootstrap >/dev/null || {
+    say "installing debootstrap"
+    retry 3 apt-get update -qq || die "apt-get update failed"
+    retry 3 apt-get install -y -qq debootstrap >/dev/null || die "cannot install debootstrap"
+  }
+  local started=$SECONDS
+  say "debootstrap trixie into $ROOT (about 20 s)"
+  rm -rf "$ROOT.partial"
+  retry 3 debootstrap --variant=minbase trixie "$ROOT.partial" "$MIRROR" >/dev/null \
+    || die "debootstrap failed (is Debian's archive reachable?)"
+  printf '#!/bin/sh\nexit 101\n' >"$ROOT.partial/usr/sbin/policy-rc.d" # package scripts start no services
+  chmod +x "$ROOT.partial/usr/sbin/policy-rc.d"
+  say "installing mariadb-server in the chroot"
+  retry 3 chroot "$ROOT.partial" apt-get update -qq || die "apt-get update in the chroot failed"
+  retry 3 chroot "$ROOT.partial" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client >/dev/null 2>&1 \
+    || die "cannot install mariadb-server in the chroot"
+  chroot "$ROOT.partial" apt-get clean
+  mv "$ROOT.partial" "$ROOT" # only a complete install is ever reused
+  say "installed in $((SECONDS - started)) s"
+}
+
+start() {
+  install
+  if answers; then
+    say "already running on port $PORT"
+  else
+    mkdir -p "$ROOT/run/mysqld" "$(dirname "$LOG")"
+    chroot "$ROOT" chown mysql:mysql /run/mysqld
+    rm -f "$ROOT$SOCKET"
+    # setsid + redirections: the daemon never holds the caller's terminal or CI's stdout.
+    setsid chroot "$ROOT" /usr/sbin/mariadbd --user=mysql --datadir=/var/lib/mysql --socket="$SOCKET" \
+      --pid-file=/run/mysqld/mysqld.pid --bind-address=127.0.0.1 --port="$PORT" --skip-log-bin \
+      --innodb-flush-log-at-trx-commit=2 --character-set-server=utf8mb4 \
+      --collation-server=utf8mb4_uca1400_as_cs --character-set-collations=utf8mb4=utf8mb4_uca1400_as_cs \
+      --max-connections=500 >"$LOG" 2>&1 </dev/null &
+    local i
+    for ((i = 0; i < 300; i++)); do
+      answers && break
+      sleep 0.1
+    done
+    answers || { tail -n 30 "$LOG" >&2; die "the server did not answer within 30 s (log above)"; }
+    say "started on port $PORT"
+  fi
+  client -e "CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
+             CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';
+             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+             CREATE DATABASE IF NOT EXISTS tidb_vector;"
+  say "version: $(client -e 'select version()')"
+  echo "mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/tidb_vector"
+}
+
+stop() {
+  if answers; then
+    chroot "$ROOT" mariadb-admin --socket="$SOCKET" -uroot shutdown || true
+    local i
+    for ((i = 0; i < 100; i++)); do [ -S "$ROOT$SOCKET" ] || break; sleep 0.1; done
+    say "stopped"
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) answers ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

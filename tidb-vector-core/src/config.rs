@@ -1,0 +1,198 @@
+//! Where to connect: a URL, TiDB's `TIDB_*` settings, or the embedded default.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::error::{Error, Result};
+
+/// Connection settings.
+///
+/// [`Config::from_env`] reads them the way TiDB's tutorials do; [`Db::connect_with`](crate::Db::connect_with)
+/// opens them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Config {
+    /// A database URL:
+    /// - `mysql://user:pass@host:port/db`: TiDB or MariaDB, told apart by the server's version;
+    /// - `tidb://...` or `mariadb://...`: the same, with the dialect forced;
+    /// - `sqlite://path/to/file.db` or `sqlite::memory:`: embedded SQLite with sqlite-vec.
+    Url(Secret),
+    /// TiDB's own settings (`TIDB_HOST`, `TIDB_PORT`, ...).
+    TiDb(TiDbSettings),
+    /// Embedded SQLite in memory: nothing to set up, nothing kept after the program ends.
+    Embedded,
+}
+
+/// The settings of TiDB's tutorials and of TiDB Cloud's connection dialog.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TiDbSettings {
+    /// `TIDB_HOST` (required).
+    pub host: String,
+    /// `TIDB_PORT` (default 4000).
+    pub port: u16,
+    /// `TIDB_USERNAME` (default `root`).
+    pub username: String,
+    /// `TIDB_PASSWORD` (default empty).
+    pub password: Secret,
+    /// `TIDB_DATABASE` (default `test`).
+    pub database: String,
+    /// `TIDB_CA_PATH`: a CA certificate file. When set, the connection uses TLS and verifies the server's
+    /// certificate and host name against it (what TiDB Cloud requires); otherwise TLS is used when the
+    /// server offers it, without verification.
+    pub ca_path: Option<PathBuf>,
+}
+
+impl TiDbSettings {
+    /// Settings for `host` with every other setting at its default.
+    pub fn new(host: impl Into<String>) -> Self {
+        TiDbSettings {
+            host: host.into(),
+            port: 4000,
+            username: "root".to_owned(),
+            password: Secret::default(),
+            database: "test".to_owned(),
+            ca_path: None,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the settings from the environment, after loading a `.env` file from the current directory
+    /// or its parents when there is one (variables already set win over the file):
+    ///
+    /// 1. `DATABASE_URL`, if set: [`Config::Url`];
+    /// 2. else `TIDB_HOST`, if set: [`Config::TiDb`] from `TIDB_HOST`, `TIDB_PORT`, `TIDB_USERNAME`,
+    ///    `TIDB_PASSWORD`, `TIDB_DATABASE` and `TIDB_CA_PATH`;
+    /// 3. else [`Config::Embedded`].
+    ///
+    /// A malformed `.env` file or `TIDB_PORT` is an error rather than a silent fallback.
+    pub fn from_env() -> Result<Config> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(Error::Config(format!("cannot read the .env file: {e}"))),
+        }
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::from_env`], reading variables from `var` instead of the process environment (and no
+    /// `.env` file).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let var = |name: &str| var(name).filter(|value| !value.is_empty());
+        if let Some(url) = var("DATABASE_URL") {
+            return Ok(Config::Url(Secret::new(url)));
+        }
+        let Some(host) = var("TIDB_HOST") else {
+            return Ok(Config::Embedded);
+        };
+        let mut settings = TiDbSettings::new(host);
+        if let Some(port) = var("TIDB_PORT") {
+            settings.port = port.trim().parse().map_err(|_| {
+                Error::Config(format!(
+                    "TIDB_PORT is {port:?}; it must be a port number such as 4000"
+                ))
+            })?;
+        }
+        if let Some(username) = var("TIDB_USERNAME") {
+            settings.username = username;
+        }
+        if let Some(password) = var("TIDB_PASSWORD") {
+            settings.password = Secret::new(password);
+        }
+        if let Some(database) = var("TIDB_DATABASE") {
+            settings.database = database;
+        }
+        settings.ca_path = var("TIDB_CA_PATH").map(PathBuf::from);
+        Ok(Config::TiDb(settings))
+    }
+}
+
+/// A string that is never printed: `Debug` and `Display` show `***`.
+///
+/// Holds passwords and URLs that may contain them.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Secret(secret.into())
+    }
+
+    /// The secret itself; keep it out of logs.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn nothing_set_means_embedded() {
+        assert_eq!(Config::from_vars(vars(&[])).unwrap(), Config::Embedded);
+    }
+
+    #[test]
+    fn database_url_wins_over_tidb_settings() {
+        let config =
+            Config::from_vars(vars(&[("DATABASE_URL", "mysql://a@b/c"), ("TIDB_HOST", "h")]))
+                .unwrap();
+        assert_eq!(config, Config::Url(Secret::new("mysql://a@b/c")));
+    }
+
+    #[test]
+    fn tidb_settings_with_defaults_and_overrides() {
+        let config = Config::from_vars(vars(&[
+            ("TIDB_HOST", "gateway01.example.com"),
+            ("TIDB_USERNAME", "u.root"),
+            ("TIDB_PASSWORD", "hunter2"),
+            ("TIDB_CA_PATH", "/etc/ssl/certs/ca-certificates.crt"),
+        ]))
+        .unwrap();
+        let Config::TiDb(settings) = config else {
+            panic!("expected TiDB settings")
+        };
+        assert_eq!(settings.port, 4000);
+        assert_eq!(settings.database, "test");
+        assert_eq!(settings.username, "u.root");
+        assert_eq!(settings.password.expose(), "hunter2");
+        assert_eq!(
+            settings.ca_path.as_deref(),
+            Some(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt"))
+        );
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn bad_port_is_a_config_error() {
+        let err = Config::from_vars(vars(&[("TIDB_HOST", "h"), ("TIDB_PORT", "40o0")])).unwrap_err();
+        assert!(matches!(err, Error::Config(ref m) if m.contains("TIDB_PORT")), "{err}");
+    }
+}

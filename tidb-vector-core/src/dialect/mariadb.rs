@@ -1,0 +1,73 @@
+//! MariaDB 11.8+: `VECTOR(D)` columns stored as little-endian `f32`, `VEC_DISTANCE_*` functions, an HNSW
+//! `VECTOR INDEX` that must be on a `NOT NULL` column (one per table).
+//!
+//! Vectors travel as raw `f32` bytes both ways: exact, and faster than text. (MariaDB's `VEC_ToText` keeps
+//! only six significant digits, so text would not round-trip.) MariaDB has no L1 or inner-product function;
+//! those are computed from the stored bytes, decoded bit-exactly in SQL, and never use an index.
+
+use super::tidb::{mysql_auto_key, mysql_scalar_type};
+use super::{Backend, Dialect, VectorWire};
+use crate::schema::Metric;
+
+/// MariaDB's dialect.
+pub static DIALECT: Dialect = Dialect {
+    backend: Backend::MariaDb,
+    vector_wire: VectorWire::Bytes,
+    max_params: 65_535,
+    quote: '`',
+    scalar_type: mysql_scalar_type,
+    vector_type: |_, dimensions| format!("VECTOR({dimensions})"),
+    auto_key: mysql_auto_key,
+    vector_param: "?",
+    vector_read: |column| column.to_owned(),
+    distance: |metric, column, vector, dimensions| {
+        Some(match metric {
+            Metric::Cosine => format!("VEC_DISTANCE_COSINE({column}, {vector})"),
+            Metric::L2 => format!("VEC_DISTANCE_EUCLIDEAN({column}, {vector})"),
+            Metric::L1 => elementwise("SUM(ABS(", " - ", "))", column, vector, dimensions),
+            Metric::NegativeInnerProduct => {
+                elementwise("-SUM(", " * ", ")", column, vector, dimensions)
+            }
+        })
+    },
+    index_clause: |schema, dialect, metric| {
+        let distance = match metric {
+            Metric::Cosine => "cosine",
+            Metric::L2 => "euclidean",
+            Metric::L1 | Metric::NegativeInnerProduct => return None,
+        };
+        Some(format!(
+            "VECTOR INDEX ({}) DISTANCE={distance}",
+            dialect.quote(schema.vector_column().name)
+        ))
+    },
+    threshold_in_outer_query: false,
+};
+
+/// `(SELECT <open>a<op>b<close> FROM <1..=dimensions> AS _i)` over the elements of two vectors.
+fn elementwise(
+    open: &str,
+    op: &str,
+    close: &str,
+    column: &str,
+    vector: &str,
+    dimensions: usize,
+) -> String {
+    format!(
+        "(SELECT {open}{}{op}{}{close} FROM JSON_TABLE(CONCAT('[', REPEAT('0,', {}), '0]'), '$[*]' \
+         COLUMNS (i FOR ORDINALITY)) AS _i)",
+        element(column),
+        element(vector),
+        dimensions.saturating_sub(1)
+    )
+}
+
+/// Element `_i.i` (1-based) of a vector's bytes as an exact DOUBLE: the IEEE-754 single-precision fields
+/// taken apart with integer arithmetic, so no digit is lost on the way.
+fn element(vector: &str) -> String {
+    let bits = format!("CAST(CONV(HEX(REVERSE(SUBSTRING({vector}, 4 * _i.i - 3, 4))), 16, 10) AS UNSIGNED)");
+    format!(
+        "(IF({bits} >= 2147483648, -1, 1) * IF(({bits} >> 23) & 255 = 0, ({bits} & 8388607) * POW(2, -149), \
+         (({bits} & 8388607) + 8388608) * POW(2, (({bits} >> 23) & 255) - 150)))"
+    )
+}

@@ -1,0 +1,40 @@
+//! Embedded SQLite with sqlite-vec: vectors in `BLOB` columns (little-endian `f32`, dimensions enforced by a
+//! `CHECK`), sqlite-vec's distance functions, and exact (scanning) searches only: the model's vector index,
+//! if any, is not created here.
+
+use super::{Backend, Dialect, VectorWire};
+use crate::schema::{Metric, ScalarType};
+
+/// SQLite's dialect.
+pub static DIALECT: Dialect = Dialect {
+    backend: Backend::Sqlite,
+    vector_wire: VectorWire::Bytes,
+    // SQLITE_MAX_VARIABLE_NUMBER's default since SQLite 3.32.
+    max_params: 32_766,
+    quote: '"',
+    scalar_type,
+    vector_type: |name, dimensions| format!("BLOB CHECK (vec_length({name}) = {dimensions})"),
+    auto_key: |name, _| format!("{name} INTEGER PRIMARY KEY AUTOINCREMENT"),
+    vector_param: "?",
+    vector_read: |column| column.to_owned(),
+    distance: |metric, column, vector, _| {
+        let function = match metric {
+            Metric::Cosine => "vec_distance_cosine",
+            Metric::L2 => "vec_distance_l2",
+            Metric::L1 => "vec_distance_l1",
+            // sqlite-vec has no inner product; this crate registers it (see `crate::sqlite_ext`).
+            Metric::NegativeInnerProduct => crate::sqlite_ext::NEGATIVE_INNER_PRODUCT,
+        };
+        Some(format!("{function}({column}, {vector})"))
+    },
+    index_clause: |_, _, _| None,
+    threshold_in_outer_query: false,
+};
+
+fn scalar_type(scalar: ScalarType) -> &'static str {
+    match scalar {
+        ScalarType::F32 | ScalarType::F64 => "REAL",
+        ScalarType::Text => "TEXT",
+        _ => "INTEGER",
+    }
+}

@@ -1,0 +1,89 @@
+//! TiDB v8.4+: `VECTOR(D)` columns, vectors as text, `VEC_*_DISTANCE` functions, HNSW vector indexes on
+//! TiFlash.
+//!
+//! Every statement follows TiDB's documented vector SQL: vectors go in through `VEC_FROM_TEXT(?)` and come
+//! back through `VEC_AS_TEXT(col)` (TiDB sends a raw `VECTOR` column as text anyway; the function keeps the
+//! statements valid on other servers that emulate TiDB's functions), and searches keep the
+//! `ORDER BY <distance>(col, <constant>) LIMIT k` shape that TiDB's vector index serves.
+
+use super::{Backend, Dialect, VectorWire};
+use crate::schema::{Metric, ScalarType};
+
+/// TiDB's dialect.
+pub static DIALECT: Dialect = Dialect {
+    backend: Backend::TiDb,
+    vector_wire: VectorWire::Text,
+    max_params: 65_535,
+    quote: '`',
+    scalar_type: mysql_scalar_type,
+    vector_type: |_, dimensions| format!("VECTOR({dimensions})"),
+    auto_key: mysql_auto_key,
+    vector_param: "VEC_FROM_TEXT(?)",
+    vector_read: |column| format!("VEC_AS_TEXT({column})"),
+    distance: |metric, column, vector, _| {
+        Some(format!("{}({column}, {vector})", distance_function(metric)))
+    },
+    index_clause: |schema, dialect, metric| {
+        let column = schema.vector_column().name;
+        Some(format!(
+            "VECTOR INDEX {} (({}({}))) USING HNSW",
+            dialect.quote(&index_name(column, metric)),
+            distance_function(metric),
+            dialect.quote(column)
+        ))
+    },
+    threshold_in_outer_query: true,
+};
+
+/// TiDB's name for a metric's distance function.
+pub fn distance_function(metric: Metric) -> &'static str {
+    match metric {
+        Metric::Cosine => "VEC_COSINE_DISTANCE",
+        Metric::L2 => "VEC_L2_DISTANCE",
+        Metric::L1 => "VEC_L1_DISTANCE",
+        Metric::NegativeInnerProduct => "VEC_NEGATIVE_INNER_PRODUCT",
+    }
+}
+
+/// `vec_idx_<column>_<metric>`, or `vec_idx_<metric>` when that would pass TiDB's 64-character limit.
+pub(crate) fn index_name(column: &str, metric: Metric) -> String {
+    let metric = match metric {
+        Metric::Cosine => "cosine",
+        Metric::L2 => "l2",
+        Metric::L1 => "l1",
+        Metric::NegativeInnerProduct => "nip",
+    };
+    let name = format!("vec_idx_{column}_{metric}");
+    if name.chars().count() <= 64 {
+        name
+    } else {
+        format!("vec_idx_{metric}")
+    }
+}
+
+/// Column types shared by TiDB and MariaDB.
+pub(crate) fn mysql_scalar_type(scalar: ScalarType) -> &'static str {
+    match scalar {
+        ScalarType::Bool => "BOOLEAN",
+        ScalarType::I8 => "TINYINT",
+        ScalarType::I16 => "SMALLINT",
+        ScalarType::I32 => "INT",
+        ScalarType::I64 => "BIGINT",
+        ScalarType::U8 => "TINYINT UNSIGNED",
+        ScalarType::U16 => "SMALLINT UNSIGNED",
+        ScalarType::U32 => "INT UNSIGNED",
+        ScalarType::U64 => "BIGINT UNSIGNED",
+        ScalarType::F32 => "FLOAT",
+        ScalarType::F64 => "DOUBLE",
+        // LONGTEXT, not TEXT: TEXT stops at 64 KiB, and documents often do not.
+        ScalarType::Text => "LONGTEXT",
+    }
+}
+
+pub(crate) fn mysql_auto_key(name: &str, scalar: ScalarType) -> String {
+    format!(
+        "{name} {} NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        mysql_scalar_type(scalar)
+    )
+}
+

@@ -1,0 +1,285 @@
+//! Runs rendered statements: turns [`Value`]s into driver binds, reads rows back through [`RowReader`].
+
+use sqlx::mysql::{MySql, MySqlArguments, MySqlRow};
+use sqlx::query::Query;
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
+use sqlx::{AssertSqlSafe, Transaction};
+
+use crate::db::{Db, Pool};
+use crate::dialect::{Dialect, VectorWire};
+use crate::error::{Error, Result};
+use crate::schema::{Column, ColumnKind, Schema};
+use crate::value::{Cell, ColumnType, Value, VectorColumn};
+use crate::vector::{self, validate};
+
+/// A bind parameter, owned where the dialect had to encode it.
+#[derive(Debug)]
+pub(crate) enum Arg<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    F32(f32),
+    F64(f64),
+    Str(&'a str),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// A vector as the dialect binds it; validate it first.
+pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg<'static> {
+    match dialect.vector_wire {
+        VectorWire::Text => Arg::Text(vector::encode_text(values)),
+        VectorWire::Bytes => Arg::Bytes(vector::encode_bytes(values)),
+    }
+}
+
+/// Checks and encodes one row's values (in `insert_columns` order) onto `out`.
+pub(crate) fn encode_row<'a>(
+    dialect: &Dialect,
+    columns: &[Column],
+    values: &[Value<'a>],
+    out: &mut Vec<Arg<'a>>,
+) -> Result<()> {
+    for (column, value) in columns.iter().zip(values) {
+        out.push(match (*value, column.kind) {
+            (Value::Vector(values), ColumnKind::Vector { dimensions }) => {
+                validate(values, Some(dimensions))?;
+                vector_arg(dialect, values)
+            }
+            (Value::Null, _) => Arg::Null,
+            (Value::Bool(b), _) => Arg::Bool(b),
+            (Value::Int(i), _) => Arg::Int(i),
+            (Value::UInt(u), _) if dialect.backend == crate::Backend::Sqlite => {
+                Arg::Int(i64::try_from(u).map_err(|_| Error::Encode {
+                    column: column.name,
+                    reason: format!("{u} is above SQLite's largest integer, {}", i64::MAX),
+                })?)
+            }
+            (Value::UInt(u), _) => Arg::UInt(u),
+            (Value::F32(f), _) => Arg::F32(f),
+            (Value::F64(f), _) => Arg::F64(f),
+            (Value::Text(s), _) => Arg::Str(s),
+            (Value::Vector(_), ColumnKind::Scalar(_)) => {
+                return Err(Error::Encode {
+                    column: column.name,
+                    reason: "a vector value for a scalar column".into(),
+                });
+            }
+        });
+    }
+    Ok(())
+}
+
+fn mysql_query(sql: String, args: Vec<Arg<'_>>) -> Query<'_, MySql, MySqlArguments> {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for arg in args {
+        query = match arg {
+            Arg::Null => query.bind(None::<String>),
+            Arg::Bool(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+            Arg::UInt(v) => query.bind(v),
+            Arg::F32(v) => query.bind(v),
+            Arg::F64(v) => query.bind(v),
+            Arg::Str(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+            Arg::Bytes(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+fn sqlite_query(sql: String, args: Vec<Arg<'_>>) -> Query<'_, Sqlite, SqliteArguments> {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for arg in args {
+        query = match arg {
+            Arg::Null => query.bind(None::<String>),
+            Arg::Bool(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+            // Converted to `Int` (or refused) by `encode_row`.
+            Arg::UInt(v) => query.bind(v as i64),
+            Arg::F32(v) => query.bind(v),
+            Arg::F64(v) => query.bind(v),
+            Arg::Str(v) => query.bind(v.to_owned()),
+            Arg::Text(v) => query.bind(v),
+            Arg::Bytes(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+/// What a statement did.
+pub(crate) struct Done {
+    pub(crate) rows_affected: u64,
+    pub(crate) last_insert_id: Option<u64>,
+}
+
+impl From<sqlx::mysql::MySqlQueryResult> for Done {
+    fn from(result: sqlx::mysql::MySqlQueryResult) -> Self {
+        Done {
+            rows_affected: result.rows_affected(),
+            last_insert_id: Some(result.last_insert_id()),
+        }
+    }
+}
+
+impl From<sqlx::sqlite::SqliteQueryResult> for Done {
+    fn from(result: sqlx::sqlite::SqliteQueryResult) -> Self {
+        Done {
+            rows_affected: result.rows_affected(),
+            last_insert_id: u64::try_from(result.last_insert_rowid()).ok(),
+        }
+    }
+}
+
+/// Runs a statement that returns no rows.
+pub(crate) async fn execute(db: &Db, sql: String, args: Vec<Arg<'_>>) -> Result<Done> {
+    Ok(match &db.pool {
+        Pool::MySql(pool) => mysql_query(sql, args).execute(pool).await?.into(),
+        Pool::Sqlite(pool) => sqlite_query(sql, args).execute(pool).await?.into(),
+    })
+}
+
+/// Fetched rows of either driver.
+pub(crate) enum Rows {
+    MySql(Vec<MySqlRow>),
+    Sqlite(Vec<SqliteRow>),
+}
+
+impl Rows {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Rows::MySql(rows) => rows.len(),
+            Rows::Sqlite(rows) => rows.len(),
+        }
+    }
+
+    pub(crate) fn cell(&self, row: usize, column: usize) -> Cell<'_> {
+        match self {
+            Rows::MySql(rows) => Cell::MySql(&rows[row], column),
+            Rows::Sqlite(rows) => Cell::Sqlite(&rows[row], column),
+        }
+    }
+}
+
+/// Runs a query and returns all its rows.
+pub(crate) async fn fetch_all(db: &Db, sql: String, args: Vec<Arg<'_>>) -> Result<Rows> {
+    Ok(match &db.pool {
+        Pool::MySql(pool) => Rows::MySql(mysql_query(sql, args).fetch_all(pool).await?),
+        Pool::Sqlite(pool) => Rows::Sqlite(sqlite_query(sql, args).fetch_all(pool).await?),
+    })
+}
+
+/// A transaction on either driver; dropped without [`Tx::commit`], it rolls back.
+pub(crate) enum Tx {
+    MySql(Transaction<'static, MySql>),
+    Sqlite(Transaction<'static, Sqlite>),
+}
+
+impl Tx {
+    pub(crate) async fn begin(db: &Db) -> Result<Tx> {
+        Ok(match &db.pool {
+            Pool::MySql(pool) => Tx::MySql(pool.begin().await?),
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+        })
+    }
+
+    pub(crate) async fn execute(&mut self, sql: String, args: Vec<Arg<'_>>) -> Result<Done> {
+        Ok(match self {
+            Tx::MySql(tx) => mysql_query(sql, args).execute(&mut **tx).await?.into(),
+            Tx::Sqlite(tx) => sqlite_query(sql, args).execute(&mut **tx).await?.into(),
+        })
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            Tx::MySql(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Reads one fetched row into a model, field by field, in schema order. Used by the derive's generated
+/// code; not meant to be called directly.
+pub struct RowReader<'r> {
+    rows: &'r Rows,
+    row: usize,
+    next: usize,
+    columns: &'static [Column],
+    wire: VectorWire,
+}
+
+impl<'r> RowReader<'r> {
+    /// A reader positioned at the first field of row `row` (past a hidden key).
+    pub(crate) fn new(rows: &'r Rows, row: usize, schema: &Schema, dialect: &Dialect) -> Self {
+        RowReader {
+            rows,
+            row,
+            next: usize::from(schema.hidden_key),
+            columns: schema.columns,
+            wire: dialect.vector_wire,
+        }
+    }
+
+    fn advance(&mut self) -> Result<(Cell<'r>, &'static Column)> {
+        let column = self.columns.get(self.next).ok_or_else(|| Error::Decode {
+            column: "?",
+            reason: "the model read more fields than the schema has columns".into(),
+        })?;
+        let cell = self.rows.cell(self.row, self.next);
+        self.next += 1;
+        Ok((cell, column))
+    }
+
+    /// Reads the next field, a scalar.
+    pub fn scalar<T: ColumnType>(&mut self) -> Result<T> {
+        let (cell, column) = self.advance()?;
+        T::decode(cell).map_err(|reason| Error::Decode {
+            column: column.name,
+            reason,
+        })
+    }
+
+    /// Reads the next field, a vector.
+    pub fn vector<T: VectorColumn>(&mut self) -> Result<T> {
+        let (cell, column) = self.advance()?;
+        let values = read_vector(cell, self.wire, column)?;
+        T::from_floats(values).map_err(|reason| Error::Decode {
+            column: column.name,
+            reason,
+        })
+    }
+}
+
+/// Reads a vector cell as the dialect sends it, checking it against the column's dimensions.
+fn read_vector(cell: Cell<'_>, wire: VectorWire, column: &'static Column) -> Result<Option<Vec<f32>>> {
+    let decode_error = |reason: String| Error::Decode {
+        column: column.name,
+        reason,
+    };
+    if cell.is_null()? {
+        return Ok(None);
+    }
+    let values = match wire {
+        VectorWire::Text => {
+            let text: String = cell.get().map_err(|e| decode_error(e.to_string()))?;
+            vector::parse_text(&text).map_err(|e| decode_error(e.to_string()))?
+        }
+        VectorWire::Bytes => {
+            let bytes: Vec<u8> = cell.get().map_err(|e| decode_error(e.to_string()))?;
+            vector::decode_bytes(&bytes).ok_or_else(|| {
+                decode_error(format!("{} bytes is not a whole number of f32 values", bytes.len()))
+            })?
+        }
+    };
+    if let ColumnKind::Vector { dimensions } = column.kind {
+        if values.len() != dimensions {
+            return Err(decode_error(format!(
+                "the vector has {} dimensions, the column {dimensions}",
+                values.len()
+            )));
+        }
+    }
+    Ok(Some(values))
+}

@@ -1,0 +1,87 @@
+//! Vector search on TiDB from Rust.
+//!
+//! Annotate a struct, derive [`VectorModel`], and get its table DDL (a `VECTOR(N)` column, optionally an
+//! HNSW vector index), inserts (one row, or many in one transaction) and nearest-neighbour queries, checked
+//! at compile time and executed through [sqlx](https://docs.rs/sqlx):
+//!
+//! ```no_run
+//! use tidb_vector_core::{Db, Metric, VectorModel};
+//!
+//! #[derive(Debug, VectorModel)]
+//! #[vector(table = "documents")]
+//! struct Document {
+//!     content: String,
+//!     #[vector(dimensions = 3)]
+//!     embedding: Vec<f32>,
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> tidb_vector_core::Result<()> {
+//!     // TIDB_HOST & co, or DATABASE_URL, or (with nothing set) embedded SQLite.
+//!     let db = Db::from_env().await?;
+//!     Document::create_table(&db).await?;
+//!     Document::insert_many(&db, [
+//!         Document { content: "dog".into(), embedding: vec![1.0, 2.0, 1.0] },
+//!         Document { content: "fish".into(), embedding: vec![1.0, 2.0, 4.0] },
+//!     ]).await?;
+//!     for hit in Document::nearest_by_cosine(&db, &[1.0, 2.0, 3.0], 3).await? {
+//!         println!("{} {:.6}", hit.record.content, hit.distance);
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # The derive
+//!
+//! - `#[vector(table = "name")]` on the struct names the table (default: the struct's name in
+//!   `snake_case`, plus `s`: `Document` → `documents`).
+//! - Exactly one field has `#[vector(dimensions = N)]`: `Vec<f32>`, `[f32; N]` or [`Vector`], or `Option`
+//!   of one of them for a nullable column. `#[vector(dimensions = N, index = "cosine")]` (or `"l2"`) adds
+//!   an HNSW vector index.
+//! - Other fields are scalar columns: `String`, `bool`, the integer types, `f32`, `f64`, or `Option` of
+//!   them. `#[vector(rename = "col")]` renames a column.
+//! - The primary key is the field marked `#[vector(key)]`, else a field named `id`, else a hidden
+//!   `id BIGINT` column. Keys are auto-increment integers (`i32`, `i64`, `u32`, `u64`, or `Option` of
+//!   them); `0` or `None` on insert lets the database assign one, and `insert` returns it.
+//!
+//! # Backends
+//!
+//! [`Db`] speaks three dialects, chosen from the connection: **TiDB** (the target: `VECTOR(N)`,
+//! `VEC_COSINE_DISTANCE` & co, vectors as text), **MariaDB 11.8+** (native `VECTOR`, vectors as bytes) and
+//! **embedded SQLite** with sqlite-vec (the zero-setup default).
+
+mod config;
+mod db;
+pub mod dialect;
+mod error;
+mod exec;
+mod model;
+mod schema;
+mod search;
+mod sqlite_ext;
+mod value;
+pub mod vector;
+
+pub use config::{Config, Secret, TiDbSettings};
+pub use db::Db;
+pub use dialect::Backend;
+pub use error::{Error, Result, VectorTextError};
+pub use exec::RowReader;
+pub use model::VectorModel;
+pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
+pub use search::{Hit, Search};
+pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};
+pub use vector::Vector;
+
+/// Derives [`VectorModel`](trait@VectorModel) for a struct with named fields; see the [crate
+/// documentation](crate#the-derive).
+pub use tidb_vector_derive::VectorModel;
+
+/// Re-exports for the derive's generated code. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::value::{Cell, NotOption};
+    pub use core::option::Option;
+    pub use core::result::Result;
+    pub use std::vec::Vec;
+}

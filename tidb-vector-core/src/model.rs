@@ -1,0 +1,267 @@
+//! The [`VectorModel`] trait: what `#[derive(VectorModel)]` implements, and every operation a model gets.
+
+use std::borrow::Borrow;
+use std::future::Future;
+
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::exec::{self, Arg, RowReader, Tx};
+use crate::schema::{Metric, Schema};
+use crate::search::{Hit, Search};
+use crate::value::{ColumnType, QueryVector, Value};
+
+/// A struct stored in a table with a vector column, searchable by distance.
+///
+/// Derive it; do not implement it by hand (the `__` items are the derive's and may change).
+///
+/// ```no_run
+/// use tidb_vector_core::{Db, Metric, VectorModel};
+///
+/// #[derive(Debug, VectorModel)]
+/// struct Document {
+///     content: String,
+///     #[vector(dimensions = 3)]
+///     embedding: Vec<f32>,
+/// }
+///
+/// # async fn run() -> tidb_vector_core::Result<()> {
+/// let db = Db::from_env().await?;
+/// Document::create_table(&db).await?;
+/// Document { content: "dog".into(), embedding: vec![1.0, 2.0, 1.0] }.insert(&db).await?;
+/// for hit in Document::nearest_by_cosine(&db, &[1.0, 2.0, 3.0], 3).await? {
+///     println!("{} {:.6}", hit.record.content, hit.distance);
+/// }
+/// let close = Document::within_distance(&db, Metric::Cosine, &[1.0, 2.0, 3.0], 0.2, 10).await?;
+/// # Ok(()) }
+/// ```
+pub trait VectorModel: Sized + Send + Sync + 'static {
+    /// The primary key's type: `i64` for a model without a key field.
+    type Key: ColumnType + Clone + Send + Sync + std::fmt::Debug + 'static;
+    /// The vector field's type without `Option`: decides which query vectors compile (see
+    /// [`QueryVector`]).
+    type Embedding;
+    /// The table, as data.
+    const SCHEMA: Schema;
+
+    #[doc(hidden)]
+    fn __key(&self) -> Option<Self::Key>;
+    #[doc(hidden)]
+    fn __key_from_generated(id: u64) -> Option<Self::Key>;
+    #[doc(hidden)]
+    fn __values<'a>(&'a self, out: &mut Vec<Value<'a>>);
+    #[doc(hidden)]
+    fn __from_row(row: &mut RowReader<'_>) -> Result<Self>;
+
+    /// Creates the table (and its vector index, where the model asks for one and the backend builds it
+    /// with the table), unless a table of that name exists.
+    fn create_table(db: &Db) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            exec::execute(db, db.dialect.create_table(&Self::SCHEMA), Vec::new()).await?;
+            Ok(())
+        }
+    }
+
+    /// Drops the table if it exists, with all its rows.
+    fn drop_table(db: &Db) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            exec::execute(db, db.dialect.drop_table(&Self::SCHEMA), Vec::new()).await?;
+            Ok(())
+        }
+    }
+
+    /// Inserts this row and returns its key (the one the database assigned when the model's key is
+    /// unset). The vector is checked before anything is sent.
+    fn insert(&self, db: &Db) -> impl Future<Output = Result<Self::Key>> + Send {
+        async move {
+            let schema = &Self::SCHEMA;
+            let mut values = Vec::with_capacity(schema.columns.len());
+            self.__values(&mut values);
+            let mut args = Vec::with_capacity(values.len());
+            exec::encode_row(db.dialect, schema.insert_columns(), &values, &mut args)?;
+            let done = exec::execute(db, db.dialect.insert(schema, 1), args).await?;
+            if let Some(key) = self.__key() {
+                return Ok(key);
+            }
+            done.last_insert_id
+                .and_then(Self::__key_from_generated)
+                .ok_or_else(|| Error::Decode {
+                    column: schema.key_column().name,
+                    reason: format!(
+                        "the database assigned key {:?}, which does not fit the key type",
+                        done.last_insert_id
+                    ),
+                })
+        }
+    }
+
+    /// Inserts many rows in one transaction, with multi-row statements sized under the driver's
+    /// parameter limit and a few MiB each. All rows are stored or none: a bad vector or a server error
+    /// rolls back what the batch had sent. Takes rows by value or by reference, from any iterator, and
+    /// holds only one statement's rows at a time. Returns the number of rows inserted.
+    fn insert_many<I>(db: &Db, rows: I) -> impl Future<Output = Result<u64>> + Send
+    where
+        I: IntoIterator + Send,
+        I::IntoIter: Send,
+        I::Item: Borrow<Self> + Send,
+    {
+        insert_many::<Self, I>(db, rows)
+    }
+
+    /// Starts a search for the rows nearest to `query` (cosine distance and 10 rows unless set otherwise).
+    fn search<Q>(query: &Q) -> Search<'_, Self>
+    where
+        Q: QueryVector<Self::Embedding> + ?Sized,
+    {
+        Search::new(query.query_floats())
+    }
+
+    /// The `k` rows nearest to `query` by cosine distance, nearest first.
+    ///
+    /// On TiDB this is the query shape that a cosine vector index serves. Rows whose distance is undefined
+    /// (a stored zero vector) are left out, so fewer than `k` rows can come back.
+    fn nearest_by_cosine<'a, Q>(
+        db: &'a Db,
+        query: &'a Q,
+        k: usize,
+    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    where
+        Q: QueryVector<Self::Embedding> + ?Sized + Sync,
+    {
+        Self::search(query).metric(Metric::Cosine).limit(k).fetch(db)
+    }
+
+    /// The `k` rows nearest to `query` by Euclidean (L2) distance, nearest first.
+    fn nearest_by_l2<'a, Q>(
+        db: &'a Db,
+        query: &'a Q,
+        k: usize,
+    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    where
+        Q: QueryVector<Self::Embedding> + ?Sized + Sync,
+    {
+        Self::search(query).metric(Metric::L2).limit(k).fetch(db)
+    }
+
+    /// The `k` rows nearest to `query` by Manhattan (L1) distance, nearest first (never index-assisted).
+    fn nearest_by_l1<'a, Q>(
+        db: &'a Db,
+        query: &'a Q,
+        k: usize,
+    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    where
+        Q: QueryVector<Self::Embedding> + ?Sized + Sync,
+    {
+        Self::search(query).metric(Metric::L1).limit(k).fetch(db)
+    }
+
+    /// The `k` rows with the largest inner product with `query` (smallest negative inner product) first
+    /// (never index-assisted).
+    fn nearest_by_negative_inner_product<'a, Q>(
+        db: &'a Db,
+        query: &'a Q,
+        k: usize,
+    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    where
+        Q: QueryVector<Self::Embedding> + ?Sized + Sync,
+    {
+        Self::search(query)
+            .metric(Metric::NegativeInnerProduct)
+            .limit(k)
+            .fetch(db)
+    }
+
+    /// Rows whose `metric` distance to `query` is below `max_distance`, nearest first, at most `limit`.
+    ///
+    /// On TiDB the threshold is applied to the nearest `10 × limit` candidates found the index-eligible way
+    /// (see [`Search::candidates`]), so a row within the threshold but outside those candidates is missed;
+    /// raise `candidates` through [`VectorModel::search`] when that matters.
+    fn within_distance<'a, Q>(
+        db: &'a Db,
+        metric: Metric,
+        query: &'a Q,
+        max_distance: f64,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    where
+        Q: QueryVector<Self::Embedding> + ?Sized + Sync,
+    {
+        Self::search(query)
+            .metric(metric)
+            .max_distance(max_distance)
+            .limit(limit)
+            .fetch(db)
+    }
+}
+
+/// The most bytes of parameters one bulk statement carries: well under MariaDB's default 16 MiB
+/// `max_allowed_packet` and TiDB's 64 MiB.
+const STATEMENT_BYTES: usize = 4 << 20;
+
+async fn insert_many<M, I>(db: &Db, rows: I) -> Result<u64>
+where
+    M: VectorModel,
+    I: IntoIterator,
+    I::Item: Borrow<M>,
+{
+    let schema = &M::SCHEMA;
+    let columns = schema.insert_columns();
+    let max_rows = (db.dialect.max_params / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    if rows.peek().is_none() {
+        return Ok(0);
+    }
+    let mut tx = Tx::begin(db).await?;
+    let mut inserted = 0;
+    let mut chunk: Vec<I::Item> = Vec::new();
+    let mut full_chunk_sql: Option<(usize, String)> = None;
+    loop {
+        chunk.clear();
+        let mut bytes = 0;
+        while chunk.len() < max_rows && bytes < STATEMENT_BYTES {
+            let Some(row) = rows.next() else { break };
+            bytes += wire_size(db, row.borrow());
+            chunk.push(row);
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let mut args: Vec<Arg<'_>> = Vec::with_capacity(chunk.len() * columns.len());
+        let mut values = Vec::with_capacity(columns.len());
+        for row in &chunk {
+            values.clear();
+            row.borrow().__values(&mut values);
+            exec::encode_row(db.dialect, columns, &values, &mut args)?;
+        }
+        // Every full chunk has the same shape: render it once (and let the driver reuse its prepared
+        // statement).
+        let sql = match &full_chunk_sql {
+            Some((rows, sql)) if *rows == chunk.len() => sql.clone(),
+            _ => {
+                let sql = db.dialect.insert(schema, chunk.len());
+                full_chunk_sql = Some((chunk.len(), sql.clone()));
+                sql
+            }
+        };
+        inserted += tx.execute(sql, args).await?.rows_affected;
+    }
+    tx.commit().await?;
+    Ok(inserted)
+}
+
+/// Bytes a row will take on the wire, estimated without encoding it.
+fn wire_size<M: VectorModel>(db: &Db, row: &M) -> usize {
+    let mut values = Vec::new();
+    row.__values(&mut values);
+    let per_float = match db.dialect.vector_wire {
+        crate::dialect::VectorWire::Text => 12,
+        crate::dialect::VectorWire::Bytes => 4,
+    };
+    values
+        .iter()
+        .map(|value| match value {
+            Value::Text(s) => s.len(),
+            Value::Vector(v) => v.len() * per_float,
+            _ => 8,
+        })
+        .sum()
+}

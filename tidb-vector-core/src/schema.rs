@@ -1,0 +1,146 @@
+//! The description of a model's table, as data: what `#[derive(VectorModel)]` emits and what the dialects
+//! render SQL from.
+
+use std::fmt;
+
+/// A distance function between two vectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Metric {
+    /// Cosine distance, `1 - cos(a, b)`, in `[0, 2]` (`VEC_COSINE_DISTANCE`). Indexable on TiDB.
+    Cosine,
+    /// Euclidean distance (`VEC_L2_DISTANCE`). Indexable on TiDB.
+    L2,
+    /// Manhattan distance (`VEC_L1_DISTANCE`).
+    L1,
+    /// The inner product, negated so that smaller is nearer (`VEC_NEGATIVE_INNER_PRODUCT`).
+    NegativeInnerProduct,
+}
+
+impl Metric {
+    /// Every metric, in a fixed order.
+    pub const ALL: [Metric; 4] = [
+        Metric::Cosine,
+        Metric::L2,
+        Metric::L1,
+        Metric::NegativeInnerProduct,
+    ];
+
+    /// Whether TiDB can build a vector index for this metric (only cosine and L2).
+    pub fn is_indexable(self) -> bool {
+        matches!(self, Metric::Cosine | Metric::L2)
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Metric::Cosine => "cosine",
+            Metric::L2 => "L2",
+            Metric::L1 => "L1",
+            Metric::NegativeInnerProduct => "negative inner product",
+        })
+    }
+}
+
+/// The SQL type family of a scalar column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScalarType {
+    /// `bool`.
+    Bool,
+    /// `i8`.
+    I8,
+    /// `i16`.
+    I16,
+    /// `i32`.
+    I32,
+    /// `i64`.
+    I64,
+    /// `u8`.
+    U8,
+    /// `u16`.
+    U16,
+    /// `u32`.
+    U32,
+    /// `u64`.
+    U64,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `String`.
+    Text,
+}
+
+/// What a column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// A scalar value.
+    Scalar(ScalarType),
+    /// A vector of fixed dimensions.
+    Vector {
+        /// The number of dimensions, `1..=16383`.
+        dimensions: usize,
+    },
+}
+
+/// One column of a model's table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// The column's name in the database (not quoted).
+    pub name: &'static str,
+    /// What it holds.
+    pub kind: ColumnKind,
+    /// Whether it accepts NULL (the field is an `Option`).
+    pub nullable: bool,
+}
+
+/// A model's table, as data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Schema {
+    /// The table's name (not quoted).
+    pub table: &'static str,
+    /// All columns: the hidden key first when there is one, then the fields in declaration order.
+    pub columns: &'static [Column],
+    /// Position in `columns` of the primary key: an auto-increment integer. Writing `0` or `None` to it
+    /// lets the database assign the key.
+    pub key: usize,
+    /// Whether the key is a hidden `id BIGINT` column that no field holds (the model has no key field).
+    /// Inserts return it and search hits carry it.
+    pub hidden_key: bool,
+    /// Position in `columns` of the vector column that searches use.
+    pub vector: usize,
+    /// The vector index to create with the table, if any.
+    pub index: Option<Metric>,
+}
+
+impl Schema {
+    /// The primary key column.
+    pub fn key_column(&self) -> &Column {
+        &self.columns[self.key]
+    }
+
+    /// The vector column that searches use.
+    pub fn vector_column(&self) -> &Column {
+        &self.columns[self.vector]
+    }
+
+    /// The vector column's dimensions.
+    pub fn dimensions(&self) -> usize {
+        match self.vector_column().kind {
+            ColumnKind::Vector { dimensions } => dimensions,
+            // The derive only ever points `vector` at a vector column.
+            ColumnKind::Scalar(_) => 0,
+        }
+    }
+
+    /// The columns an insert writes: all of them but a hidden key.
+    pub fn insert_columns(&self) -> &'static [Column] {
+        if self.hidden_key {
+            &self.columns[1..]
+        } else {
+            self.columns
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! How model fields become bind parameters and are read back: the traits behind `#[derive(VectorModel)]`.
+
+use sqlx::Row as _;
+use sqlx::mysql::MySqlRow;
+use sqlx::sqlite::SqliteRow;
+
+use crate::schema::ScalarType;
+use crate::vector::Vector;
+
+/// A field's value on its way to the database, borrowed from the model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Value<'a> {
+    /// SQL NULL.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    UInt(u64),
+    /// A single-precision float.
+    F32(f32),
+    /// A double-precision float.
+    F64(f64),
+    /// Text.
+    Text(&'a str),
+    /// A vector (validated and encoded by the dialect).
+    Vector(&'a [f32]),
+}
+
+/// One column of a fetched row, with typed getters over whichever driver fetched it.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum Cell<'r> {
+    MySql(&'r MySqlRow, usize),
+    Sqlite(&'r SqliteRow, usize),
+}
+
+impl Cell<'_> {
+    /// Whether the value is SQL NULL.
+    pub fn is_null(&self) -> Result<bool, sqlx::Error> {
+        use sqlx::ValueRef as _;
+        Ok(match *self {
+            Cell::MySql(row, i) => row.try_get_raw(i)?.is_null(),
+            Cell::Sqlite(row, i) => row.try_get_raw(i)?.is_null(),
+        })
+    }
+
+    /// The value as `T`, for types both drivers decode.
+    pub fn get<T>(&self) -> Result<T, sqlx::Error>
+    where
+        T: for<'a> sqlx::Decode<'a, sqlx::MySql>
+            + sqlx::Type<sqlx::MySql>
+            + for<'a> sqlx::Decode<'a, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>,
+    {
+        match *self {
+            Cell::MySql(row, i) => row.try_get(i),
+            Cell::Sqlite(row, i) => row.try_get(i),
+        }
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A Rust type that can be a scalar column of a [`VectorModel`](crate::VectorModel).
+///
+/// Implemented for `String`, `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64` and `Option` of each (a
+/// nullable column). Sealed: the dialects know how to store exactly these.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a column of a `VectorModel`",
+    label = "unsupported field type",
+    note = "supported scalar types: String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, and Option of any of them",
+    note = "a vector field needs `#[vector(dimensions = N)]` and the type Vec<f32>, [f32; N] or tidb_vector_core::Vector"
+)]
+pub trait ColumnType: sealed::Sealed + Sized {
+    /// The SQL type family of the column.
+    const SQL_TYPE: ScalarType;
+    /// Whether the column accepts NULL.
+    const NULLABLE: bool = false;
+    /// The value to bind.
+    fn to_value(&self) -> Value<'_>;
+    /// Reads the value back; the error is a reason for [`Error::Decode`](crate::Error::Decode).
+    #[doc(hidden)]
+    fn decode(cell: Cell<'_>) -> Result<Self, String>;
+}
+
+macro_rules! scalar {
+    ($($ty:ty => $kind:ident, $variant:ident;)*) => {$(
+        impl sealed::Sealed for $ty {}
+        impl ColumnType for $ty {
+            const SQL_TYPE: ScalarType = ScalarType::$kind;
+            fn to_value(&self) -> Value<'_> {
+                Value::$variant((*self).into())
+            }
+            fn decode(cell: Cell<'_>) -> Result<Self, String> {
+                cell.get::<$ty>().map_err(|e| e.to_string())
+            }
+        }
+    )*};
+}
+
+scalar! {
+    bool => Bool, Bool;
+    i8 => I8, Int;
+    i16 => I16, Int;
+    i32 => I32, Int;
+    i64 => I64, Int;
+    u8 => U8, UInt;
+    u16 => U16, UInt;
+    u32 => U32, UInt;
+    f32 => F32, F32;
+    f64 => F64, F64;
+}
+
+impl sealed::Sealed for u64 {}
+impl ColumnType for u64 {
+    const SQL_TYPE: ScalarType = ScalarType::U64;
+    fn to_value(&self) -> Value<'_> {
+        Value::UInt(*self)
+    }
+    fn decode(cell: Cell<'_>) -> Result<Self, String> {
+        match cell {
+            Cell::MySql(row, i) => row.try_get(i).map_err(|e| e.to_string()),
+            // SQLite integers are i64; `u64` values above `i64::MAX` are refused on the way in.
+            Cell::Sqlite(row, i) => {
+                let value: i64 = row.try_get(i).map_err(|e| e.to_string())?;
+                u64::try_from(value).map_err(|_| format!("{value} is negative"))
+            }
+        }
+    }
+}
+
+impl sealed::Sealed for String {}
+impl ColumnType for String {
+    const SQL_TYPE: ScalarType = ScalarType::Text;
+    fn to_value(&self) -> Value<'_> {
+        Value::Text(self)
+    }
+    fn decode(cell: Cell<'_>) -> Result<Self, String> {
+        cell.get::<String>().map_err(|e| e.to_string())
+    }
+}
+
+impl<T: ColumnType + NotOption> sealed::Sealed for Option<T> {}
+impl<T: ColumnType + NotOption> ColumnType for Option<T> {
+    const SQL_TYPE: ScalarType = T::SQL_TYPE;
+    const NULLABLE: bool = true;
+    fn to_value(&self) -> Value<'_> {
+        match self {
+            Some(value) => value.to_value(),
+            None => Value::Null,
+        }
+    }
+    fn decode(cell: Cell<'_>) -> Result<Self, String> {
+        if cell.is_null().map_err(|e| e.to_string())? {
+            Ok(None)
+        } else {
+            T::decode(cell).map(Some)
+        }
+    }
+}
+
+/// Marks the types that are not `Option`, so that `Option<Option<T>>` is not a column.
+#[doc(hidden)]
+pub trait NotOption {}
+macro_rules! not_option {
+    ($($ty:ty),*) => {$(impl NotOption for $ty {})*};
+}
+not_option!(
+    bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, String, Vec<f32>, Vector
+);
+impl<const N: usize> NotOption for [f32; N] {}
+
+/// An integer type that can be a model's primary key (auto-increment).
+///
+/// Implemented for `i32`, `i64`, `u32`, `u64` and `Option` of each. A key of `0` or `None` on insert lets
+/// the database assign one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the primary key of a `VectorModel`",
+    label = "unsupported key type",
+    note = "a key is an auto-increment integer: i32, i64, u32, u64, or Option of any of them"
+)]
+pub trait KeyColumn: ColumnType {
+    /// The key's value type (the integer, without `Option`).
+    type Key: ColumnType + Clone + Send + Sync + std::fmt::Debug + 'static;
+    /// The key, or `None` when the database is to assign it.
+    fn assigned(&self) -> Option<Self::Key>;
+    /// The key from the database's generated id.
+    fn from_generated(id: u64) -> Option<Self::Key>;
+}
+
+macro_rules! key {
+    ($($ty:ty),*) => {$(
+        impl KeyColumn for $ty {
+            type Key = $ty;
+            fn assigned(&self) -> Option<$ty> {
+                (*self != 0).then_some(*self)
+            }
+            fn from_generated(id: u64) -> Option<$ty> {
+                <$ty>::try_from(id).ok()
+            }
+        }
+        impl KeyColumn for Option<$ty> {
+            type Key = $ty;
+            fn assigned(&self) -> Option<$ty> {
+                self.and_then(|key| key.assigned())
+            }
+            fn from_generated(id: u64) -> Option<$ty> {
+                <$ty>::try_from(id).ok()
+            }
+        }
+    )*};
+}
+key!(i32, i64, u32, u64);
+
+/// A Rust type that can hold a model's vector field: `Vec<f32>`, `[f32; N]`, [`Vector`], and `Option` of
+/// each (a nullable column).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot hold a vector",
+    label = "not a vector type",
+    note = "a vector field is Vec<f32>, [f32; N], tidb_vector_core::Vector, or Option of one of them"
+)]
+pub trait VectorColumn: Sized {
+    /// The vector type without `Option`: what queries against this field take.
+    type Embedding;
+    /// Whether the column accepts NULL.
+    const NULLABLE: bool = false;
+    /// The values, or `None` for NULL.
+    fn floats(&self) -> Option<&[f32]>;
+    /// Builds the field from values read back (already checked against the column's dimensions).
+    #[doc(hidden)]
+    fn from_floats(values: Option<Vec<f32>>) -> Result<Self, String>;
+}
+
+const NULL_VECTOR: &str = "NULL in a vector column whose field is not an Option";
+
+impl VectorColumn for Vec<f32> {
+    type Embedding = Vec<f32>;
+    fn floats(&self) -> Option<&[f32]> {
+        Some(self)
+    }
+    fn from_floats(values: Option<Vec<f32>>) -> Result<Self, String> {
+        values.ok_or_else(|| NULL_VECTOR.to_owned())
+    }
+}
+
+impl VectorColumn for Vector {
+    type Embedding = Vector;
+    fn floats(&self) -> Option<&[f32]> {
+        Some(self.as_slice())
+    }
+    fn from_floats(values: Option<Vec<f32>>) -> Result<Self, String> {
+        values.map(Vector::from).ok_or_else(|| NULL_VECTOR.to_owned())
+    }
+}
+
+impl<const N: usize> VectorColumn for [f32; N] {
+    type Embedding = [f32; N];
+    fn floats(&self) -> Option<&[f32]> {
+        Some(self)
+    }
+    fn from_floats(values: Option<Vec<f32>>) -> Result<Self, String> {
+        let values = values.ok_or_else(|| NULL_VECTOR.to_owned())?;
+        let len = values.len();
+        values
+            .try_into()
+            .map_err(|_| format!("expected {N} values, got {len}"))
+    }
+}
+
+impl<T: VectorColumn + NotOption> VectorColumn for Option<T> {
+    type Embedding = T::Embedding;
+    const NULLABLE: bool = true;
+    fn floats(&self) -> Option<&[f32]> {
+        self.as_ref().and_then(T::floats)
+    }
+    fn from_floats(values: Option<Vec<f32>>) -> Result<Self, String> {
+        values.map(|v| T::from_floats(Some(v))).transpose()
+    }
+}
+
+/// A query vector accepted for a model whose vector field is `E`.
+///
+/// A model with a `Vec<f32>` or [`Vector`] field accepts any of `[f32]`, `[f32; N]`, `Vec<f32>` and
+/// `Vector` (the length is checked at run time). A model with an `[f32; N]` field accepts only `[f32; N]` of
+/// the same `N`, so a query of the wrong length does not compile.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a query vector for a model whose vector field is `{E}`",
+    label = "wrong query vector type",
+    note = "a model with an `[f32; N]` vector field takes `&[f32; N]` queries of the same N"
+)]
+pub trait QueryVector<E> {
+    /// The query's values.
+    fn query_floats(&self) -> &[f32];
+}
+
+macro_rules! query_vector_for_dynamic {
+    ($($embedding:ty),*) => {$(
+        impl QueryVector<$embedding> for [f32] {
+            fn query_floats(&self) -> &[f32] { self }
+        }
+        impl<const N: usize> QueryVector<$embedding> for [f32; N] {
+            fn query_floats(&self) -> &[f32] { self }
+        }
+        impl QueryVector<$embedding> for Vec<f32> {
+            fn query_floats(&self) -> &[f32] { self }
+        }
+        impl QueryVector<$embedding> for Vector {
+            fn query_floats(&self) -> &[f32] { self.as_slice() }
+        }
+    )*};
+}
+query_vector_for_dynamic!(Vec<f32>, Vector);
+
+impl<const N: usize> QueryVector<[f32; N]> for [f32; N] {
+    fn query_floats(&self) -> &[f32] {
+        self
+    }
+}

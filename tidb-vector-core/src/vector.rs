@@ -1,0 +1,393 @@
+//! The [`Vector`] type and its text codec.
+//!
+//! TiDB reads and writes vectors as text: a JSON array of numbers such as `[0.3,0.5,-0.1]`. The codec here
+//! writes the shortest decimal that reads back as the same `f32` (so every finite value round-trips exactly)
+//! and reads exactly the grammar TiDB's parser accepts: a JSON array of JSON numbers, with JSON whitespace.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, VectorTextError};
+
+/// The largest number of dimensions a TiDB vector may have (`VECTOR(16383)`).
+pub const MAX_DIMENSIONS: usize = 16383;
+
+/// An embedding: a list of `f32` values.
+///
+/// A plain newtype over `Vec<f32>`, convertible both ways. It can be a model field
+/// (`#[vector(dimensions = N)] embedding: Vector`) and a query vector. Its [`Display`](fmt::Display) is the
+/// text form TiDB reads, and [`FromStr`] parses the text form TiDB writes.
+///
+/// ```
+/// use tidb_vector_core::Vector;
+///
+/// let v = Vector::from(vec![1.0, 2.5, -0.1]);
+/// assert_eq!(v.to_string(), "[1,2.5,-0.1]");
+/// assert_eq!("[1, 2.5, -0.1]".parse::<Vector>().unwrap(), v);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Vector(Vec<f32>);
+
+impl Vector {
+    /// The values, as a slice.
+    pub fn as_slice(&self) -> &[f32] {
+        &self.0
+    }
+
+    /// The values, as a `Vec` (no copy).
+    pub fn into_vec(self) -> Vec<f32> {
+        self.0
+    }
+
+    /// The values, copied into a `Vec`.
+    pub fn to_vec(&self) -> Vec<f32> {
+        self.0.clone()
+    }
+
+    /// The number of dimensions.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the vector has no dimensions.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<f32>> for Vector {
+    fn from(values: Vec<f32>) -> Self {
+        Vector(values)
+    }
+}
+
+impl From<&[f32]> for Vector {
+    fn from(values: &[f32]) -> Self {
+        Vector(values.to_vec())
+    }
+}
+
+impl<const N: usize> From<[f32; N]> for Vector {
+    fn from(values: [f32; N]) -> Self {
+        Vector(values.to_vec())
+    }
+}
+
+impl From<Vector> for Vec<f32> {
+    fn from(vector: Vector) -> Self {
+        vector.0
+    }
+}
+
+impl AsRef<[f32]> for Vector {
+    fn as_ref(&self) -> &[f32] {
+        &self.0
+    }
+}
+
+impl fmt::Display for Vector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&encode_text(&self.0))
+    }
+}
+
+impl FromStr for Vector {
+    type Err = VectorTextError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        parse_text(text).map(Vector)
+    }
+}
+
+/// Checks what TiDB checks before it stores or compares a vector: the number of dimensions (when the column
+/// has a fixed one) and that every value is finite.
+pub fn validate(values: &[f32], expected_dimensions: Option<usize>) -> Result<(), Error> {
+    if let Some(expected) = expected_dimensions {
+        if values.len() != expected {
+            return Err(Error::Dimensions {
+                expected,
+                got: values.len(),
+            });
+        }
+    }
+    if values.len() > MAX_DIMENSIONS {
+        return Err(Error::TooManyDimensions { got: values.len() });
+    }
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::NonFinite {
+            index,
+            value: values[index],
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Writes `values` as TiDB vector text: `[1,2.5,-0.1]`.
+///
+/// Each value is the shortest decimal that parses back to the same `f32`, so a round trip through this
+/// codec (or TiDB's parser) is exact. Values must be finite (see [`validate`]); a non-finite value would
+/// produce text that no server accepts.
+pub fn encode_text(values: &[f32]) -> String {
+    // ~10 bytes per value covers typical embeddings without a reallocation.
+    let mut out = String::with_capacity(2 + values.len() * 11);
+    encode_text_into(values, &mut out);
+    out
+}
+
+/// Like [`encode_text`], appending to `out` (to reuse one buffer across many vectors).
+pub fn encode_text_into(values: &[f32], out: &mut String) {
+    let mut buffer = ryu::Buffer::new();
+    out.push('[');
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let text = buffer.format_finite(*value);
+        // ryu writes integral values as `1.0`; TiDB writes `1`. Both parse the same; the short form is
+        // smaller on the wire and matches what TiDB sends back.
+        out.push_str(text.strip_suffix(".0").unwrap_or(text));
+    }
+    out.push(']');
+}
+
+/// Parses TiDB vector text (`[1, 2.5, -1e-3]`) into `f32` values.
+///
+/// Accepts what TiDB's parser accepts: a JSON array of JSON numbers with optional JSON whitespace, also
+/// trailing. Rejects everything else, with the byte offset of the first problem: `null`, `NaN`, a trailing
+/// comma, a leading `+`, garbage after the `]`, and numbers outside the `f32` range (TiDB: `value ... out of
+/// range for float32`). Numbers too small for `f32` round to zero, as in TiDB.
+pub fn parse_text(text: &str) -> Result<Vec<f32>, VectorTextError> {
+    let mut parser = Parser {
+        bytes: text.as_bytes(),
+        pos: 0,
+    };
+    parser.skip_whitespace();
+    parser.expect(b'[', "a vector starts with `[`")?;
+    let mut values = Vec::with_capacity(text.len() / 8);
+    parser.skip_whitespace();
+    if !parser.eat(b']') {
+        loop {
+            parser.skip_whitespace();
+            values.push(parser.number(text)?);
+            parser.skip_whitespace();
+            if parser.eat(b']') {
+                break;
+            }
+            parser.expect(b',', "expected `,` or `]` after a number")?;
+        }
+    }
+    parser.skip_whitespace();
+    if parser.pos != parser.bytes.len() {
+        return Err(parser.error("unexpected text after the closing `]`"));
+    }
+    Ok(values)
+}
+
+struct Parser<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.bytes.get(self.pos) == Some(&byte);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn expect(&mut self, byte: u8, reason: &'static str) -> Result<(), VectorTextError> {
+        if self.eat(byte) {
+            Ok(())
+        } else {
+            Err(self.error(reason))
+        }
+    }
+
+    fn error(&self, reason: &'static str) -> VectorTextError {
+        VectorTextError {
+            position: self.pos,
+            reason,
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// One JSON number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    fn number(&mut self, text: &str) -> Result<f32, VectorTextError> {
+        let start = self.pos;
+        self.eat(b'-');
+        match self.bytes.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err(self.error("expected a number")),
+        }
+        if self.eat(b'.') && self.digits() == 0 {
+            return Err(self.error("expected a digit after `.`"));
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            if !self.eat(b'+') {
+                self.eat(b'-');
+            }
+            if self.digits() == 0 {
+                return Err(self.error("expected a digit in the exponent"));
+            }
+        }
+        // The grammar above is a subset of what `f32::from_str` accepts, and it rounds correctly.
+        let value: f32 = text[start..self.pos]
+            .parse()
+            .map_err(|_| VectorTextError {
+                position: start,
+                reason: "expected a number",
+            })?;
+        if value.is_infinite() {
+            return Err(VectorTextError {
+                position: start,
+                reason: "number out of range for float32",
+            });
+        }
+        Ok(value)
+    }
+}
+
+/// Writes `values` as little-endian `f32` bytes: the storage format of MariaDB's `VECTOR` and sqlite-vec.
+pub(crate) fn encode_bytes(values: &[f32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * 4);
+    for value in values {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    out
+}
+
+/// Reads little-endian `f32` bytes; `None` when the length is not a multiple of 4.
+pub(crate) fn decode_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
+    if bytes.len() % 4 != 0 {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_like_tidb_for_ordinary_values() {
+        assert_eq!(encode_text(&[1.0, 2.0, 1.0]), "[1,2,1]");
+        assert_eq!(encode_text(&[0.3, 0.5, -0.1]), "[0.3,0.5,-0.1]");
+        assert_eq!(encode_text(&[]), "[]");
+        assert_eq!(encode_text(&[-0.0]), "[-0]");
+    }
+
+    #[test]
+    fn round_trips_extreme_values_exactly() {
+        let values = [
+            f32::MAX,
+            f32::MIN,
+            f32::MIN_POSITIVE,
+            f32::from_bits(1), // smallest subnormal
+            f32::EPSILON,
+            0.1,
+            1e-7,
+            16_777_217.0,
+            -0.0,
+            123_456.79,
+        ];
+        let text = encode_text(&values);
+        let back = parse_text(&text).unwrap();
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back), bits(&values), "{text}");
+    }
+
+    #[test]
+    fn parses_json_whitespace_exponents_and_empty() {
+        assert_eq!(
+            parse_text(" [ 0.3 ,\n\t0.5,  -1e-1 ] \n").unwrap(),
+            [0.3, 0.5, -0.1]
+        );
+        assert_eq!(parse_text("[2E5,1e+2]").unwrap(), [200_000.0, 100.0]);
+        assert_eq!(parse_text("[]").unwrap(), Vec::<f32>::new());
+        assert_eq!(parse_text("[1e-50]").unwrap(), [0.0]);
+    }
+
+    #[test]
+    fn rejects_what_tidb_rejects() {
+        for (text, position) in [
+            ("[5, ]", 4),
+            ("[1,2,3]extra", 7),
+            ("[null]", 1),
+            ("[NaN]", 1),
+            ("[inf]", 1),
+            ("[+1]", 1),
+            ("[.5]", 1),
+            ("[1.]", 3),
+            ("[01]", 2),
+            ("[1e]", 3),
+            ("1,2", 0),
+            ("[1,2", 4),
+            ("", 0),
+            ("[1e40]", 1),
+            ("[-1e39]", 1),
+        ] {
+            let err = parse_text(text).expect_err(text);
+            assert_eq!(err.position, position, "{text}: {err}");
+        }
+        assert_eq!(
+            parse_text("[1e40]").unwrap_err().reason,
+            "number out of range for float32"
+        );
+    }
+
+    #[test]
+    fn validate_reports_the_first_problem() {
+        assert!(validate(&[1.0, 2.0], Some(2)).is_ok());
+        assert!(matches!(
+            validate(&[1.0, 2.0], Some(3)),
+            Err(Error::Dimensions {
+                expected: 3,
+                got: 2
+            })
+        ));
+        assert!(matches!(
+            validate(&[1.0, f32::NAN], None),
+            Err(Error::NonFinite { index: 1, .. })
+        ));
+        assert!(matches!(
+            validate(&[f32::NEG_INFINITY], Some(1)),
+            Err(Error::NonFinite { index: 0, .. })
+        ));
+        let too_many = vec![0.0; MAX_DIMENSIONS + 1];
+        assert!(matches!(
+            validate(&too_many, None),
+            Err(Error::TooManyDimensions { got: 16384 })
+        ));
+    }
+
+    #[test]
+    fn bytes_round_trip_and_reject_partial_floats() {
+        let values = [1.0, -2.5, f32::MIN_POSITIVE];
+        assert_eq!(decode_bytes(&encode_bytes(&values)).unwrap(), values);
+        assert_eq!(encode_bytes(&[1.0]), [0, 0, 128, 63]);
+        assert!(decode_bytes(&[0, 0, 128]).is_none());
+    }
+}

@@ -1,0 +1,34 @@
+//! Collects every error of one derive, so the user sees them all in one build.
+
+use std::fmt::Display;
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+
+/// An error accumulator.
+#[derive(Default)]
+pub struct Ctxt {
+    errors: Vec<syn::Error>,
+}
+
+impl Ctxt {
+    /// Records an error spanned on `tokens`.
+    pub fn error_spanned_by(&mut self, tokens: impl ToTokens, message: impl Display) {
+        self.errors.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    /// Records a `syn` error as it is.
+    pub fn syn_error(&mut self, error: syn::Error) {
+        self.errors.push(error);
+    }
+
+    /// Whether anything was recorded.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// All recorded errors as `compile_error!` invocations.
+    pub fn into_compile_errors(self) -> TokenStream {
+        self.errors.iter().map(syn::Error::to_compile_error).collect()
+    }
+}

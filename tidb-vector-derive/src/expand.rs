@@ -1,0 +1,220 @@
+//! Phase 3: code from the checked model. Generated code names everything by absolute path and sits in
+//! `const _: () = { ... };`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::DeriveInput;
+use syn::spanned::Spanned;
+
+use crate::attr::IndexMetric;
+use crate::ctxt::Ctxt;
+use crate::model::{self, Container, FieldKind, Key};
+
+pub fn derive(input: &DeriveInput) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let container = model::from_syn(&mut cx, input);
+    match container {
+        Some(container) if !cx.has_errors() => expand(&container),
+        _ => {
+            let stub = stub(input);
+            let errors = cx.into_compile_errors();
+            quote! { #errors #stub }
+        }
+    }
+}
+
+fn expand(c: &Container<'_>) -> TokenStream {
+    let krate = quote!(::tidb_vector_core);
+    let ident = c.ident;
+    let table = &c.table;
+    let hidden = matches!(c.key, Key::Hidden);
+    let offset = usize::from(hidden);
+
+    let mut columns = Vec::new();
+    if hidden {
+        let name = model::HIDDEN_KEY;
+        columns.push(quote! {
+            #krate::Column {
+                name: #name,
+                kind: #krate::ColumnKind::Scalar(#krate::ScalarType::I64),
+                nullable: false,
+            }
+        });
+    }
+    let mut values = Vec::new();
+    let mut reads = Vec::new();
+    let mut assertions = Vec::new();
+    for (position, field) in c.fields.iter().enumerate() {
+        let name = &field.column;
+        let member = field.ident;
+        let ty = field.ty;
+        let is_key = matches!(c.key, Key::Field(k) if k == position);
+        match field.kind {
+            FieldKind::Vector { dimensions } => {
+                let span = ty.span();
+                columns.push(quote_spanned! {span=>
+                    #krate::Column {
+                        name: #name,
+                        kind: #krate::ColumnKind::Vector { dimensions: #dimensions },
+                        nullable: <#ty as #krate::VectorColumn>::NULLABLE,
+                    }
+                });
+                values.push(quote_spanned! {span=>
+                    match #krate::VectorColumn::floats(&self.#member) {
+                        ::core::option::Option::Some(values) => #krate::Value::Vector(values),
+                        ::core::option::Option::None => #krate::Value::Null,
+                    }
+                });
+                reads.push(quote!(#member: row.vector::<#ty>()?));
+                if let Some(len) = model::vector_shape(ty).and_then(|s| s.array_len) {
+                    let message = format!("the array length disagrees with `dimensions = {dimensions}`");
+                    assertions.push(quote_spanned! {len.span()=>
+                        const _: () = ::core::assert!(#len == #dimensions, #message);
+                    });
+                }
+            }
+            FieldKind::Scalar => {
+                let span = ty.span();
+                columns.push(quote_spanned! {span=>
+                    #krate::Column {
+                        name: #name,
+                        kind: #krate::ColumnKind::Scalar(<#ty as #krate::ColumnType>::SQL_TYPE),
+                        nullable: <#ty as #krate::ColumnType>::NULLABLE,
+                    }
+                });
+                values.push(if is_key {
+                    quote_spanned! {span=>
+                        match #krate::KeyColumn::assigned(&self.#member) {
+                            ::core::option::Option::Some(_) => #krate::ColumnType::to_value(&self.#member),
+                            ::core::option::Option::None => #krate::Value::Null,
+                        }
+                    }
+                } else {
+                    quote_spanned!(span=> #krate::ColumnType::to_value(&self.#member))
+                });
+                reads.push(quote!(#member: row.scalar::<#ty>()?));
+            }
+        }
+    }
+
+    let vector_field = &c.fields[c.vector];
+    let vector_ty = vector_field.ty;
+    let vector_index = c.vector + offset;
+    let (key_index, key_ty, key_of, key_from_generated) = match c.key {
+        Key::Hidden => (
+            0,
+            quote!(i64),
+            quote!(::core::option::Option::None),
+            quote!(<i64 as ::core::convert::TryFrom<u64>>::try_from(id).ok()),
+        ),
+        Key::Field(position) => {
+            let field = &c.fields[position];
+            let ty = field.ty;
+            let member = field.ident;
+            let span = ty.span();
+            (
+                position,
+                quote_spanned!(span=> <#ty as #krate::KeyColumn>::Key),
+                quote_spanned!(span=> #krate::KeyColumn::assigned(&self.#member)),
+                quote_spanned!(span=> <#ty as #krate::KeyColumn>::from_generated(id)),
+            )
+        }
+    };
+    let index = match c.index {
+        None => quote!(::core::option::Option::None),
+        Some(IndexMetric::Cosine) => {
+            quote!(::core::option::Option::Some(#krate::Metric::Cosine))
+        }
+        Some(IndexMetric::L2) => quote!(::core::option::Option::Some(#krate::Metric::L2)),
+    };
+    let embedding_span = vector_ty.span();
+    let embedding = quote_spanned!(embedding_span=> <#vector_ty as #krate::VectorColumn>::Embedding);
+
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
+        const _: () = {
+            #(#assertions)*
+
+            #[automatically_derived]
+            impl #krate::VectorModel for #ident {
+                type Key = #key_ty;
+                type Embedding = #embedding;
+
+                const SCHEMA: #krate::Schema = #krate::Schema {
+                    table: #table,
+                    columns: &[#(#columns),*],
+                    key: #key_index,
+                    hidden_key: #hidden,
+                    vector: #vector_index,
+                    index: #index,
+                };
+
+                fn __key(&self) -> ::core::option::Option<Self::Key> {
+                    #key_of
+                }
+
+                fn __key_from_generated(id: u64) -> ::core::option::Option<Self::Key> {
+                    #key_from_generated
+                }
+
+                fn __values<'__a>(&'__a self, out: &mut #krate::__private::Vec<#krate::Value<'__a>>) {
+                    #(out.push(#values);)*
+                }
+
+                fn __from_row(row: &mut #krate::RowReader<'_>) -> #krate::Result<Self> {
+                    ::core::result::Result::Ok(Self { #(#reads,)* })
+                }
+            }
+        };
+    }
+}
+
+/// An impl that type-checks whatever the input was, emitted beside the errors, so that code using the
+/// model reports no "trait not implemented" errors on top of the real one. It is never run: the build
+/// fails on the errors.
+fn stub(input: &DeriveInput) -> TokenStream {
+    if !input.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let krate = quote!(::tidb_vector_core);
+    let ident = &input.ident;
+    let embedding = match &input.data {
+        syn::Data::Struct(data) => data
+            .fields
+            .iter()
+            .find_map(|f| model::vector_shape(&f.ty))
+            .map(|shape| shape.inner)
+            .map(|ty| quote!(#ty)),
+        _ => None,
+    }
+    .unwrap_or_else(|| quote!(#krate::__private::Vec<f32>));
+    quote! {
+        #[doc(hidden)]
+        const _: () = {
+            #[automatically_derived]
+            impl #krate::VectorModel for #ident {
+                type Key = i64;
+                type Embedding = #embedding;
+                const SCHEMA: #krate::Schema = #krate::Schema {
+                    table: "",
+                    columns: &[],
+                    key: 0,
+                    hidden_key: true,
+                    vector: 0,
+                    index: ::core::option::Option::None,
+                };
+                fn __key(&self) -> ::core::option::Option<i64> {
+                    ::core::option::Option::None
+                }
+                fn __key_from_generated(_: u64) -> ::core::option::Option<i64> {
+                    ::core::option::Option::None
+                }
+                fn __values<'__a>(&'__a self, _: &mut #krate::__private::Vec<#krate::Value<'__a>>) {}
+                fn __from_row(_: &mut #krate::RowReader<'_>) -> #krate::Result<Self> {
+                    ::core::panic!("this VectorModel derive failed to compile")
+                }
+            }
+        };
+    }
+}

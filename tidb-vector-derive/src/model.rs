@@ -1,0 +1,411 @@
+//! Phase 2: a checked model of the struct. Code generation reads only this.
+
+use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, PathArguments, Type};
+
+use crate::attr::{self, IndexMetric};
+use crate::ctxt::Ctxt;
+
+/// The struct, checked.
+pub struct Container<'a> {
+    pub ident: &'a Ident,
+    pub table: String,
+    pub fields: Vec<Field<'a>>,
+    pub key: Key,
+    /// Position in `fields` of the vector field.
+    pub vector: usize,
+    pub index: Option<IndexMetric>,
+}
+
+/// Where the primary key lives.
+pub enum Key {
+    /// A hidden `id` column.
+    Hidden,
+    /// This field (position in `fields`).
+    Field(usize),
+}
+
+pub struct Field<'a> {
+    pub ident: &'a Ident,
+    pub ty: &'a Type,
+    pub column: String,
+    pub kind: FieldKind,
+}
+
+pub enum FieldKind {
+    Scalar,
+    Vector { dimensions: usize },
+}
+
+/// What a field's type is, read from its syntax.
+pub struct VectorShape<'a> {
+    /// The type without `Option`.
+    pub inner: &'a Type,
+    pub nullable: bool,
+    /// The array length when the type is `[f32; N]`.
+    pub array_len: Option<&'a syn::Expr>,
+}
+
+/// The name of the hidden key column.
+pub const HIDDEN_KEY: &str = "id";
+/// Column names the generated SQL uses for itself.
+const RESERVED: &[&str] = &["_distance", "_candidates"];
+/// TiDB's (and MySQL's) longest identifier.
+const MAX_IDENTIFIER: usize = 64;
+
+/// Builds the model, recording every problem; `None` when the input cannot be modelled at all.
+pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'a>> {
+    let container = attr::container(cx, &input.attrs);
+    let named = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(named) => Some(named),
+            Fields::Unnamed(fields) => {
+                cx.error_spanned_by(
+                    fields,
+                    "`VectorModel` needs a struct with named fields; each field is a column, named after it",
+                );
+                None
+            }
+            Fields::Unit => {
+                cx.error_spanned_by(
+                    &input.ident,
+                    "`VectorModel` needs a struct with named fields, one of them a vector; a unit struct has no columns",
+                );
+                None
+            }
+        },
+        Data::Enum(data) => {
+            cx.error_spanned_by(
+                data.enum_token,
+                "`VectorModel` can only be derived for a struct with named fields, not an enum",
+            );
+            None
+        }
+        Data::Union(data) => {
+            cx.error_spanned_by(
+                data.union_token,
+                "`VectorModel` can only be derived for a struct with named fields, not a union",
+            );
+            None
+        }
+    };
+    if !input.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &input.generics,
+            "`VectorModel` cannot be derived for a generic struct; every column needs a concrete type",
+        );
+    }
+    let named = named?;
+
+    let table = match &container.table {
+        Some(lit) => {
+            check_identifier(cx, &lit.value(), lit, "table");
+            lit.value()
+        }
+        None => default_table_name(&input.ident.to_string()),
+    };
+
+    let mut fields = Vec::new();
+    let mut vector: Option<usize> = None;
+    let mut index = None;
+    let mut marked_key: Option<usize> = None;
+    for (position, field) in named.named.iter().enumerate() {
+        let Some(ident) = field.ident.as_ref() else {
+            continue;
+        };
+        let attrs = attr::field(cx, &field.attrs);
+        let column = match &attrs.rename {
+            Some(lit) => {
+                check_identifier(cx, &lit.value(), lit, "column");
+                lit.value()
+            }
+            None => {
+                let name = ident.to_string();
+                let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
+                check_identifier(cx, &name, ident, "column");
+                name
+            }
+        };
+        let shape = vector_shape(&field.ty);
+        let kind = match (&attrs.dimensions, &shape) {
+            (Some((dimensions, lit)), Some(shape)) => {
+                if let Some(len) = shape.array_len {
+                    check_array_len(cx, len, *dimensions, lit);
+                }
+                if let Some(first) = vector {
+                    cx.error_spanned_by(
+                        lit.clone(),
+                        format!(
+                            "a model has exactly one vector field, and `{}` is already it; move this vector to a model of its own",
+                            fields.get(first).map_or(String::new(), |f: &Field| f.ident.to_string())
+                        ),
+                    );
+                } else {
+                    vector = Some(position);
+                }
+                if let Some((metric, lit)) = &attrs.index {
+                    if shape.nullable {
+                        cx.error_spanned_by(
+                            lit,
+                            "a vector index needs a NOT NULL column; make the field a non-`Option` vector or drop `index`",
+                        );
+                    }
+                    index = Some(*metric);
+                }
+                FieldKind::Vector {
+                    dimensions: *dimensions,
+                }
+            }
+            (Some(_), None) => {
+                cx.error_spanned_by(
+                    &field.ty,
+                    "`dimensions` needs a vector field: Vec<f32>, [f32; N], tidb_vector_core::Vector, or Option of one of them",
+                );
+                FieldKind::Scalar
+            }
+            (None, Some(_)) => {
+                cx.error_spanned_by(
+                    ident,
+                    format!("vector field `{ident}` needs its size: add `#[vector(dimensions = N)]`"),
+                );
+                FieldKind::Scalar
+            }
+            (None, None) => {
+                if let Some((_, lit)) = &attrs.index {
+                    cx.error_spanned_by(
+                        lit,
+                        "`index` goes on the vector field, beside `dimensions`",
+                    );
+                }
+                FieldKind::Scalar
+            }
+        };
+        if let Some(span) = attrs.key {
+            if matches!(kind, FieldKind::Vector { .. }) {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    "a vector field cannot be the primary key (TiDB forbids vector keys); mark an integer field with `key`",
+                ));
+            } else if let Some(first) = marked_key {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    format!(
+                        "only one field can be the key, and `{}` already is; remove one `key`",
+                        fields.get(first).map_or(String::new(), |f: &Field| f.ident.to_string())
+                    ),
+                ));
+            } else {
+                marked_key = Some(position);
+            }
+        }
+        fields.push(Field {
+            ident,
+            ty: &field.ty,
+            column,
+            kind,
+        });
+    }
+
+    let key = match marked_key {
+        Some(position) => Key::Field(position),
+        None => match fields.iter().position(|f| f.ident == "id") {
+            Some(position) if matches!(fields[position].kind, FieldKind::Vector { .. }) => {
+                cx.error_spanned_by(
+                    fields[position].ident,
+                    "the field `id` is the key by its name, and a key cannot be a vector; rename the field",
+                );
+                Key::Hidden
+            }
+            Some(position) => Key::Field(position),
+            None => Key::Hidden,
+        },
+    };
+    check_unique_columns(cx, &fields, &key);
+
+    let Some(vector) = vector else {
+        if !cx.has_errors() || named.named.is_empty() {
+            cx.error_spanned_by(
+                &input.ident,
+                "a `VectorModel` needs one vector field: add `#[vector(dimensions = N)]` to a Vec<f32>, [f32; N] or tidb_vector_core::Vector field",
+            );
+        }
+        return None;
+    };
+    Some(Container {
+        ident: &input.ident,
+        table,
+        fields,
+        key,
+        vector,
+        index,
+    })
+}
+
+/// `Document` → `documents`, `HTTPLogEntry` → `http_log_entries`.
+fn default_table_name(ident: &str) -> String {
+    let ident = ident.strip_prefix("r#").unwrap_or(ident);
+    let chars: Vec<char> = ident.chars().collect();
+    let mut snake = String::new();
+    for (i, c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
+                snake.push('_');
+            }
+            snake.extend(c.to_lowercase());
+        } else {
+            snake.push(*c);
+        }
+    }
+    if let Some(stem) = snake.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u'])) {
+        format!("{stem}ies")
+    } else if snake.ends_with('s') || snake.ends_with('x') || snake.ends_with("ch") || snake.ends_with("sh") {
+        format!("{snake}es")
+    } else {
+        format!("{snake}s")
+    }
+}
+
+/// Names TiDB accepts without surprises: 1 to 64 characters, ASCII letters, digits and `_`, not all
+/// digits, and none of the names the generated SQL uses.
+fn check_identifier(cx: &mut Ctxt, name: &str, span: impl quote::ToTokens, what: &str) {
+    let problem = if name.is_empty() {
+        Some("is empty".to_owned())
+    } else if name.chars().count() > MAX_IDENTIFIER {
+        Some(format!(
+            "has {} characters; TiDB allows at most {MAX_IDENTIFIER}",
+            name.chars().count()
+        ))
+    } else if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+        Some(format!(
+            "contains {c:?}; use ASCII letters, digits and `_` only"
+        ))
+    } else if name.chars().all(|c| c.is_ascii_digit()) {
+        Some("is all digits; start it with a letter or `_`".to_owned())
+    } else if RESERVED.contains(&name) {
+        Some("is reserved for the distance in generated queries; rename it".to_owned())
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        cx.error_spanned_by(span, format!("{what} name `{name}` {problem}"));
+    }
+}
+
+fn check_unique_columns(cx: &mut Ctxt, fields: &[Field<'_>], key: &Key) {
+    let mut seen: Vec<&str> = Vec::new();
+    if matches!(key, Key::Hidden) {
+        seen.push(HIDDEN_KEY);
+    }
+    for field in fields {
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(&field.column)) {
+            let message = if field.column.eq_ignore_ascii_case(HIDDEN_KEY) && matches!(key, Key::Hidden) {
+                format!(
+                    "column `{}` clashes with the hidden key column `id`; rename the column or make this field the key",
+                    field.column
+                )
+            } else {
+                format!(
+                    "column `{}` appears twice (column names are case-insensitive); rename one",
+                    field.column
+                )
+            };
+            cx.error_spanned_by(field.ident, message);
+        } else {
+            seen.push(&field.column);
+        }
+    }
+}
+
+/// `[f32; N]` with a literal `N` must agree with `dimensions`; other lengths are checked at compile time
+/// by a constant assertion in the generated code.
+fn check_array_len(cx: &mut Ctxt, len: &syn::Expr, dimensions: usize, lit: &syn::LitInt) {
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(n),
+        ..
+    }) = len
+    {
+        if let Ok(n) = n.base10_parse::<usize>() {
+            if n != dimensions {
+                cx.error_spanned_by(
+                    lit,
+                    format!("`dimensions = {dimensions}` disagrees with the field's type `[f32; {n}]`; make them equal"),
+                );
+            }
+        }
+    }
+}
+
+/// Recognizes `Vec<f32>`, `[f32; N]`, `Vector` (any path ending in it) and `Option` of those.
+pub fn vector_shape(ty: &Type) -> Option<VectorShape<'_>> {
+    let (inner, nullable) = match option_inner(ty) {
+        Some(inner) => (inner, true),
+        None => (ty, false),
+    };
+    let array_len = match inner {
+        Type::Array(array) if is_f32(&array.elem) => Some(&array.len),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            match (&last.arguments, last.ident.to_string().as_str()) {
+                (PathArguments::None, "Vector") => None,
+                (PathArguments::AngleBracketed(args), "Vec") if args.args.len() == 1 => {
+                    match args.args.first() {
+                        Some(GenericArgument::Type(t)) if is_f32(t) => None,
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(VectorShape {
+        inner,
+        nullable,
+        array_len,
+    })
+}
+
+fn option_inner(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first() {
+        Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
+        _ => None,
+    }
+}
+
+fn is_f32(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("f32"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_snake_case_plurals() {
+        assert_eq!(default_table_name("Document"), "documents");
+        assert_eq!(default_table_name("HTTPLogEntry"), "http_log_entries");
+        assert_eq!(default_table_name("Box"), "boxes");
+        assert_eq!(default_table_name("Day"), "days");
+        assert_eq!(default_table_name("Item2Vec"), "item2_vecs");
+    }
+
+    #[test]
+    fn vector_shapes_are_recognized_syntactically() {
+        let shape = |src: &str| vector_shape(&syn::parse_str::<Type>(src).unwrap()).map(|s| s.nullable);
+        assert_eq!(shape("Vec<f32>"), Some(false));
+        assert_eq!(shape("Option<[f32; 3]>"), Some(true));
+        assert_eq!(shape("tidb_vector_core::Vector"), Some(false));
+        assert_eq!(shape("Vec<f64>"), None);
+        assert_eq!(shape("String"), None);
+        assert_eq!(shape("[u8; 4]"), None);
+    }
+}

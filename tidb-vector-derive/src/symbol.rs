@@ -1,0 +1,19 @@
+//! The attribute's name and keys.
+
+/// `#[vector(...)]`.
+pub const VECTOR: &str = "vector";
+/// Struct key: the table's name.
+pub const TABLE: &str = "table";
+/// Field key: the vector's dimensions.
+pub const DIMENSIONS: &str = "dimensions";
+/// Field key: the vector index's metric.
+pub const INDEX: &str = "index";
+/// Field key: marks the primary key.
+pub const KEY: &str = "key";
+/// Field key: the column's name.
+pub const RENAME: &str = "rename";
+
+/// Keys allowed on the struct.
+pub const CONTAINER_KEYS: &[&str] = &[TABLE];
+/// Keys allowed on a field.
+pub const FIELD_KEYS: &[&str] = &[DIMENSIONS, INDEX, KEY, RENAME];
