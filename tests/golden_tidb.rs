@@ -1,1 +1,1 @@
-//! placeholder
+//! placeholder until the golden test is written

@@ -1,1 +1,512 @@
-//! placeholder
+//! The integration suite: every scenario runs on embedded SQLite, on MariaDB 11.8 with the MariaDB dialect,
+//! on MariaDB with the TiDB dialect, and on a real TiDB (see `support`).
+
+use tidb_vector_core::{Error, Metric, Vector, VectorModel};
+use tidb_vector_tests::{Target, TestDb, scenarios};
+
+scenarios!(
+    reference_workflow,
+    every_metric_ranks_and_measures_like_tidb,
+    insert_returns_assigned_keys,
+    vectors_round_trip_exactly,
+    scalar_fields_round_trip,
+    explicit_keys_and_fixed_arrays,
+    bulk_insert_spans_several_statements,
+    bulk_insert_is_all_or_nothing,
+    bad_vectors_are_refused_before_any_sql,
+    zero_vectors_never_come_first,
+);
+
+/// The tutorial's model.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "documents")]
+struct Document {
+    content: String,
+    #[vector(dimensions = 3)]
+    embedding: Vec<f32>,
+}
+
+fn doc(content: &str, embedding: [f32; 3]) -> Document {
+    Document {
+        content: content.to_owned(),
+        embedding: embedding.to_vec(),
+    }
+}
+
+fn tutorial_documents() -> Vec<Document> {
+    vec![
+        doc("dog", [1.0, 2.0, 1.0]),
+        doc("fish", [1.0, 2.0, 4.0]),
+        doc("tree", [1.0, 0.0, 0.0]),
+    ]
+}
+
+/// Distances from TiDB's reference workflow (query [1,2,3], computed in f64).
+const COSINE: [(&str, f64); 3] = [
+    ("fish", 0.008539866016332498),
+    ("dog", 0.12712843905603044),
+    ("tree", 0.7327387580875756),
+];
+
+fn names_and_distances(hits: &[tidb_vector_core::Hit<Document>]) -> Vec<(String, f64)> {
+    hits.iter()
+        .map(|h| (h.record.content.clone(), h.distance))
+        .collect()
+}
+
+fn assert_ranked(hits: &[tidb_vector_core::Hit<Document>], expected: &[(&str, f64)]) {
+    let got = names_and_distances(hits);
+    assert_eq!(
+        got.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        expected.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        "{got:?}"
+    );
+    for ((name, distance), (_, want)) in got.iter().zip(expected) {
+        // sqlite-vec and MariaDB compute in f32: agree to 1e-5, as the tutorial's figures are given.
+        assert!(
+            (distance - want).abs() < 1e-5,
+            "{name}: distance {distance}, expected {want}"
+        );
+    }
+}
+
+async fn reference_workflow(target: Target) {
+    let t = TestDb::open(target).await;
+    Document::create_table(&t.db).await.unwrap();
+    Document::create_table(&t.db)
+        .await
+        .expect("create_table is idempotent");
+    assert_eq!(
+        Document::insert_many(&t.db, tutorial_documents())
+            .await
+            .unwrap(),
+        3
+    );
+
+    let nearest = Document::nearest_by_cosine(&t.db, &[1.0, 2.0, 3.0], 3)
+        .await
+        .unwrap();
+    assert_ranked(&nearest, &COSINE);
+    assert_eq!(nearest[0].record, doc("fish", [1.0, 2.0, 4.0]));
+
+    let close = Document::within_distance(&t.db, Metric::Cosine, &[1.0, 2.0, 3.0], 0.2, 10)
+        .await
+        .unwrap();
+    assert_ranked(&close, &COSINE[..2]);
+
+    let top1 = Document::nearest_by_cosine(&t.db, &vec![1.0, 2.0, 3.0], 1)
+        .await
+        .unwrap();
+    assert_ranked(&top1, &COSINE[..1]);
+
+    Document::drop_table(&t.db).await.unwrap();
+    let gone = Document::nearest_by_cosine(&t.db, &[1.0, 2.0, 3.0], 3).await;
+    assert!(
+        matches!(gone, Err(Error::Database(_))),
+        "the table is gone: {gone:?}"
+    );
+    t.finish().await;
+}
+
+async fn every_metric_ranks_and_measures_like_tidb(target: Target) {
+    let t = TestDb::open(target).await;
+    Document::create_table(&t.db).await.unwrap();
+    Document::insert_many(&t.db, &tutorial_documents())
+        .await
+        .unwrap();
+    let q = [1.0, 2.0, 3.0];
+    let l2 = Document::nearest_by_l2(&t.db, &q, 3).await.unwrap();
+    assert_ranked(
+        &l2,
+        &[("fish", 1.0), ("dog", 2.0), ("tree", 3.605551275463989)],
+    );
+    let l1 = Document::nearest_by_l1(&t.db, &q, 3).await.unwrap();
+    assert_ranked(&l1, &[("fish", 1.0), ("dog", 2.0), ("tree", 5.0)]);
+    let nip = Document::nearest_by_negative_inner_product(&t.db, &q, 3)
+        .await
+        .unwrap();
+    assert_ranked(&nip, &[("fish", -17.0), ("dog", -8.0), ("tree", -1.0)]);
+    for (metric, threshold, expected) in [
+        (Metric::L2, 2.5, 2),
+        (Metric::L1, 1.5, 1),
+        (Metric::NegativeInnerProduct, -5.0, 2),
+    ] {
+        let hits = Document::within_distance(&t.db, metric, &q, threshold, 10)
+            .await
+            .unwrap();
+        assert_eq!(hits.len(), expected, "{metric} < {threshold}");
+        assert!(hits.iter().all(|h| h.distance < threshold));
+    }
+    t.finish().await;
+}
+
+async fn insert_returns_assigned_keys(target: Target) {
+    let t = TestDb::open(target).await;
+    Document::create_table(&t.db).await.unwrap();
+    let mut keys = Vec::new();
+    for d in tutorial_documents() {
+        keys.push(d.insert(&t.db).await.unwrap());
+    }
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+    let hits = Document::nearest_by_cosine(&t.db, &[1.0, 2.0, 3.0], 3)
+        .await
+        .unwrap();
+    // fish was the second insert, dog the first, tree the third.
+    assert_eq!(
+        hits.iter().map(|h| h.key).collect::<Vec<_>>(),
+        [keys[1], keys[0], keys[2]]
+    );
+    t.finish().await;
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+struct Sample {
+    id: Option<i64>,
+    #[vector(dimensions = 8)]
+    values: Vector,
+}
+
+async fn vectors_round_trip_exactly(target: Target) {
+    let t = TestDb::open(target).await;
+    Sample::create_table(&t.db).await.unwrap();
+    // Values whose text forms are long or unusual. Magnitudes stay below 1.8e19: MariaDB refuses larger
+    // ones (TiDB takes the whole f32 range; the codec's unit tests cover f32::MAX).
+    let tricky = [
+        0.1,
+        -0.0,
+        1e-7,
+        f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        16_777_217.0,
+        1.8e19,
+        -123_456.79,
+    ];
+    let mut expected = vec![Vector::from(tricky)];
+    let mut state = 0x9E37_79B9_u32;
+    for _ in 0..20 {
+        let v: Vec<f32> = (0..8)
+            .map(|_| {
+                // A xorshift over the bit patterns of ordinary magnitudes.
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                f32::from_bits((state & 0x8FFF_FFFF) | 0x3000_0000)
+            })
+            .collect();
+        expected.push(Vector::from(v));
+    }
+    let rows: Vec<Sample> = expected
+        .iter()
+        .map(|v| Sample {
+            id: None,
+            values: v.clone(),
+        })
+        .collect();
+    Sample::insert_many(&t.db, &rows).await.unwrap();
+    let hits = Sample::search(&[1.0; 8])
+        .metric(Metric::L2)
+        .limit(100)
+        .fetch(&t.db)
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), expected.len());
+    let bits = |v: &Vector| v.as_slice().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    for hit in &hits {
+        let id = hit.record.id.expect("the key field is filled when read");
+        assert_eq!(Some(id), Some(hit.key));
+        let want = &expected[(id - 1) as usize];
+        assert_eq!(bits(&hit.record.values), bits(want), "row {id}");
+    }
+    t.finish().await;
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "all_types")]
+struct AllTypes {
+    #[vector(key)]
+    pk: i64,
+    text: String,
+    maybe_text: Option<String>,
+    flag: bool,
+    tiny: i8,
+    small: i16,
+    int: i32,
+    big: i64,
+    utiny: u8,
+    usmall: u16,
+    uint: u32,
+    ubig: u64,
+    single: f32,
+    double: f64,
+    maybe_int: Option<i32>,
+    #[vector(rename = "vec")]
+    #[vector(dimensions = 2)]
+    embedding: Option<Vec<f32>>,
+}
+
+async fn scalar_fields_round_trip(target: Target) {
+    let t = TestDb::open(target).await;
+    AllTypes::create_table(&t.db).await.unwrap();
+    let full = AllTypes {
+        pk: 7,
+        text: "quote ' backslash \\ percent % unicode ünïcødé 🦀 and a NUL \0 byte".to_owned(),
+        maybe_text: Some(String::new()),
+        flag: true,
+        tiny: i8::MIN,
+        small: i16::MAX,
+        int: i32::MIN,
+        big: i64::MAX,
+        utiny: u8::MAX,
+        usmall: u16::MAX,
+        uint: u32::MAX,
+        ubig: i64::MAX as u64,
+        single: 0.1,
+        double: std::f64::consts::PI,
+        maybe_int: Some(-1),
+        embedding: Some(vec![3.0, 4.0]),
+    };
+    let empty = AllTypes {
+        pk: 8,
+        text: String::new(),
+        maybe_text: None,
+        flag: false,
+        tiny: 0,
+        small: 0,
+        int: 0,
+        big: i64::MIN,
+        utiny: 0,
+        usmall: 0,
+        uint: 0,
+        ubig: 0,
+        single: -0.5,
+        double: f64::MIN_POSITIVE,
+        maybe_int: None,
+        embedding: None,
+    };
+    assert_eq!(full.insert(&t.db).await.unwrap(), 7);
+    assert_eq!(empty.insert(&t.db).await.unwrap(), 8);
+    let hits = AllTypes::nearest_by_l2(&t.db, &[0.0, 0.0], 10)
+        .await
+        .unwrap();
+    // The NULL vector has no distance, so only the full row comes back.
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].record, full);
+    assert_eq!(hits[0].key, 7);
+    assert!((hits[0].distance - 5.0).abs() < 1e-6);
+    t.finish().await;
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "fixed")]
+struct Fixed {
+    #[vector(key)]
+    code: u32,
+    #[vector(dimensions = 3)]
+    embedding: [f32; 3],
+}
+
+async fn explicit_keys_and_fixed_arrays(target: Target) {
+    let t = TestDb::open(target).await;
+    Fixed::create_table(&t.db).await.unwrap();
+    assert_eq!(
+        Fixed {
+            code: 42,
+            embedding: [1.0, 2.0, 4.0]
+        }
+        .insert(&t.db)
+        .await
+        .unwrap(),
+        42
+    );
+    let assigned = Fixed {
+        code: 0,
+        embedding: [1.0, 0.0, 0.0],
+    }
+    .insert(&t.db)
+    .await
+    .unwrap();
+    assert_eq!(assigned, 43, "0 lets the database assign the next key");
+    let hits = Fixed::nearest_by_cosine(&t.db, &[1.0, 2.0, 3.0], 2)
+        .await
+        .unwrap();
+    assert_eq!(hits[0].record.embedding, [1.0, 2.0, 4.0]);
+    assert_eq!(
+        hits.iter().map(|h| h.record.code).collect::<Vec<_>>(),
+        [42, 43]
+    );
+    t.finish().await;
+}
+
+/// Eleven insert columns: 65,535 parameters hold 5,957 rows on MySQL, 32,766 hold 2,978 on SQLite.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "wide")]
+struct Wide {
+    a: i64,
+    b: i64,
+    c: i64,
+    d: i64,
+    e: i64,
+    f: i64,
+    g: i64,
+    h: i64,
+    i: i64,
+    label: String,
+    #[vector(dimensions = 4)]
+    embedding: Vec<f32>,
+}
+
+fn wide(n: i64) -> Wide {
+    Wide {
+        a: n,
+        b: n * 2,
+        c: n * 3,
+        d: -n,
+        e: 0,
+        f: 1,
+        g: n % 7,
+        h: n % 11,
+        i: n % 13,
+        label: format!("row {n}"),
+        embedding: vec![n as f32, 1.0, 0.5, -(n as f32)],
+    }
+}
+
+async fn bulk_insert_spans_several_statements(target: Target) {
+    let t = TestDb::open(target).await;
+    Wide::create_table(&t.db).await.unwrap();
+    let rows = 13_000;
+    let inserted = Wide::insert_many(&t.db, (0..rows).map(wide)).await.unwrap();
+    assert_eq!(inserted, rows as u64);
+    assert_eq!(t.count("wide").await, rows);
+    let hits = Wide::nearest_by_l2(&t.db, &[12_345.0, 1.0, 0.5, -12_345.0], 1)
+        .await
+        .unwrap();
+    assert_eq!(hits[0].record, wide(12_345));
+    assert_eq!(hits[0].distance, 0.0);
+    assert_eq!(
+        Wide::insert_many(&t.db, Vec::<Wide>::new()).await.unwrap(),
+        0
+    );
+    t.finish().await;
+}
+
+async fn bulk_insert_is_all_or_nothing(target: Target) {
+    let t = TestDb::open(target).await;
+    Wide::create_table(&t.db).await.unwrap();
+    // The bad row sits in the third statement, after two have been sent.
+    let bad_at = 7_000;
+    let rows = (0..8_000).map(|n| {
+        let mut row = wide(n);
+        if n == bad_at {
+            row.embedding.push(1.0);
+        }
+        row
+    });
+    let err = Wide::insert_many(&t.db, rows).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Dimensions {
+                expected: 4,
+                got: 5
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(t.count("wide").await, 0, "nothing of the batch is kept");
+
+    // A row the server rejects (a duplicate key) rolls back the whole batch too.
+    AllTypesLite::create_table(&t.db).await.unwrap();
+    let dup = (1..=5_000).chain([2_500]).map(|pk| AllTypesLite {
+        pk,
+        embedding: vec![1.0, 1.0],
+    });
+    let err = AllTypesLite::insert_many(&t.db, dup).await.unwrap_err();
+    assert!(
+        err.server_code().is_some(),
+        "a server error keeps its code: {err:?}"
+    );
+    assert_eq!(t.count("lite").await, 0);
+    t.finish().await;
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "lite")]
+struct AllTypesLite {
+    #[vector(key)]
+    pk: i64,
+    #[vector(dimensions = 2)]
+    embedding: Vec<f32>,
+}
+
+async fn bad_vectors_are_refused_before_any_sql(target: Target) {
+    // No table exists: any statement that reached the server would fail with a database error, so a typed
+    // input error proves nothing was sent.
+    let t = TestDb::open(target).await;
+    let q = Document::nearest_by_cosine(&t.db, &[1.0, 2.0], 3).await;
+    assert!(
+        matches!(
+            q,
+            Err(Error::Dimensions {
+                expected: 3,
+                got: 2
+            })
+        ),
+        "{q:?}"
+    );
+    let q = Document::nearest_by_l2(&t.db, &[1.0, f32::NAN, 3.0], 3).await;
+    assert!(matches!(q, Err(Error::NonFinite { index: 1, .. })), "{q:?}");
+    let q = Document::nearest_by_cosine(&t.db, &[0.0, 0.0, 0.0], 3).await;
+    assert!(matches!(q, Err(Error::ZeroQueryVector)), "{q:?}");
+    let q = Document::nearest_by_l2(&t.db, &[1.0, 2.0, 3.0], 0).await;
+    assert!(matches!(q, Err(Error::InvalidArgument(_))), "{q:?}");
+    let q = Document::within_distance(&t.db, Metric::L2, &[1.0, 2.0, 3.0], f64::NAN, 3).await;
+    assert!(matches!(q, Err(Error::InvalidArgument(_))), "{q:?}");
+    for bad in [
+        doc("inf", [1.0, f32::INFINITY, 0.0]),
+        doc("nan", [f32::NAN, 0.0, 0.0]),
+    ] {
+        let e = bad.insert(&t.db).await;
+        assert!(matches!(e, Err(Error::NonFinite { .. })), "{e:?}");
+    }
+    let short = Document {
+        content: "short".into(),
+        embedding: vec![1.0],
+    };
+    let e = short.insert(&t.db).await;
+    assert!(
+        matches!(
+            e,
+            Err(Error::Dimensions {
+                expected: 3,
+                got: 1
+            })
+        ),
+        "{e:?}"
+    );
+    let e = Document::insert_many(&t.db, [short]).await;
+    assert!(matches!(e, Err(Error::Dimensions { .. })), "{e:?}");
+    t.finish().await;
+}
+
+async fn zero_vectors_never_come_first(target: Target) {
+    let t = TestDb::open(target).await;
+    Document::create_table(&t.db).await.unwrap();
+    let mut docs = tutorial_documents();
+    docs.push(doc("zero", [0.0, 0.0, 0.0]));
+    Document::insert_many(&t.db, &docs).await.unwrap();
+    let hits = Document::nearest_by_cosine(&t.db, &[1.0, 2.0, 3.0], 4)
+        .await
+        .unwrap();
+    let names: Vec<_> = hits.iter().map(|h| h.record.content.as_str()).collect();
+    assert_eq!(
+        names,
+        ["fish", "dog", "tree"],
+        "the zero vector has no cosine distance, so it is left out"
+    );
+    let close = Document::within_distance(&t.db, Metric::Cosine, &[1.0, 2.0, 3.0], 0.2, 10)
+        .await
+        .unwrap();
+    assert_ranked(&close, &COSINE[..2]);
+    t.finish().await;
+}

@@ -1,1 +1,197 @@
-//! Test support.
+//! Test support: one fresh database per test, on each backend the integration suite runs against.
+//!
+//! | target | needs | dialect |
+//! |---|---|---|
+//! | embedded SQLite | nothing | SQLite |
+//! | MariaDB | `TIDB_VECTOR_TEST_MARIADB_URL` | MariaDB |
+//! | TiDB dialect on MariaDB | `TIDB_VECTOR_TEST_MARIADB_URL` | TiDB, through [`TIDB_FUNCTIONS`] |
+//! | TiDB | `TIDB_VECTOR_TEST_TIDB_URL` | TiDB |
+//!
+//! The URLs name a server and a database the test user may connect to; each test creates a database of its
+//! own beside it (so the user needs CREATE and DROP) and drops it when the test passes.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::{AssertSqlSafe, Connection as _};
+use tidb_vector_core::{Backend, Db};
+
+/// TiDB's vector functions with TiDB's semantics, for MariaDB (see the file's header).
+pub const TIDB_FUNCTIONS: &str = include_str!("tidb_functions.sql");
+
+/// Variable with the MariaDB URL (`.ci/mariadb.sh start` prints one).
+pub const MARIADB_URL: &str = "TIDB_VECTOR_TEST_MARIADB_URL";
+/// Variable with a real TiDB's URL.
+pub const TIDB_URL: &str = "TIDB_VECTOR_TEST_TIDB_URL";
+
+/// A backend the suite runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Embedded SQLite with sqlite-vec.
+    Sqlite,
+    /// MariaDB 11.8 with the MariaDB dialect.
+    MariaDb,
+    /// MariaDB 11.8 with the TiDB dialect, through TiDB-named SQL functions.
+    TiDbOnMariaDb,
+    /// A real TiDB.
+    TiDb,
+}
+
+impl Target {
+    /// The dialect the target's [`Db`] speaks.
+    pub fn backend(self) -> Backend {
+        match self {
+            Target::Sqlite => Backend::Sqlite,
+            Target::MariaDb => Backend::MariaDb,
+            Target::TiDbOnMariaDb | Target::TiDb => Backend::TiDb,
+        }
+    }
+
+    /// Whether the server is MariaDB.
+    pub fn is_mariadb(self) -> bool {
+        matches!(self, Target::MariaDb | Target::TiDbOnMariaDb)
+    }
+}
+
+/// A fresh database for one test.
+pub struct TestDb {
+    /// The handle under test.
+    pub db: Db,
+    /// The target.
+    pub target: Target,
+    cleanup: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// Opens a fresh, empty database on `target`. Panics with what to set when the target's variable is
+    /// missing: a suite that was asked to run must not pass by skipping.
+    pub async fn open(target: Target) -> TestDb {
+        match target {
+            Target::Sqlite => TestDb {
+                db: Db::embedded().await.expect("open embedded SQLite"),
+                target,
+                cleanup: None,
+            },
+            Target::MariaDb | Target::TiDbOnMariaDb => Self::open_mysql(target, MARIADB_URL).await,
+            Target::TiDb => Self::open_mysql(target, TIDB_URL).await,
+        }
+    }
+
+    async fn open_mysql(target: Target, variable: &str) -> TestDb {
+        let url = std::env::var(variable).unwrap_or_else(|_| {
+            panic!(
+                "{variable} is not set: this test needs a server (for MariaDB, run `.ci/mariadb.sh start` and \
+                 export the URL it prints as {variable})"
+            )
+        });
+        let name = unique_database_name();
+        let options = MySqlConnectOptions::from_str(&url).expect("a mysql:// URL");
+        let mut admin = sqlx::mysql::MySqlConnection::connect_with(&options)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to {variable}: {e}"));
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
+            .execute(&mut admin)
+            .await
+            .expect("create the test database");
+        admin.close().await.ok();
+        let pool = MySqlPoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.database(&name))
+            .await
+            .expect("connect to the test database");
+        if target == Target::TiDbOnMariaDb {
+            sqlx::raw_sql(TIDB_FUNCTIONS)
+                .execute(&pool)
+                .await
+                .expect("define TiDB's functions on MariaDB");
+        }
+        TestDb {
+            db: Db::from_mysql_pool(pool, target.backend()).expect("a MySQL-protocol dialect"),
+            target,
+            cleanup: Some((url, name)),
+        }
+    }
+
+    /// The pool, for assertions the library does not offer (row counts, EXPLAIN).
+    pub fn mysql(&self) -> Option<&MySqlPool> {
+        self.db.mysql_pool()
+    }
+
+    /// Counts a table's rows with plain SQL.
+    pub async fn count(&self, table: &str) -> i64 {
+        let quoted = self.db.dialect().quote(table);
+        let sql = AssertSqlSafe(format!("SELECT COUNT(*) FROM {quoted}"));
+        match (self.db.mysql_pool(), self.db.sqlite_pool()) {
+            (Some(pool), _) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            (_, Some(pool)) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            _ => unreachable!("a Db has one pool"),
+        }
+        .expect("count rows")
+    }
+
+    /// Drops the test's database (call at the end of a passing test; a failing test leaves it behind for
+    /// a look).
+    pub async fn finish(self) {
+        self.db.close().await;
+        if let Some((url, name)) = self.cleanup {
+            let options = MySqlConnectOptions::from_str(&url).expect("a mysql:// URL");
+            let mut admin = sqlx::mysql::MySqlConnection::connect_with(&options)
+                .await
+                .expect("reconnect to drop the test database");
+            sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE `{name}`")))
+                .execute(&mut admin)
+                .await
+                .expect("drop the test database");
+        }
+    }
+}
+
+fn unique_database_name() -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "tv_test_{}_{}_{nanos}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Runs each scenario (an `async fn(Target)` in the calling module) as one test per target:
+/// `sqlite::name` always; `mariadb::name` and `tidb_dialect_on_mariadb::name` (ignored unless asked for,
+/// they need `TIDB_VECTOR_TEST_MARIADB_URL`); `tidb::name` (needs `TIDB_VECTOR_TEST_TIDB_URL`).
+#[macro_export]
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::Target::Sqlite).await
+            })*
+        }
+        mod mariadb {
+            $(#[tokio::test]
+            #[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+            async fn $name() {
+                super::$name($crate::Target::MariaDb).await
+            })*
+        }
+        mod tidb_dialect_on_mariadb {
+            $(#[tokio::test]
+            #[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+            async fn $name() {
+                super::$name($crate::Target::TiDbOnMariaDb).await
+            })*
+        }
+        mod tidb {
+            $(#[tokio::test]
+            #[ignore = "needs a real TiDB: set TIDB_VECTOR_TEST_TIDB_URL"]
+            async fn $name() {
+                super::$name($crate::Target::TiDb).await
+            })*
+        }
+    };
+}

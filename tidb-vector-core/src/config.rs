@@ -161,9 +161,11 @@ mod tests {
 
     #[test]
     fn database_url_wins_over_tidb_settings() {
-        let config =
-            Config::from_vars(vars(&[("DATABASE_URL", "mysql://a@b/c"), ("TIDB_HOST", "h")]))
-                .unwrap();
+        let config = Config::from_vars(vars(&[
+            ("DATABASE_URL", "mysql://a@b/c"),
+            ("TIDB_HOST", "h"),
+        ]))
+        .unwrap();
         assert_eq!(config, Config::Url(Secret::new("mysql://a@b/c")));
     }
 
@@ -192,7 +194,11 @@ mod tests {
 
     #[test]
     fn bad_port_is_a_config_error() {
-        let err = Config::from_vars(vars(&[("TIDB_HOST", "h"), ("TIDB_PORT", "40o0")])).unwrap_err();
-        assert!(matches!(err, Error::Config(ref m) if m.contains("TIDB_PORT")), "{err}");
+        let err =
+            Config::from_vars(vars(&[("TIDB_HOST", "h"), ("TIDB_PORT", "40o0")])).unwrap_err();
+        assert!(
+            matches!(err, Error::Config(ref m) if m.contains("TIDB_PORT")),
+            "{err}"
+        );
     }
 }

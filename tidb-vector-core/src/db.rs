@@ -49,8 +49,12 @@ impl Db {
                 )));
             }
         };
-        let options = MySqlConnectOptions::from_str(&format!("mysql:{rest}"))
-            .map_err(|e| Error::Config(format!("invalid database URL: {}", redact(&e.to_string(), url))))?;
+        let options = MySqlConnectOptions::from_str(&format!("mysql:{rest}")).map_err(|e| {
+            Error::Config(format!(
+                "invalid database URL: {}",
+                redact(&e.to_string(), url)
+            ))
+        })?;
         Db::mysql(options, forced).await
     }
 
@@ -215,6 +219,9 @@ mod tests {
     #[tokio::test]
     async fn unknown_scheme_is_a_config_error() {
         let err = Db::connect("postgres://h/db").await.unwrap_err();
-        assert!(matches!(err, Error::Config(ref m) if m.contains("postgres")), "{err}");
+        assert!(
+            matches!(err, Error::Config(ref m) if m.contains("postgres")),
+            "{err}"
+        );
     }
 }

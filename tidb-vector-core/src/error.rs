@@ -16,7 +16,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A vector has the wrong number of dimensions for its column (or for the model's query vector).
-    #[error("vector has {got} dimensions, but the column is VECTOR({expected}); pass exactly {expected} values")]
+    #[error(
+        "vector has {got} dimensions, but the column is VECTOR({expected}); pass exactly {expected} values"
+    )]
     Dimensions {
         /// The column's dimensions.
         expected: usize,
@@ -40,7 +42,9 @@ pub enum Error {
         got: usize,
     },
     /// A cosine search was asked with a zero query vector, for which the cosine distance is undefined.
-    #[error("cosine distance is undefined for a zero query vector; use a non-zero vector or another metric")]
+    #[error(
+        "cosine distance is undefined for a zero query vector; use a non-zero vector or another metric"
+    )]
     ZeroQueryVector,
     /// Text that should have been a vector (from the server or from a caller) could not be read.
     #[error("invalid vector text: {0}")]
@@ -91,7 +95,10 @@ impl Error {
             return None;
         };
         if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-            return Some((u32::from(mysql.number()), mysql.code().unwrap_or("").to_owned()));
+            return Some((
+                u32::from(mysql.number()),
+                mysql.code().unwrap_or("").to_owned(),
+            ));
         }
         let number = db.code()?.parse().ok()?;
         Some((number, String::new()))

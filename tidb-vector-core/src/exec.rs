@@ -253,7 +253,11 @@ impl<'r> RowReader<'r> {
 }
 
 /// Reads a vector cell as the dialect sends it, checking it against the column's dimensions.
-fn read_vector(cell: Cell<'_>, wire: VectorWire, column: &'static Column) -> Result<Option<Vec<f32>>> {
+fn read_vector(
+    cell: Cell<'_>,
+    wire: VectorWire,
+    column: &'static Column,
+) -> Result<Option<Vec<f32>>> {
     let decode_error = |reason: String| Error::Decode {
         column: column.name,
         reason,
@@ -269,7 +273,10 @@ fn read_vector(cell: Cell<'_>, wire: VectorWire, column: &'static Column) -> Res
         VectorWire::Bytes => {
             let bytes: Vec<u8> = cell.get().map_err(|e| decode_error(e.to_string()))?;
             vector::decode_bytes(&bytes).ok_or_else(|| {
-                decode_error(format!("{} bytes is not a whole number of f32 values", bytes.len()))
+                decode_error(format!(
+                    "{} bytes is not a whole number of f32 values",
+                    bytes.len()
+                ))
             })?
         }
     };

@@ -127,7 +127,10 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Self::search(query).metric(Metric::Cosine).limit(k).fetch(db)
+        Self::search(query)
+            .metric(Metric::Cosine)
+            .limit(k)
+            .fetch(db)
     }
 
     /// The `k` rows nearest to `query` by Euclidean (L2) distance, nearest first.

@@ -127,8 +127,8 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// Runs the search: rows nearest first, each with its distance.
     ///
     /// The query vector is checked first (dimensions, finite values, and non-zero for cosine); nothing is
-    /// sent when it is wrong. Rows whose distance is undefined (NULL: a stored zero vector under cosine) are
-    /// left out, so fewer than `limit` rows can come back.
+    /// sent when it is wrong. Rows whose distance is undefined (a NULL vector, or a zero vector under cosine)
+    /// are left out, so fewer than `limit` rows can come back.
     pub async fn fetch(self, db: &Db) -> Result<Vec<Hit<M>>> {
         let schema = &M::SCHEMA;
         validate(self.query, Some(schema.dimensions()))?;
@@ -175,11 +175,17 @@ impl<'q, M: VectorModel> Search<'q, M> {
                     reason,
                 })?;
             let Some(distance) = distance else { continue };
-            let key = M::Key::decode(rows.cell(row, schema.key)).map_err(|reason| Error::Decode {
-                column: schema.key_column().name,
-                reason,
-            })?;
+            let key =
+                M::Key::decode(rows.cell(row, schema.key)).map_err(|reason| Error::Decode {
+                    column: schema.key_column().name,
+                    reason,
+                })?;
             let record = M::__from_row(&mut RowReader::new(&rows, row, schema, db.dialect))?;
+            if self.metric == Metric::Cosine && is_zero_vector(&record) {
+                // Cosine is undefined for a zero vector: TiDB and sqlite-vec say NULL (dropped above),
+                // MariaDB says 0, which would rank it first. Drop it everywhere.
+                continue;
+            }
             hits.push(Hit {
                 key,
                 distance,
@@ -188,4 +194,15 @@ impl<'q, M: VectorModel> Search<'q, M> {
         }
         Ok(hits)
     }
+}
+
+/// Whether the record's vector is all zeros.
+fn is_zero_vector<M: VectorModel>(record: &M) -> bool {
+    let mut values = Vec::new();
+    record.__values(&mut values);
+    values
+        .get(M::SCHEMA.vector - usize::from(M::SCHEMA.hidden_key))
+        .is_some_and(
+            |value| matches!(value, crate::Value::Vector(v) if v.iter().all(|x| *x == 0.0)),
+        )
 }

@@ -23,7 +23,9 @@ pub(crate) fn register() {
                     *mut *mut c_char,
                     *const ffi::sqlite3_api_routines,
                 ) -> c_int,
-            >(sqlite_vec::sqlite3_vec_init as *const ())));
+            >(
+                sqlite_vec::sqlite3_vec_init as *const ()
+            )));
             ffi::sqlite3_auto_extension(Some(register_functions));
         }
     });
@@ -71,9 +73,18 @@ unsafe extern "C" fn negative_inner_product(
                 ffi::SQLITE_BLOB => {
                     let len = ffi::sqlite3_value_bytes(value) as usize;
                     let data = ffi::sqlite3_value_blob(value) as *const u8;
-                    *slot = if len == 0 { &[] } else { std::slice::from_raw_parts(data, len) };
+                    *slot = if len == 0 {
+                        &[]
+                    } else {
+                        std::slice::from_raw_parts(data, len)
+                    };
                 }
-                _ => return error(ctx, c"tidb_vector_negative_inner_product takes f32 vector blobs"),
+                _ => {
+                    return error(
+                        ctx,
+                        c"tidb_vector_negative_inner_product takes f32 vector blobs",
+                    );
+                }
             }
         }
         let [a, b] = vectors;

@@ -171,7 +171,20 @@ macro_rules! not_option {
     ($($ty:ty),*) => {$(impl NotOption for $ty {})*};
 }
 not_option!(
-    bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, String, Vec<f32>, Vector
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f32,
+    f64,
+    String,
+    Vec<f32>,
+    Vector
 );
 impl<const N: usize> NotOption for [f32; N] {}
 
@@ -254,7 +267,9 @@ impl VectorColumn for Vector {
         Some(self.as_slice())
     }
     fn from_floats(values: Option<Vec<f32>>) -> Result<Self, String> {
-        values.map(Vector::from).ok_or_else(|| NULL_VECTOR.to_owned())
+        values
+            .map(Vector::from)
+            .ok_or_else(|| NULL_VECTOR.to_owned())
     }
 }
 

@@ -249,12 +249,10 @@ impl Parser<'_> {
             }
         }
         // The grammar above is a subset of what `f32::from_str` accepts, and it rounds correctly.
-        let value: f32 = text[start..self.pos]
-            .parse()
-            .map_err(|_| VectorTextError {
-                position: start,
-                reason: "expected a number",
-            })?;
+        let value: f32 = text[start..self.pos].parse().map_err(|_| VectorTextError {
+            position: start,
+            reason: "expected a number",
+        })?;
         if value.is_infinite() {
             return Err(VectorTextError {
                 position: start,

@@ -106,12 +106,19 @@ fn each_key(
         if let syn::Meta::Path(path) = &attr.meta {
             cx.error_spanned_by(
                 path,
-                format!("`#[vector]` needs arguments; on a {place}: {}", list(allowed)),
+                format!(
+                    "`#[vector]` needs arguments; on a {place}: {}",
+                    list(allowed)
+                ),
             );
             continue;
         }
         let result = attr.parse_nested_meta(|meta| {
-            let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let name = meta
+                .path
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             match allowed.iter().find(|k| **k == name) {
                 Some(key) => f(cx, key, &meta),
                 None => {
@@ -218,10 +225,7 @@ fn dimensions(cx: &mut Ctxt, expr: &Expr) -> Option<(usize, LitInt)> {
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_), ..
         }) => {
-            cx.error_spanned_by(
-                expr,
-                format!("`dimensions` must be {range}, not negative"),
-            );
+            cx.error_spanned_by(expr, format!("`dimensions` must be {range}, not negative"));
             None
         }
         Expr::Lit(ExprLit {

@@ -67,7 +67,8 @@ fn expand(c: &Container<'_>) -> TokenStream {
                 });
                 reads.push(quote!(#member: row.vector::<#ty>()?));
                 if let Some(len) = model::vector_shape(ty).and_then(|s| s.array_len) {
-                    let message = format!("the array length disagrees with `dimensions = {dimensions}`");
+                    let message =
+                        format!("the array length disagrees with `dimensions = {dimensions}`");
                     assertions.push(quote_spanned! {len.span()=>
                         const _: () = ::core::assert!(#len == #dimensions, #message);
                     });
@@ -128,7 +129,8 @@ fn expand(c: &Container<'_>) -> TokenStream {
         Some(IndexMetric::L2) => quote!(::core::option::Option::Some(#krate::Metric::L2)),
     };
     let embedding_span = vector_ty.span();
-    let embedding = quote_spanned!(embedding_span=> <#vector_ty as #krate::VectorColumn>::Embedding);
+    let embedding =
+        quote_spanned!(embedding_span=> <#vector_ty as #krate::VectorColumn>::Embedding);
 
     quote! {
         #[doc(hidden)]

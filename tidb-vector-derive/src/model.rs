@@ -165,7 +165,9 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
             (None, Some(_)) => {
                 cx.error_spanned_by(
                     ident,
-                    format!("vector field `{ident}` needs its size: add `#[vector(dimensions = N)]`"),
+                    format!(
+                        "vector field `{ident}` needs its size: add `#[vector(dimensions = N)]`"
+                    ),
                 );
                 FieldKind::Scalar
             }
@@ -190,7 +192,9 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                     span,
                     format!(
                         "only one field can be the key, and `{}` already is; remove one `key`",
-                        fields.get(first).map_or(String::new(), |f: &Field| f.ident.to_string())
+                        fields
+                            .get(first)
+                            .map_or(String::new(), |f: &Field| f.ident.to_string())
                     ),
                 ));
             } else {
@@ -247,7 +251,8 @@ fn default_table_name(ident: &str) -> String {
     let mut snake = String::new();
     for (i, c) in chars.iter().enumerate() {
         if c.is_uppercase() {
-            let prev_lower = i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let prev_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             if i > 0 && (prev_lower || (next_lower && chars[i - 1].is_uppercase())) {
                 snake.push('_');
@@ -257,9 +262,16 @@ fn default_table_name(ident: &str) -> String {
             snake.push(*c);
         }
     }
-    if let Some(stem) = snake.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u'])) {
+    if let Some(stem) = snake
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u']))
+    {
         format!("{stem}ies")
-    } else if snake.ends_with('s') || snake.ends_with('x') || snake.ends_with("ch") || snake.ends_with("sh") {
+    } else if snake.ends_with('s')
+        || snake.ends_with('x')
+        || snake.ends_with("ch")
+        || snake.ends_with("sh")
+    {
         format!("{snake}es")
     } else {
         format!("{snake}s")
@@ -276,7 +288,10 @@ fn check_identifier(cx: &mut Ctxt, name: &str, span: impl quote::ToTokens, what:
             "has {} characters; TiDB allows at most {MAX_IDENTIFIER}",
             name.chars().count()
         ))
-    } else if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+    } else if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
         Some(format!(
             "contains {c:?}; use ASCII letters, digits and `_` only"
         ))
@@ -299,7 +314,9 @@ fn check_unique_columns(cx: &mut Ctxt, fields: &[Field<'_>], key: &Key) {
     }
     for field in fields {
         if seen.iter().any(|s| s.eq_ignore_ascii_case(&field.column)) {
-            let message = if field.column.eq_ignore_ascii_case(HIDDEN_KEY) && matches!(key, Key::Hidden) {
+            let message = if field.column.eq_ignore_ascii_case(HIDDEN_KEY)
+                && matches!(key, Key::Hidden)
+            {
                 format!(
                     "column `{}` clashes with the hidden key column `id`; rename the column or make this field the key",
                     field.column
@@ -400,7 +417,8 @@ mod tests {
 
     #[test]
     fn vector_shapes_are_recognized_syntactically() {
-        let shape = |src: &str| vector_shape(&syn::parse_str::<Type>(src).unwrap()).map(|s| s.nullable);
+        let shape =
+            |src: &str| vector_shape(&syn::parse_str::<Type>(src).unwrap()).map(|s| s.nullable);
         assert_eq!(shape("Vec<f32>"), Some(false));
         assert_eq!(shape("Option<[f32; 3]>"), Some(true));
         assert_eq!(shape("tidb_vector_core::Vector"), Some(false));

@@ -2,7 +2,8 @@
 //! `VECTOR INDEX` that must be on a `NOT NULL` column (one per table).
 //!
 //! Vectors travel as raw `f32` bytes both ways: exact, and faster than text. (MariaDB's `VEC_ToText` keeps
-//! only six significant digits, so text would not round-trip.) MariaDB has no L1 or inner-product function;
+//! only six significant digits, so text would not round-trip.) MariaDB refuses values whose magnitude
+//! exceeds `sqrt(f32::MAX)` ≈ 1.8e19 (error 1292), which TiDB accepts. MariaDB has no L1 or inner-product function;
 //! those are computed from the stored bytes, decoded bit-exactly in SQL, and never use an index.
 
 use super::tidb::{mysql_auto_key, mysql_scalar_type};
@@ -44,7 +45,9 @@ pub static DIALECT: Dialect = Dialect {
     threshold_in_outer_query: false,
 };
 
-/// `(SELECT <open>a<op>b<close> FROM <1..=dimensions> AS _i)` over the elements of two vectors.
+/// `(SELECT <open>a<op>b<close> FROM <1..=dimensions> AS _i, (SELECT <vector> AS q) AS _q)` over the
+/// elements of the column and the query vector; the query's `?` stands once, each element is read from
+/// `_q.q`.
 fn elementwise(
     open: &str,
     op: &str,
@@ -55,9 +58,9 @@ fn elementwise(
 ) -> String {
     format!(
         "(SELECT {open}{}{op}{}{close} FROM JSON_TABLE(CONCAT('[', REPEAT('0,', {}), '0]'), '$[*]' \
-         COLUMNS (i FOR ORDINALITY)) AS _i)",
+         COLUMNS (i FOR ORDINALITY)) AS _i, (SELECT {vector} AS q) AS _q)",
         element(column),
-        element(vector),
+        element("_q.q"),
         dimensions.saturating_sub(1)
     )
 }
@@ -65,9 +68,11 @@ fn elementwise(
 /// Element `_i.i` (1-based) of a vector's bytes as an exact DOUBLE: the IEEE-754 single-precision fields
 /// taken apart with integer arithmetic, so no digit is lost on the way.
 fn element(vector: &str) -> String {
-    let bits = format!("CAST(CONV(HEX(REVERSE(SUBSTRING({vector}, 4 * _i.i - 3, 4))), 16, 10) AS UNSIGNED)");
+    let bits = format!(
+        "CAST(CONV(HEX(REVERSE(SUBSTRING({vector}, 4 * _i.i - 3, 4))), 16, 10) AS UNSIGNED)"
+    );
     format!(
         "(IF({bits} >= 2147483648, -1, 1) * IF(({bits} >> 23) & 255 = 0, ({bits} & 8388607) * POW(2, -149), \
-         (({bits} & 8388607) + 8388608) * POW(2, (({bits} >> 23) & 255) - 150)))"
+         (({bits} & 8388607) + 8388608) * POW(2, CAST(({bits} >> 23) & 255 AS SIGNED) - 150)))"
     )
 }

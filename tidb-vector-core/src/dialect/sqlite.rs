@@ -13,7 +13,12 @@ pub static DIALECT: Dialect = Dialect {
     max_params: 32_766,
     quote: '"',
     scalar_type,
-    vector_type: |name, dimensions| format!("BLOB CHECK (vec_length({name}) = {dimensions})"),
+    // sqlite-vec raises an error on NULL, hence the CASE (a NULL column passes, as in SQL).
+    vector_type: |name, dimensions| {
+        format!(
+            "BLOB CHECK (CASE WHEN {name} IS NULL THEN 1 ELSE vec_length({name}) = {dimensions} END)"
+        )
+    },
     auto_key: |name, _| format!("{name} INTEGER PRIMARY KEY AUTOINCREMENT"),
     vector_param: "?",
     vector_read: |column| column.to_owned(),
@@ -25,7 +30,10 @@ pub static DIALECT: Dialect = Dialect {
             // sqlite-vec has no inner product; this crate registers it (see `crate::sqlite_ext`).
             Metric::NegativeInnerProduct => crate::sqlite_ext::NEGATIVE_INNER_PRODUCT,
         };
-        Some(format!("{function}({column}, {vector})"))
+        // sqlite-vec raises an error on NULL where SQL functions return NULL.
+        Some(format!(
+            "CASE WHEN {column} IS NULL THEN NULL ELSE {function}({column}, {vector}) END"
+        ))
     },
     index_clause: |_, _, _| None,
     threshold_in_outer_query: false,

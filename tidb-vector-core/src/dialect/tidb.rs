@@ -86,4 +86,3 @@ pub(crate) fn mysql_auto_key(name: &str, scalar: ScalarType) -> String {
         mysql_scalar_type(scalar)
     )
 }
-
