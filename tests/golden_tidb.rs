@@ -1,1 +1,144 @@
-//! placeholder until the golden test is written
+//! Golden test: every statement the TiDB dialect emits, pinned, and checked against the rules of TiDB's
+//! vector SQL (../shared/reference/tidb-vector-sql.md, sections noted beside each check).
+
+use tidb_vector_core::dialect::{Dialect, Param};
+use tidb_vector_core::{Backend, Metric, VectorModel};
+
+#[derive(VectorModel)]
+#[vector(table = "documents")]
+struct Document {
+    content: String,
+    #[vector(dimensions = 3)]
+    embedding: Vec<f32>,
+}
+
+#[derive(VectorModel)]
+struct Article {
+    id: Option<i64>,
+    title: String,
+    views: Option<u32>,
+    #[vector(dimensions = 768, index = "l2")]
+    embedding: Vec<f32>,
+}
+
+fn tidb() -> &'static Dialect {
+    Dialect::of(Backend::TiDb)
+}
+
+const NEAREST_COSINE: &str = "SELECT `id`, `content`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
+     VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `documents` \
+     ORDER BY `_distance` LIMIT 3";
+
+#[test]
+fn ddl_statements() {
+    let d = tidb();
+    assert_eq!(
+        d.create_table(&Document::SCHEMA),
+        "CREATE TABLE IF NOT EXISTS `documents` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+         `content` LONGTEXT NOT NULL, `embedding` VECTOR(3) NOT NULL)"
+    );
+    assert_eq!(
+        d.drop_table(&Document::SCHEMA),
+        "DROP TABLE IF EXISTS `documents`"
+    );
+    // 1.3: an index declared in CREATE TABLE, metric function in double parentheses, HNSW; TiDB sets the
+    // TiFlash replica itself in this form.
+    assert_eq!(
+        d.create_table(&Article::SCHEMA),
+        "CREATE TABLE IF NOT EXISTS `articles` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+         `title` LONGTEXT NOT NULL, `views` INT UNSIGNED NULL, `embedding` VECTOR(768) NOT NULL, \
+         VECTOR INDEX `vec_idx_embedding_l2` ((VEC_L2_DISTANCE(`embedding`))) USING HNSW)"
+    );
+}
+
+#[test]
+fn insert_statements() {
+    let d = tidb();
+    // 1.1 / 1.7: a vector goes in as text through VEC_FROM_TEXT(?), valid on TiDB and on MariaDB.
+    assert_eq!(
+        d.insert(&Document::SCHEMA, 1),
+        "INSERT INTO `documents` (`content`, `embedding`) VALUES (?, VEC_FROM_TEXT(?))"
+    );
+    assert_eq!(
+        d.insert(&Document::SCHEMA, 3),
+        "INSERT INTO `documents` (`content`, `embedding`) VALUES (?, VEC_FROM_TEXT(?)), \
+         (?, VEC_FROM_TEXT(?)), (?, VEC_FROM_TEXT(?))"
+    );
+    assert_eq!(
+        d.insert(&Article::SCHEMA, 1),
+        "INSERT INTO `articles` (`id`, `title`, `views`, `embedding`) VALUES (?, ?, ?, VEC_FROM_TEXT(?))"
+    );
+}
+
+#[test]
+fn nearest_statements_have_the_index_eligible_shape() {
+    let d = tidb();
+    let nearest = d.nearest(&Document::SCHEMA, Metric::Cosine, 3).unwrap();
+    assert_eq!(nearest.sql, NEAREST_COSINE);
+    assert_eq!(nearest.params, [Param::Query]);
+    for (metric, function) in [
+        (Metric::Cosine, "VEC_COSINE_DISTANCE"),
+        (Metric::L2, "VEC_L2_DISTANCE"),
+        (Metric::L1, "VEC_L1_DISTANCE"),
+        (Metric::NegativeInnerProduct, "VEC_NEGATIVE_INNER_PRODUCT"),
+    ] {
+        let sql = d.nearest(&Document::SCHEMA, metric, 3).unwrap().sql;
+        assert_eq!(sql, NEAREST_COSINE.replace("VEC_COSINE_DISTANCE", function));
+        // 1.4: one ascending distance of (column, constant), directly over the table, no WHERE or
+        // HAVING, a LIMIT.
+        assert!(sql.contains(&format!("{function}(`embedding`, VEC_FROM_TEXT(?))")));
+        for forbidden in [" WHERE ", " HAVING ", " DESC", " JOIN "] {
+            assert!(!sql.contains(forbidden), "{forbidden} in {sql}");
+        }
+        assert!(sql.ends_with("ORDER BY `_distance` LIMIT 3"));
+    }
+}
+
+#[test]
+fn threshold_statement_filters_outside_the_candidate_query() {
+    let d = tidb();
+    let within = d
+        .within(&Document::SCHEMA, Metric::Cosine, 10, 100)
+        .unwrap();
+    // 1.5: the threshold in an outer query over the index-eligible nearest-candidates subquery.
+    assert_eq!(
+        within.sql,
+        "SELECT * FROM (SELECT `id`, `content`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
+         VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `documents` \
+         ORDER BY `_distance` LIMIT 100) AS `_candidates` WHERE `_distance` < ? ORDER BY `_distance` LIMIT 10"
+    );
+    assert_eq!(within.params, [Param::Query, Param::MaxDistance]);
+    let inner = within
+        .sql
+        .split_once("(SELECT ")
+        .and_then(|(_, rest)| rest.split_once(") AS `_candidates`"))
+        .map(|(inner, _)| inner)
+        .unwrap();
+    assert!(!inner.contains("WHERE") && !inner.contains("HAVING"));
+}
+
+#[test]
+fn every_statement_binds_as_many_values_as_it_has_placeholders() {
+    let d = tidb();
+    for metric in Metric::ALL {
+        for statement in [
+            d.nearest(&Document::SCHEMA, metric, 5).unwrap(),
+            d.within(&Document::SCHEMA, metric, 5, 50).unwrap(),
+        ] {
+            assert_eq!(
+                statement.sql.matches('?').count(),
+                statement.params.len(),
+                "{}",
+                statement.sql
+            );
+        }
+    }
+}
+
+#[test]
+fn no_vector_column_is_read_raw() {
+    // 1.6: TiDB sends a raw VECTOR column as text, MariaDB as bytes; VEC_AS_TEXT reads the same on both.
+    let sql = tidb().nearest(&Article::SCHEMA, Metric::L2, 5).unwrap().sql;
+    assert!(sql.contains("VEC_AS_TEXT(`embedding`) AS `embedding`"));
+    assert_eq!(sql.matches("`embedding`").count(), 3, "{sql}");
+}

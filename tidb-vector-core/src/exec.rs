@@ -280,13 +280,13 @@ fn read_vector(
             })?
         }
     };
-    if let ColumnKind::Vector { dimensions } = column.kind {
-        if values.len() != dimensions {
-            return Err(decode_error(format!(
-                "the vector has {} dimensions, the column {dimensions}",
-                values.len()
-            )));
-        }
+    if let ColumnKind::Vector { dimensions } = column.kind
+        && values.len() != dimensions
+    {
+        return Err(decode_error(format!(
+            "the vector has {} dimensions, the column {dimensions}",
+            values.len()
+        )));
     }
     Ok(Some(values))
 }

@@ -68,7 +68,7 @@ pub struct Search<'q, M> {
 
 impl<M> Clone for Search<'_, M> {
     fn clone(&self) -> Self {
-        Search { ..*self }
+        *self
     }
 }
 

@@ -88,7 +88,7 @@ unsafe extern "C" fn negative_inner_product(
             }
         }
         let [a, b] = vectors;
-        if a.len() != b.len() || a.len() % 4 != 0 {
+        if a.len() != b.len() || !a.len().is_multiple_of(4) {
             return error(ctx, c"vectors have different dimensions");
         }
         let dot: f64 = a

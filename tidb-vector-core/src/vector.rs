@@ -102,13 +102,13 @@ impl FromStr for Vector {
 /// Checks what TiDB checks before it stores or compares a vector: the number of dimensions (when the column
 /// has a fixed one) and that every value is finite.
 pub fn validate(values: &[f32], expected_dimensions: Option<usize>) -> Result<(), Error> {
-    if let Some(expected) = expected_dimensions {
-        if values.len() != expected {
-            return Err(Error::Dimensions {
-                expected,
-                got: values.len(),
-            });
-        }
+    if let Some(expected) = expected_dimensions
+        && values.len() != expected
+    {
+        return Err(Error::Dimensions {
+            expected,
+            got: values.len(),
+        });
     }
     if values.len() > MAX_DIMENSIONS {
         return Err(Error::TooManyDimensions { got: values.len() });
@@ -274,7 +274,7 @@ pub(crate) fn encode_bytes(values: &[f32]) -> Vec<u8> {
 
 /// Reads little-endian `f32` bytes; `None` when the length is not a multiple of 4.
 pub(crate) fn decode_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     Some(

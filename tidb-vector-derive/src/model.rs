@@ -341,15 +341,13 @@ fn check_array_len(cx: &mut Ctxt, len: &syn::Expr, dimensions: usize, lit: &syn:
         lit: syn::Lit::Int(n),
         ..
     }) = len
+        && let Ok(n) = n.base10_parse::<usize>()
+        && n != dimensions
     {
-        if let Ok(n) = n.base10_parse::<usize>() {
-            if n != dimensions {
-                cx.error_spanned_by(
-                    lit,
-                    format!("`dimensions = {dimensions}` disagrees with the field's type `[f32; {n}]`; make them equal"),
-                );
-            }
-        }
+        cx.error_spanned_by(
+            lit,
+            format!("`dimensions = {dimensions}` disagrees with the field's type `[f32; {n}]`; make them equal"),
+        );
     }
 }
 
