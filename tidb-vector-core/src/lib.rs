@@ -67,7 +67,7 @@ pub use db::Db;
 pub use dialect::Backend;
 pub use error::{Error, Result, VectorTextError};
 pub use exec::RowReader;
-pub use model::VectorModel;
+pub use model::{SearchFuture, VectorModel};
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 pub use search::{Hit, Search};
 pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};

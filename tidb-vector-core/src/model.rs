@@ -2,6 +2,7 @@
 
 use std::borrow::Borrow;
 use std::future::Future;
+use std::pin::Pin;
 
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -119,42 +120,32 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     ///
     /// On TiDB this is the query shape that a cosine vector index serves. Rows whose distance is undefined
     /// (a stored zero vector) are left out, so fewer than `k` rows can come back.
-    fn nearest_by_cosine<'a, Q>(
-        db: &'a Db,
-        query: &'a Q,
-        k: usize,
-    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    fn nearest_by_cosine<'a, Q>(db: &'a Db, query: &'a Q, k: usize) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Self::search(query)
-            .metric(Metric::Cosine)
-            .limit(k)
-            .fetch(db)
+        Box::pin(
+            Self::search(query)
+                .metric(Metric::Cosine)
+                .limit(k)
+                .fetch(db),
+        )
     }
 
     /// The `k` rows nearest to `query` by Euclidean (L2) distance, nearest first.
-    fn nearest_by_l2<'a, Q>(
-        db: &'a Db,
-        query: &'a Q,
-        k: usize,
-    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    fn nearest_by_l2<'a, Q>(db: &'a Db, query: &'a Q, k: usize) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Self::search(query).metric(Metric::L2).limit(k).fetch(db)
+        Box::pin(Self::search(query).metric(Metric::L2).limit(k).fetch(db))
     }
 
     /// The `k` rows nearest to `query` by Manhattan (L1) distance, nearest first (never index-assisted).
-    fn nearest_by_l1<'a, Q>(
-        db: &'a Db,
-        query: &'a Q,
-        k: usize,
-    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    fn nearest_by_l1<'a, Q>(db: &'a Db, query: &'a Q, k: usize) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Self::search(query).metric(Metric::L1).limit(k).fetch(db)
+        Box::pin(Self::search(query).metric(Metric::L1).limit(k).fetch(db))
     }
 
     /// The `k` rows with the largest inner product with `query` (smallest negative inner product) first
@@ -163,14 +154,16 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         db: &'a Db,
         query: &'a Q,
         k: usize,
-    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    ) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Self::search(query)
-            .metric(Metric::NegativeInnerProduct)
-            .limit(k)
-            .fetch(db)
+        Box::pin(
+            Self::search(query)
+                .metric(Metric::NegativeInnerProduct)
+                .limit(k)
+                .fetch(db),
+        )
     }
 
     /// Rows whose `metric` distance to `query` is below `max_distance`, nearest first, at most `limit`.
@@ -184,17 +177,23 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         query: &'a Q,
         max_distance: f64,
         limit: usize,
-    ) -> impl Future<Output = Result<Vec<Hit<Self>>>> + Send + 'a
+    ) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Self::search(query)
-            .metric(metric)
-            .max_distance(max_distance)
-            .limit(limit)
-            .fetch(db)
+        Box::pin(
+            Self::search(query)
+                .metric(metric)
+                .max_distance(max_distance)
+                .limit(limit)
+                .fetch(db),
+        )
     }
 }
+
+/// The future of a search shortcut. Boxed so that its type does not depend on the query vector's type:
+/// a query of the wrong type is then reported once, at the call.
+pub type SearchFuture<'a, M> = Pin<Box<dyn Future<Output = Result<Vec<Hit<M>>>> + Send + 'a>>;
 
 /// The most bytes of parameters one bulk statement carries: well under MariaDB's default 16 MiB
 /// `max_allowed_packet` and TiDB's 64 MiB.

@@ -56,7 +56,9 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     each_key(cx, attrs, FIELD_KEYS, "field", |cx, key, meta| {
         match key {
             DIMENSIONS => {
-                let expr: Expr = meta.value()?.parse()?;
+                let Some(expr) = value_expr(cx, meta, "dimensions = 768")? else {
+                    return Ok(());
+                };
                 if let Some(dimensions) = dimensions(cx, &expr) {
                     set_once(cx, &mut out.dimensions, dimensions, &meta.path, DIMENSIONS);
                 } else if out.dimensions.is_none() {
@@ -186,12 +188,36 @@ fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, path: &syn::Path, 
     }
 }
 
+/// The `= value` after a key, or an error saying how to write it (and `None`).
+fn value_expr(
+    cx: &mut Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    example: &str,
+) -> syn::Result<Option<Expr>> {
+    if meta.input.peek(syn::Token![=]) {
+        return Ok(Some(meta.value()?.parse()?));
+    }
+    let key = meta
+        .path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    cx.error_spanned_by(
+        &meta.path,
+        format!("`{key}` needs a value, e.g. `{example}`"),
+    );
+    skip_value(meta)?;
+    Ok(None)
+}
+
 fn string_value(
     cx: &mut Ctxt,
     meta: &syn::meta::ParseNestedMeta<'_>,
     key: &str,
 ) -> syn::Result<Option<LitStr>> {
-    let expr: Expr = meta.value()?.parse()?;
+    let Some(expr) = value_expr(cx, meta, &format!("{key} = \"name\""))? else {
+        return Ok(None);
+    };
     match expr {
         Expr::Lit(ExprLit {
             lit: Lit::Str(s), ..

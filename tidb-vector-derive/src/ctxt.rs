@@ -22,6 +22,11 @@ impl Ctxt {
         self.errors.push(error);
     }
 
+    /// How many errors were recorded so far.
+    pub fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
     /// Whether anything was recorded.
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()

@@ -93,6 +93,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
             &input.generics,
             "`VectorModel` cannot be derived for a generic struct; every column needs a concrete type",
         );
+        return None;
     }
     let named = named?;
 
@@ -112,7 +113,10 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
         let Some(ident) = field.ident.as_ref() else {
             continue;
         };
+        let errors_before = cx.error_count();
         let attrs = attr::field(cx, &field.attrs);
+        // A field whose attribute is already wrong gets no further "missing ..." errors.
+        let attrs_ok = cx.error_count() == errors_before;
         let column = match &attrs.rename {
             Some(lit) => {
                 check_identifier(cx, &lit.value(), lit, "column");
@@ -133,7 +137,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 }
                 if let Some(first) = vector {
                     cx.error_spanned_by(
-                        lit.clone(),
+                        ident,
                         format!(
                             "a model has exactly one vector field, and `{}` is already it; move this vector to a model of its own",
                             fields.get(first).map_or(String::new(), |f: &Field| f.ident.to_string())
@@ -163,12 +167,14 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 FieldKind::Scalar
             }
             (None, Some(_)) => {
-                cx.error_spanned_by(
-                    ident,
-                    format!(
-                        "vector field `{ident}` needs its size: add `#[vector(dimensions = N)]`"
-                    ),
-                );
+                if attrs_ok {
+                    cx.error_spanned_by(
+                        ident,
+                        format!(
+                            "vector field `{ident}` needs its size: add `#[vector(dimensions = N)]`"
+                        ),
+                    );
+                }
                 FieldKind::Scalar
             }
             (None, None) => {
@@ -177,6 +183,8 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                         lit,
                         "`index` goes on the vector field, beside `dimensions`",
                     );
+                } else if let Err(message) = check_scalar_type(&field.ty) {
+                    cx.error_spanned_by(&field.ty, message);
                 }
                 FieldKind::Scalar
             }
@@ -217,12 +225,30 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                     fields[position].ident,
                     "the field `id` is the key by its name, and a key cannot be a vector; rename the field",
                 );
-                Key::Hidden
+                // Reported: no second error about the hidden key's name.
+                return None;
             }
             Some(position) => Key::Field(position),
             None => Key::Hidden,
         },
     };
+    if let Key::Field(position) = key {
+        let field = &fields[position];
+        if matches!(field.kind, FieldKind::Scalar)
+            && check_scalar_type(field.ty).is_ok()
+            && !is_key_type(field.ty)
+        {
+            let message = if marked_key.is_some() {
+                format!(
+                    "the key `{}` must be an auto-increment integer: i32, i64, u32, u64, or an Option of one",
+                    field.ident
+                )
+            } else {
+                "a field named `id` is the key, and a key is an auto-increment integer: i32, i64, u32, u64, or an Option of one; rename the field to keep it as a plain column".to_owned()
+            };
+            cx.error_spanned_by(field.ty, message);
+        }
+    }
     check_unique_columns(cx, &fields, &key);
 
     let Some(vector) = vector else {
@@ -379,6 +405,52 @@ pub fn vector_shape(ty: &Type) -> Option<VectorShape<'_>> {
         nullable,
         array_len,
     })
+}
+
+/// The scalar types a column can have, by the last segment of their path.
+const SCALARS: &[&str] = &[
+    "String", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
+];
+/// The scalar types a key can have.
+const KEYS: &[&str] = &["i32", "i64", "u32", "u64"];
+
+/// Checks a scalar field's type by its syntax, so that a wrong type gets one error from the macro rather
+/// than one per use of the type in the generated code. (The generated code's trait bounds remain the
+/// final check, for types this cannot see through, such as aliases.)
+fn check_scalar_type(ty: &Type) -> Result<(), String> {
+    let supported = "a column is String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, or an Option of one \
+         (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with `#[vector(dimensions = N)]`)";
+    let inner = match option_inner(ty) {
+        Some(inner) if option_inner(inner).is_some() => {
+            return Err("a nested Option is not a column type: one Option already makes the column nullable".into());
+        }
+        Some(inner) => inner,
+        None => ty,
+    };
+    match last_plain_segment(inner) {
+        Some(name) if SCALARS.contains(&name.as_str()) => Ok(()),
+        _ => Err(format!(
+            "unsupported field type `{}`; {supported}",
+            quote::ToTokens::to_token_stream(ty)
+                .to_string()
+                .replace(' ', "")
+        )),
+    }
+}
+
+fn is_key_type(ty: &Type) -> bool {
+    let inner = option_inner(ty).unwrap_or(ty);
+    last_plain_segment(inner).is_some_and(|name| KEYS.contains(&name.as_str()))
+}
+
+/// The last path segment of a type without generic arguments (`std::string::String` → `String`).
+fn last_plain_segment(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let last = path.path.segments.last()?;
+    matches!(last.arguments, PathArguments::None).then(|| last.ident.to_string())
 }
 
 fn option_inner(ty: &Type) -> Option<&Type> {

@@ -1,0 +1,13 @@
+use tidb_vector_core::VectorModel;
+
+#[derive(VectorModel)]
+struct Document {
+    #[vector(key)]
+    a: i64,
+    #[vector(key)]
+    b: i64,
+    #[vector(dimensions = 3)]
+    embedding: Vec<f32>,
+}
+
+fn main() {}

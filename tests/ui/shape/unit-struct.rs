@@ -1,0 +1,6 @@
+use tidb_vector_core::VectorModel;
+
+#[derive(VectorModel)]
+struct Document;
+
+fn main() {}
