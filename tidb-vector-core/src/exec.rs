@@ -8,6 +8,7 @@ use sqlx::{AssertSqlSafe, Transaction};
 use crate::db::{Db, Pool};
 use crate::dialect::{Dialect, VectorWire};
 use crate::error::{Error, Result};
+use crate::filter::SqlValue;
 use crate::schema::{Column, ColumnKind, Schema};
 use crate::value::{Cell, ColumnType, Value, VectorColumn};
 use crate::vector::{self, validate};
@@ -32,6 +33,29 @@ pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg<'static> {
         VectorWire::Text => Arg::Text(vector::encode_text(values)),
         VectorWire::Bytes => Arg::Bytes(vector::encode_bytes(values)),
     }
+}
+
+/// A filter's or key's value as a bind parameter.
+pub(crate) fn sql_value_arg(
+    dialect: &Dialect,
+    column: &'static str,
+    value: &SqlValue,
+) -> Result<Arg<'static>> {
+    Ok(match value {
+        SqlValue::Null => Arg::Null,
+        SqlValue::Bool(b) => Arg::Bool(*b),
+        SqlValue::Int(i) => Arg::Int(*i),
+        SqlValue::UInt(u) if dialect.backend == crate::Backend::Sqlite => {
+            Arg::Int(i64::try_from(*u).map_err(|_| Error::Encode {
+                column,
+                reason: format!("{u} is above SQLite's largest integer, {}", i64::MAX),
+            })?)
+        }
+        SqlValue::UInt(u) => Arg::UInt(*u),
+        SqlValue::F32(f) => Arg::F32(*f),
+        SqlValue::F64(f) => Arg::F64(*f),
+        SqlValue::Text(s) => Arg::Text(s.clone()),
+    })
 }
 
 /// Checks and encodes one row's values (in `insert_columns` order) onto `out`.
@@ -152,6 +176,22 @@ impl Rows {
             Rows::MySql(rows) => rows.len(),
             Rows::Sqlite(rows) => rows.len(),
         }
+    }
+
+    /// Every row as one line, its columns as text joined by tabs (for `EXPLAIN` output).
+    pub(crate) fn lines(&self) -> Vec<String> {
+        (0..self.len())
+            .map(|row| {
+                let width = match self {
+                    Rows::MySql(rows) => sqlx::Row::len(&rows[row]),
+                    Rows::Sqlite(rows) => sqlx::Row::len(&rows[row]),
+                };
+                (0..width)
+                    .map(|column| self.cell(row, column).text())
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            })
+            .collect()
     }
 
     pub(crate) fn cell(&self, row: usize, column: usize) -> Cell<'_> {

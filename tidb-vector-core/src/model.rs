@@ -5,8 +5,10 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::db::Db;
+use crate::dialect::{Param, Statement};
 use crate::error::{Error, Result};
 use crate::exec::{self, Arg, RowReader, Tx};
+use crate::filter::Filter;
 use crate::schema::{Metric, Schema};
 use crate::search::{Hit, Search};
 use crate::value::{ColumnType, QueryVector, Value};
@@ -43,6 +45,11 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     type Embedding;
     /// The table, as data.
     const SCHEMA: Schema;
+    /// Typed handles on the scalar columns, one public field per scalar field of the model (and `id` for a
+    /// hidden key), for [filters](crate::Filter): `Document::FIELDS.year.ge(2020)`.
+    type Fields: Copy;
+    /// See [`VectorModel::Fields`].
+    const FIELDS: Self::Fields;
 
     #[doc(hidden)]
     fn __key(&self) -> Option<Self::Key>;
@@ -68,6 +75,116 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             exec::execute(db, db.dialect.drop_table(&Self::SCHEMA), Vec::new()).await?;
             Ok(())
         }
+    }
+
+    /// Adds the vector index for `metric` to an existing table: on TiDB, `ALTER TABLE ... SET TIFLASH
+    /// REPLICA 1` and then `ALTER TABLE ... ADD VECTOR INDEX ... USING HNSW` (the index builds in the
+    /// background; see [`VectorModel::vector_index_progress`]); on MariaDB, `ALTER TABLE ... ADD VECTOR
+    /// INDEX`, built at once. SQLite has no vector index: [`Error::Unsupported`].
+    fn create_vector_index(db: &Db, metric: Metric) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            if !metric.is_indexable() {
+                return Err(Error::InvalidArgument(format!(
+                    "TiDB indexes only cosine and L2 distances, not {metric}"
+                )));
+            }
+            let statements = db
+                .dialect
+                .add_vector_index(&Self::SCHEMA, metric)
+                .ok_or_else(|| Error::Unsupported {
+                    backend: db.backend(),
+                    what: format!("a {metric} vector index"),
+                })?;
+            for statement in statements {
+                exec::execute(db, statement, Vec::new()).await?;
+            }
+            Ok(())
+        }
+    }
+
+    /// How far the table's vector index has been built, or `None` when the table has none. TiDB builds it
+    /// in the background on TiFlash (from `INFORMATION_SCHEMA.TIFLASH_INDEXES`); MariaDB builds it at once.
+    fn vector_index_progress(
+        db: &Db,
+    ) -> impl Future<Output = Result<Option<crate::IndexProgress>>> + Send {
+        crate::index::progress(db, &Self::SCHEMA)
+    }
+
+    /// The row with this key, if any.
+    fn get<'a>(
+        db: &'a Db,
+        key: &'a Self::Key,
+    ) -> impl Future<Output = Result<Option<Self>>> + Send + 'a {
+        async move {
+            let statement = db.dialect.get(&Self::SCHEMA);
+            let args = record_args::<Self>(db, &statement, None, Some(key))?;
+            let rows = exec::fetch_all(db, statement.sql, args).await?;
+            if rows.len() == 0 {
+                return Ok(None);
+            }
+            Self::__from_row(&mut RowReader::new(&rows, 0, &Self::SCHEMA, db.dialect)).map(Some)
+        }
+    }
+
+    /// Replaces every column but the key of the row with this key by `record`'s values; returns whether a
+    /// row had that key.
+    fn update<'a>(
+        db: &'a Db,
+        key: &'a Self::Key,
+        record: &'a Self,
+    ) -> impl Future<Output = Result<bool>> + Send + 'a {
+        async move {
+            let statement = db.dialect.update(&Self::SCHEMA);
+            let args = record_args::<Self>(db, &statement, Some(record), Some(key))?;
+            // `rows_affected` counts rows found, not only rows changed (sqlx asks MySQL-protocol servers
+            // for found rows), so an update that changes nothing still reports its row.
+            Ok(exec::execute(db, statement.sql, args).await?.rows_affected > 0)
+        }
+    }
+
+    /// Inserts `record` under `key`, or replaces the row that has that key.
+    fn upsert<'a>(
+        db: &'a Db,
+        key: &'a Self::Key,
+        record: &'a Self,
+    ) -> impl Future<Output = Result<()>> + Send + 'a {
+        async move {
+            let statement = db.dialect.upsert(&Self::SCHEMA);
+            let args = record_args::<Self>(db, &statement, Some(record), Some(key))?;
+            exec::execute(db, statement.sql, args).await?;
+            Ok(())
+        }
+    }
+
+    /// Deletes the row with this key; returns whether there was one.
+    fn delete<'a>(
+        db: &'a Db,
+        key: &'a Self::Key,
+    ) -> impl Future<Output = Result<bool>> + Send + 'a {
+        async move {
+            let statement = db.dialect.delete(&Self::SCHEMA, None);
+            let args = record_args::<Self>(db, &statement, None, Some(key))?;
+            Ok(exec::execute(db, statement.sql, args).await?.rows_affected > 0)
+        }
+    }
+
+    /// Deletes the rows matching `filter`; returns how many.
+    fn delete_where(db: &Db, filter: Filter<Self>) -> impl Future<Output = Result<u64>> + Send {
+        async move {
+            let statement = db.dialect.delete(&Self::SCHEMA, Some(filter.node()));
+            let args = record_args::<Self>(db, &statement, None, None)?;
+            Ok(exec::execute(db, statement.sql, args).await?.rows_affected)
+        }
+    }
+
+    /// The number of rows.
+    fn count(db: &Db) -> impl Future<Output = Result<u64>> + Send {
+        count::<Self>(db, None)
+    }
+
+    /// The number of rows matching `filter`.
+    fn count_where(db: &Db, filter: Filter<Self>) -> impl Future<Output = Result<u64>> + Send {
+        async move { count::<Self>(db, Some(filter.node())).await }
     }
 
     /// Inserts this row and returns its key (the one the database assigned when the model's key is
@@ -189,6 +306,61 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                 .fetch(db),
         )
     }
+}
+
+async fn count<M: VectorModel>(db: &Db, filter: Option<&crate::FilterNode>) -> Result<u64> {
+    let statement = db.dialect.count(&M::SCHEMA, filter);
+    let args = record_args::<M>(db, &statement, None, None)?;
+    let rows = exec::fetch_all(db, statement.sql, args).await?;
+    let count: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// The arguments of a record statement: the record's column values, the key, filter values.
+fn record_args<'a, M: VectorModel>(
+    db: &Db,
+    statement: &Statement,
+    record: Option<&'a M>,
+    key: Option<&'a M::Key>,
+) -> Result<Vec<Arg<'a>>> {
+    let schema = &M::SCHEMA;
+    let columns = schema.insert_columns();
+    let mut values = Vec::new();
+    if let Some(record) = record {
+        record.__values(&mut values);
+    }
+    let mut args = Vec::with_capacity(statement.params.len());
+    for param in &statement.params {
+        match param {
+            Param::Column(i) => {
+                let (Some(column), Some(value)) = (columns.get(*i), values.get(*i)) else {
+                    return Err(Error::InvalidArgument(format!("no value for column {i}")));
+                };
+                exec::encode_row(
+                    db.dialect,
+                    std::slice::from_ref(column),
+                    &[*value],
+                    &mut args,
+                )?;
+            }
+            Param::Key => {
+                let key = key.ok_or_else(|| Error::InvalidArgument("no key given".into()))?;
+                exec::encode_row(
+                    db.dialect,
+                    std::slice::from_ref(schema.key_column()),
+                    &[key.to_value()],
+                    &mut args,
+                )?;
+            }
+            Param::Value(value) => args.push(exec::sql_value_arg(db.dialect, "filter", value)?),
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "a record statement cannot bind {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(args)
 }
 
 /// The future of a search shortcut. Boxed so that its type does not depend on the query vector's type:

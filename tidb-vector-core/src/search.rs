@@ -1,12 +1,12 @@
 //! Distance searches: the [`Search`] builder and its [`Hit`]s.
 
 use std::fmt;
-use std::marker::PhantomData;
 
 use crate::db::Db;
-use crate::dialect::Param;
+use crate::dialect::{Param, SearchPlan, Statement};
 use crate::error::{Error, Result};
 use crate::exec::{self, Arg, RowReader};
+use crate::filter::Filter;
 use crate::model::VectorModel;
 use crate::schema::Metric;
 use crate::value::ColumnType;
@@ -46,33 +46,56 @@ impl<M: VectorModel + Clone> Clone for Hit<M> {
 ///
 /// ```no_run
 /// # use tidb_vector_core::{Db, Metric, VectorModel};
-/// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+/// # #[derive(VectorModel)] struct Document { year: i32, lang: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
 /// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+/// let f = Document::FIELDS;
 /// let hits = Document::search(&[1.0, 2.0, 3.0])
 ///     .metric(Metric::L2)
 ///     .max_distance(1.5)
+///     .filter(f.year.ge(2020) & f.lang.is_in(["en", "de"]))
 ///     .limit(5)
 ///     .fetch(db)
 ///     .await?;
 /// # Ok(()) }
 /// ```
+///
+/// # How it runs, and when fewer than `limit` rows come back
+///
+/// Without bounds or filters, the search is the plain nearest-`limit` query, the shape TiDB's and MariaDB's
+/// vector indexes serve. With a bound or a filter:
+/// - on **TiDB** (by default) the index-eligible query fetches the nearest [`candidates`](Search::candidates)
+///   rows and an outer query keeps those that pass, so rows that pass but lie beyond the candidates are
+///   missed: raise `candidates`, or ask for an [`exact`](Search::exact) scan;
+/// - on **MariaDB** the bounds and filters are a `WHERE` that its index search honours;
+/// - on **SQLite** every search is exact.
+///
+/// With a vector index, results are approximate (that is the index's trade); [`exact`](Search::exact)
+/// ranks every row. Rows with no distance (a NULL vector; a zero vector under cosine) never come back. So
+/// a search returns fewer than `limit` rows when the table has fewer rows with a distance, when the bounds
+/// and filters leave fewer, or (on TiDB, not exact) when fewer of the candidates pass.
 #[must_use = "a search does nothing until `fetch`"]
 pub struct Search<'q, M> {
     query: &'q [f32],
     metric: Metric,
     limit: usize,
     max_distance: Option<f64>,
+    min_distance: Option<f64>,
     candidates: Option<usize>,
-    model: PhantomData<fn() -> M>,
+    filter: Option<Filter<M>>,
+    exact: bool,
+    read_from_tiflash: bool,
+    ignore_plan_cache: bool,
+    literal: bool,
 }
 
 impl<M> Clone for Search<'_, M> {
     fn clone(&self) -> Self {
-        *self
+        Search {
+            filter: self.filter.clone(),
+            ..*self
+        }
     }
 }
-
-impl<M> Copy for Search<'_, M> {}
 
 impl<M> fmt::Debug for Search<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -81,8 +104,11 @@ impl<M> fmt::Debug for Search<'_, M> {
             .field("metric", &self.metric)
             .field("limit", &self.limit)
             .field("max_distance", &self.max_distance)
+            .field("min_distance", &self.min_distance)
             .field("candidates", &self.candidates)
-            .finish()
+            .field("filter", &self.filter)
+            .field("exact", &self.exact)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,8 +119,13 @@ impl<'q, M: VectorModel> Search<'q, M> {
             metric: Metric::Cosine,
             limit: 10,
             max_distance: None,
+            min_distance: None,
             candidates: None,
-            model: PhantomData,
+            filter: None,
+            exact: false,
+            read_from_tiflash: false,
+            ignore_plan_cache: false,
+            literal: false,
         }
     }
 
@@ -116,21 +147,61 @@ impl<'q, M: VectorModel> Search<'q, M> {
         self
     }
 
-    /// On TiDB, how many nearest rows the index-eligible inner query fetches before the threshold is
-    /// applied (default: `10 × limit` below a limit of 100, else `limit`, as pytidb does). Ignored
-    /// elsewhere and without a threshold.
+    /// Keep only rows whose distance is in `min..max` (`min` included, `max` not).
+    pub fn distance_range(mut self, range: std::ops::Range<f64>) -> Self {
+        self.min_distance = Some(range.start);
+        self.max_distance = Some(range.end);
+        self
+    }
+
+    /// Keep only rows matching `filter` (combined with `AND` with any earlier filter).
+    pub fn filter(mut self, filter: Filter<M>) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(earlier) => earlier & filter,
+            None => filter,
+        });
+        self
+    }
+
+    /// On TiDB, how many nearest rows the index-eligible inner query fetches before bounds and filters are
+    /// applied (default: `10 × limit` below a limit of 100, else `limit`, as pytidb does). Ignored elsewhere,
+    /// in exact mode, and without bounds or filters.
     pub fn candidates(mut self, candidates: usize) -> Self {
         self.candidates = Some(candidates);
         self
     }
 
-    /// Runs the search: rows nearest first, each with its distance.
-    ///
-    /// The query vector is checked first (dimensions, finite values, and non-zero for cosine); nothing is
-    /// sent when it is wrong. Rows whose distance is undefined (a NULL vector, or a zero vector under cosine)
-    /// are left out, so fewer than `limit` rows can come back.
-    pub async fn fetch(self, db: &Db) -> Result<Vec<Hit<M>>> {
-        let schema = &M::SCHEMA;
+    /// Rank every row instead of using a shape a vector index can serve: exact results, at the cost of a
+    /// full scan. On TiDB the bounds and filters then go into a `WHERE` (which keeps TiDB off its vector
+    /// index); on MariaDB the query says `IGNORE INDEX`; on SQLite every search is exact anyway.
+    pub fn exact(mut self) -> Self {
+        self.exact = true;
+        self
+    }
+
+    /// On TiDB, add the hint `READ_FROM_STORAGE(TIFLASH[table])`, so the query reads the TiFlash replica
+    /// (where the vector index lives) even when the optimizer would pick TiKV. Ignored elsewhere.
+    pub fn read_from_tiflash(mut self) -> Self {
+        self.read_from_tiflash = true;
+        self
+    }
+
+    /// On TiDB, add the hint `IGNORE_PLAN_CACHE()`, so a plan chosen for one query vector (say a TiKV plan
+    /// picked while the TiFlash replica was not ready) is never reused for the next. Ignored elsewhere.
+    pub fn ignore_plan_cache(mut self) -> Self {
+        self.ignore_plan_cache = true;
+        self
+    }
+
+    /// Write the query vector and distance bounds into the SQL instead of binding them, so a search without
+    /// filters is sent with no arguments (over the text protocol). Safe: only the validated, finite values
+    /// of this crate's codec are written. Filter values are still bound.
+    pub fn literal(mut self) -> Self {
+        self.literal = true;
+        self
+    }
+
+    fn validate(&self, schema: &crate::Schema) -> Result<()> {
         validate(self.query, Some(schema.dimensions()))?;
         if self.metric == Metric::Cosine && self.query.iter().all(|v| *v == 0.0) {
             return Err(Error::ZeroQueryVector);
@@ -140,46 +211,81 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 "limit is 0; ask for at least one row".into(),
             ));
         }
-        let statement = match self.max_distance {
-            None => db.dialect.nearest(schema, self.metric, self.limit)?,
-            Some(max) if max.is_nan() => {
-                return Err(Error::InvalidArgument(
-                    "max_distance is NaN; pass a number".into(),
-                ));
+        for (name, bound) in [
+            ("max_distance", self.max_distance),
+            ("min_distance", self.min_distance),
+        ] {
+            if let Some(bound) = bound
+                && !bound.is_finite()
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "{name} is {bound}; pass a finite number"
+                )));
             }
-            Some(_) => {
-                let candidates = self.candidates.unwrap_or(if self.limit < 100 {
-                    self.limit * 10
-                } else {
-                    self.limit
-                });
-                db.dialect
-                    .within(schema, self.metric, self.limit, candidates.max(self.limit))?
-            }
+        }
+        Ok(())
+    }
+
+    /// The statement this search runs on `db`, for inspection (see [`Dialect::search`]).
+    pub fn statement(&self, db: &Db) -> Result<Statement> {
+        self.render(db, false)
+    }
+
+    fn render(&self, db: &Db, keys_only: bool) -> Result<Statement> {
+        let schema = &M::SCHEMA;
+        self.validate(schema)?;
+        let plan = SearchPlan {
+            metric: self.metric,
+            limit: self.limit,
+            max_distance: self.max_distance,
+            min_distance: self.min_distance,
+            filter: self.filter.as_ref().map(|f| &f.node),
+            exact: self.exact,
+            candidates: self.candidates.unwrap_or(if self.limit < 100 {
+                self.limit * 10
+            } else {
+                self.limit
+            }),
+            read_from_tiflash: self.read_from_tiflash,
+            ignore_plan_cache: self.ignore_plan_cache,
+            literal: self.literal.then_some(self.query),
+            keys_only,
         };
-        let args = statement
+        db.dialect.search(schema, &plan)
+    }
+
+    fn args(&self, db: &Db, statement: &Statement) -> Result<Vec<Arg<'static>>> {
+        statement
             .params
             .iter()
             .map(|param| match param {
-                Param::Query => exec::vector_arg(db.dialect, self.query),
-                Param::MaxDistance => Arg::F64(self.max_distance.unwrap_or(f64::INFINITY)),
+                Param::Query => Ok(exec::vector_arg(db.dialect, self.query)),
+                Param::MaxDistance => Ok(Arg::F64(self.max_distance.unwrap_or(f64::INFINITY))),
+                Param::MinDistance => Ok(Arg::F64(self.min_distance.unwrap_or(0.0))),
+                Param::Value(value) => exec::sql_value_arg(db.dialect, "filter", value),
+                other => Err(Error::InvalidArgument(format!(
+                    "a search cannot bind {other:?}"
+                ))),
             })
-            .collect();
+            .collect()
+    }
+
+    /// Runs the search: rows nearest first, each with its key and distance.
+    ///
+    /// The query vector is checked first (dimensions, finite values, and non-zero for cosine), as are the
+    /// limit and bounds; nothing is sent when they are wrong.
+    pub async fn fetch(self, db: &Db) -> Result<Vec<Hit<M>>> {
+        let schema = &M::SCHEMA;
+        let statement = self.render(db, false)?;
+        let args = self.args(db, &statement)?;
         let rows = exec::fetch_all(db, statement.sql, args).await?;
         let distance_column = schema.columns.len();
         let mut hits = Vec::with_capacity(rows.len());
         for row in 0..rows.len() {
-            let distance = <Option<f64> as ColumnType>::decode(rows.cell(row, distance_column))
-                .map_err(|reason| Error::Decode {
-                    column: crate::dialect::DISTANCE_ALIAS,
-                    reason,
-                })?;
-            let Some(distance) = distance else { continue };
-            let key =
-                M::Key::decode(rows.cell(row, schema.key)).map_err(|reason| Error::Decode {
-                    column: schema.key_column().name,
-                    reason,
-                })?;
+            let Some(distance) = decode_distance(&rows, row, distance_column)? else {
+                continue;
+            };
+            let key = decode_key::<M>(&rows, row, schema.key)?;
             let record = M::__from_row(&mut RowReader::new(&rows, row, schema, db.dialect))?;
             if self.metric == Metric::Cosine && is_zero_vector(&record) {
                 // Cosine is undefined for a zero vector: TiDB and sqlite-vec say NULL (dropped above),
@@ -194,6 +300,50 @@ impl<'q, M: VectorModel> Search<'q, M> {
         }
         Ok(hits)
     }
+
+    /// Runs the search selecting only keys and distances: no row is read or decoded, and the vector column
+    /// is not sent (TiDB's docs recommend leaving it out of the select list). On MariaDB a stored zero vector
+    /// has cosine distance 0 rather than none, and this mode cannot see the vector to drop it.
+    pub async fn fetch_keys(self, db: &Db) -> Result<Vec<(M::Key, f64)>> {
+        let statement = self.render(db, true)?;
+        let args = self.args(db, &statement)?;
+        let rows = exec::fetch_all(db, statement.sql, args).await?;
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in 0..rows.len() {
+            if let Some(distance) = decode_distance(&rows, row, 1)? {
+                keys.push((decode_key::<M>(&rows, row, 0)?, distance));
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The server's plan for this search (`EXPLAIN`, or SQLite's `EXPLAIN QUERY PLAN`), one line per plan
+    /// row with its columns joined by tabs. On TiDB, a plan that uses the vector index shows `annIndex:`;
+    /// on MariaDB, the vector column's name in the `key` column.
+    pub async fn explain(self, db: &Db) -> Result<Vec<String>> {
+        let statement = self.render(db, false)?;
+        let args = self.args(db, &statement)?;
+        let explain = match db.backend() {
+            crate::Backend::Sqlite => "EXPLAIN QUERY PLAN",
+            _ => "EXPLAIN",
+        };
+        let rows = exec::fetch_all(db, format!("{explain} {}", statement.sql), args).await?;
+        Ok(rows.lines())
+    }
+}
+
+fn decode_distance(rows: &exec::Rows, row: usize, column: usize) -> Result<Option<f64>> {
+    <Option<f64> as ColumnType>::decode(rows.cell(row, column)).map_err(|reason| Error::Decode {
+        column: crate::dialect::DISTANCE_ALIAS,
+        reason,
+    })
+}
+
+fn decode_key<M: VectorModel>(rows: &exec::Rows, row: usize, column: usize) -> Result<M::Key> {
+    M::Key::decode(rows.cell(row, column)).map_err(|reason| Error::Decode {
+        column: M::SCHEMA.key_column().name,
+        reason,
+    })
 }
 
 /// Whether the record's vector is all zeros.

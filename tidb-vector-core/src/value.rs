@@ -47,6 +47,28 @@ impl Cell<'_> {
         })
     }
 
+    /// The value as text whatever its type (for `EXPLAIN` output): NULL is empty.
+    pub fn text(&self) -> String {
+        if self.is_null().unwrap_or(false) {
+            return String::new();
+        }
+        if let Ok(s) = self.get::<String>() {
+            return s;
+        }
+        if let Ok(i) = self.get::<i64>() {
+            return i.to_string();
+        }
+        if let Ok(f) = self.get::<f64>() {
+            return f.to_string();
+        }
+        if let Cell::MySql(row, i) = *self
+            && let Ok(u) = row.try_get::<u64, _>(i)
+        {
+            return u.to_string();
+        }
+        "?".to_owned()
+    }
+
     /// The value as `T`, for types both drivers decode.
     pub fn get<T>(&self) -> Result<T, sqlx::Error>
     where
@@ -79,6 +101,8 @@ mod sealed {
 pub trait ColumnType: sealed::Sealed + Sized {
     /// The SQL type family of the column.
     const SQL_TYPE: ScalarType;
+    /// The type without `Option`: what filters on the column compare with.
+    type Bare: Into<crate::filter::SqlValue>;
     /// Whether the column accepts NULL.
     const NULLABLE: bool = false;
     /// The value to bind.
@@ -93,6 +117,7 @@ macro_rules! scalar {
         impl sealed::Sealed for $ty {}
         impl ColumnType for $ty {
             const SQL_TYPE: ScalarType = ScalarType::$kind;
+            type Bare = $ty;
             fn to_value(&self) -> Value<'_> {
                 Value::$variant((*self).into())
             }
@@ -119,6 +144,7 @@ scalar! {
 impl sealed::Sealed for u64 {}
 impl ColumnType for u64 {
     const SQL_TYPE: ScalarType = ScalarType::U64;
+    type Bare = u64;
     fn to_value(&self) -> Value<'_> {
         Value::UInt(*self)
     }
@@ -137,6 +163,7 @@ impl ColumnType for u64 {
 impl sealed::Sealed for String {}
 impl ColumnType for String {
     const SQL_TYPE: ScalarType = ScalarType::Text;
+    type Bare = String;
     fn to_value(&self) -> Value<'_> {
         Value::Text(self)
     }
@@ -148,6 +175,7 @@ impl ColumnType for String {
 impl<T: ColumnType + NotOption> sealed::Sealed for Option<T> {}
 impl<T: ColumnType + NotOption> ColumnType for Option<T> {
     const SQL_TYPE: ScalarType = T::SQL_TYPE;
+    type Bare = T::Bare;
     const NULLABLE: bool = true;
     fn to_value(&self) -> Value<'_> {
         match self {

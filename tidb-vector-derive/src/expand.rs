@@ -43,6 +43,15 @@ fn expand(c: &Container<'_>) -> TokenStream {
     }
     let mut values = Vec::new();
     let mut reads = Vec::new();
+    let mut handles = Vec::new();
+    let mut handle_values = Vec::new();
+    if hidden {
+        handles.push(quote! {
+            /// The hidden key column `id`.
+            pub id: #krate::Col<#ident, i64>
+        });
+        handle_values.push(quote!(id: #krate::Col::new("id")));
+    }
     let mut assertions = Vec::new();
     for (position, field) in c.fields.iter().enumerate() {
         let name = &field.column;
@@ -94,6 +103,12 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     quote_spanned!(span=> #krate::ColumnType::to_value(&self.#member))
                 });
                 reads.push(quote!(#member: row.scalar::<#ty>()?));
+                let doc = format!("The column `{name}`.");
+                handles.push(quote_spanned! {span=>
+                    #[doc = #doc]
+                    pub #member: #krate::Col<#ident, <#ty as #krate::ColumnType>::Bare>
+                });
+                handle_values.push(quote!(#member: #krate::Col::new(#name)));
             }
         }
     }
@@ -132,11 +147,20 @@ fn expand(c: &Container<'_>) -> TokenStream {
     let embedding =
         quote_spanned!(embedding_span=> <#vector_ty as #krate::VectorColumn>::Embedding);
 
+    let fields_ident = quote::format_ident!("__{}Fields", ident);
+    let fields_doc = format!("Column handles of [`{ident}`] for filters.");
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
         const _: () = {
             #(#assertions)*
+
+            #[doc = #fields_doc]
+            #[derive(Clone, Copy)]
+            #[allow(non_camel_case_types, dead_code)]
+            pub struct #fields_ident {
+                #(#handles,)*
+            }
 
             #[automatically_derived]
             impl #krate::VectorModel for #ident {
@@ -151,6 +175,9 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     vector: #vector_index,
                     index: #index,
                 };
+
+                type Fields = #fields_ident;
+                const FIELDS: #fields_ident = #fields_ident { #(#handle_values,)* };
 
                 fn __key(&self) -> ::core::option::Option<Self::Key> {
                     #key_of
@@ -206,6 +233,8 @@ fn stub(input: &DeriveInput) -> TokenStream {
                     vector: 0,
                     index: ::core::option::Option::None,
                 };
+                type Fields = ();
+                const FIELDS: () = ();
                 fn __key(&self) -> ::core::option::Option<i64> {
                     ::core::option::Option::None
                 }

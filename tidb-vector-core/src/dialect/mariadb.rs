@@ -42,7 +42,19 @@ pub static DIALECT: Dialect = Dialect {
             dialect.quote(schema.vector_column().name)
         ))
     },
-    threshold_in_outer_query: false,
+    filter_in_outer_query: false,
+    vector_literal: super::hex_literal,
+    // MariaDB names a vector index after its column.
+    ignore_vector_index: |schema, dialect| {
+        schema.index.map(|_| {
+            format!(
+                "IGNORE INDEX ({})",
+                dialect.quote(schema.vector_column().name)
+            )
+        })
+    },
+    upsert_tail: super::on_duplicate_key_update,
+    index_needs_tiflash_replica: false,
 };
 
 /// `(SELECT <open>a<op>b<close> FROM <1..=dimensions> AS _i, (SELECT <vector> AS q) AS _q)` over the

@@ -10,6 +10,7 @@
 use std::fmt::{self, Write as _};
 
 use crate::error::{Error, Result};
+use crate::filter::{FilterNode, SqlValue};
 use crate::schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 
 pub mod mariadb;
@@ -48,21 +49,76 @@ pub enum VectorWire {
 }
 
 /// What a `?` in a rendered statement is bound to, in order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Param {
     /// The query vector.
     Query,
-    /// The distance threshold.
+    /// The upper distance bound (exclusive).
     MaxDistance,
+    /// The lower distance bound (inclusive).
+    MinDistance,
+    /// A filter's or a record statement's value.
+    Value(SqlValue),
+    /// The model's value of insert column `n` (record statements).
+    Column(usize),
+    /// The key (record statements).
+    Key,
 }
 
 /// A rendered statement and the meaning of its parameters.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     /// The SQL text.
     pub sql: String,
     /// What each `?` is, in order.
     pub params: Vec<Param>,
+}
+
+/// Everything a search statement depends on; built by [`Search`](crate::Search).
+#[derive(Clone, Debug)]
+pub struct SearchPlan<'a> {
+    /// The distance to rank by.
+    pub metric: Metric,
+    /// The most rows to return.
+    pub limit: usize,
+    /// Keep rows whose distance is below this.
+    pub max_distance: Option<f64>,
+    /// Keep rows whose distance is at least this.
+    pub min_distance: Option<f64>,
+    /// Keep rows matching this.
+    pub filter: Option<&'a FilterNode>,
+    /// Scan every row (exact) rather than use a shape an approximate vector index can serve.
+    pub exact: bool,
+    /// On TiDB, how many nearest rows the index-eligible inner query fetches before filtering.
+    pub candidates: usize,
+    /// On TiDB, the `READ_FROM_STORAGE(TIFLASH[t])` hint.
+    pub read_from_tiflash: bool,
+    /// On TiDB, the `IGNORE_PLAN_CACHE()` hint.
+    pub ignore_plan_cache: bool,
+    /// Write the (validated) vector and distance bounds into the SQL instead of binding them.
+    pub literal: Option<&'a [f32]>,
+    /// Select only the key and the distance.
+    pub keys_only: bool,
+}
+
+impl SearchPlan<'_> {
+    /// A plain nearest-`limit` plan.
+    pub fn nearest(metric: Metric, limit: usize) -> Self {
+        SearchPlan {
+            metric,
+            limit,
+            max_distance: None,
+            min_distance: None,
+            filter: None,
+            exact: false,
+            candidates: limit,
+            read_from_tiflash: false,
+            ignore_plan_cache: false,
+            literal: None,
+            keys_only: false,
+        }
+    }
 }
 
 /// A backend's SQL spelling.
@@ -90,8 +146,42 @@ pub struct Dialect {
     distance: fn(Metric, quoted_column: &str, vector: &str, dimensions: usize) -> Option<String>,
     /// The vector index clause inside `CREATE TABLE`.
     index_clause: fn(&Schema, &Dialect, Metric) -> Option<String>,
-    /// Whether a threshold search keeps the nearest-k query index-eligible by filtering in an outer query.
-    threshold_in_outer_query: bool,
+    /// Whether a filtered search keeps the nearest-k query index-eligible by filtering in an outer query
+    /// (TiDB: any `WHERE` turns its vector index off).
+    filter_in_outer_query: bool,
+    /// How a vector is written inline, from validated values.
+    vector_literal: fn(&[f32]) -> String,
+    /// The clause that keeps a query off the vector index (exact mode), e.g. MariaDB's `IGNORE INDEX`.
+    ignore_vector_index: fn(&Schema, &Dialect) -> Option<String>,
+    /// `INSERT ...` continued into an upsert: `ON DUPLICATE KEY UPDATE ...`.
+    upsert_tail: fn(&Dialect, key: &str, columns: &[&str]) -> String,
+    /// Whether adding a vector index to an existing table needs `SET TIFLASH REPLICA 1` first (TiDB
+    /// self-managed does not add the replica itself, except in `CREATE TABLE`).
+    index_needs_tiflash_replica: bool,
+}
+
+/// `ON DUPLICATE KEY UPDATE c = VALUES(c), ...`: TiDB's and MariaDB's upsert.
+pub(crate) fn on_duplicate_key_update(dialect: &Dialect, key: &str, columns: &[&str]) -> String {
+    let sets: Vec<String> = if columns.is_empty() {
+        vec![format!("{0} = {0}", dialect.quote(key))]
+    } else {
+        columns
+            .iter()
+            .map(|c| format!("{0} = VALUES({0})", dialect.quote(c)))
+            .collect()
+    };
+    format!("ON DUPLICATE KEY UPDATE {}", sets.join(", "))
+}
+
+/// `X'0000803f...'`: a vector's little-endian `f32` bytes as a hex literal.
+pub(crate) fn hex_literal(values: &[f32]) -> String {
+    let mut out = String::with_capacity(3 + values.len() * 8);
+    out.push_str("X'");
+    for byte in crate::vector::encode_bytes(values) {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out.push('\'');
+    out
 }
 
 /// The alias of the distance in every search's select list. The derive reserves it as a column name.
@@ -186,57 +276,223 @@ impl Dialect {
     }
 
     /// The select list of a search: every column in schema order (vectors read as the dialect reads them),
-    /// then the distance as [`DISTANCE_ALIAS`].
-    fn select_list(&self, schema: &Schema, distance: &str) -> String {
-        let mut list = String::new();
+    /// or only the key, then the distance as [`DISTANCE_ALIAS`].
+    fn select_list(&self, schema: &Schema, distance: Option<&str>, keys_only: bool) -> String {
+        let mut items = Vec::with_capacity(schema.columns.len() + 1);
         for column in schema.columns {
             let name = self.quote(column.name);
-            match column.kind {
-                ColumnKind::Vector { .. } => {
-                    let _ = write!(list, "{} AS {name}, ", (self.vector_read)(&name));
-                }
-                ColumnKind::Scalar(_) => {
-                    let _ = write!(list, "{name}, ");
+            if keys_only && column.name != schema.key_column().name {
+                continue;
+            }
+            items.push(match column.kind {
+                ColumnKind::Vector { .. } => format!("{} AS {name}", (self.vector_read)(&name)),
+                ColumnKind::Scalar(_) => name,
+            });
+        }
+        if let Some(distance) = distance {
+            items.push(format!("{distance} AS {}", self.quote(DISTANCE_ALIAS)));
+        }
+        items.join(", ")
+    }
+
+    /// How a validated vector is written inline (literal mode): only digits, signs, `.`, `e`, `,` and
+    /// brackets from this crate's codec, or hex digits, so it cannot carry SQL.
+    pub fn vector_literal(&self, values: &[f32]) -> String {
+        (self.vector_literal)(values)
+    }
+
+    /// A search statement: nearest-k, with optional distance bounds and filters.
+    ///
+    /// - Nearest-k with no bounds or filters: `SELECT ..., <distance> AS _distance FROM t ORDER BY _distance
+    ///   LIMIT k`. On TiDB this is exactly the shape the vector index serves: one ascending distance between
+    ///   the column and a constant, directly over the table, no `WHERE`.
+    /// - With bounds or filters on TiDB (unless `exact`): the same query fetches the nearest `candidates`
+    ///   rows, and an outer query applies the bounds and filters (TiDB ignores its vector index as soon as
+    ///   a query has a `WHERE`). Rows beyond the candidates are not seen.
+    /// - Otherwise (MariaDB and SQLite, or `exact`): the bounds and filters are a `WHERE`, which also drops
+    ///   rows with no distance. On TiDB a `WHERE` means a full scan, so results are exact; on MariaDB an
+    ///   exact search also names the vector index in `IGNORE INDEX`.
+    pub fn search(&self, schema: &Schema, plan: &SearchPlan<'_>) -> Result<Statement> {
+        let literal_bound = |bound: f64| format!("{bound:?}");
+        let vector = match plan.literal {
+            Some(values) => self.vector_literal(values),
+            None => self.vector_param.to_owned(),
+        };
+        let column = self.quote(schema.vector_column().name);
+        let distance = (self.distance)(plan.metric, &column, &vector, schema.dimensions())
+            .ok_or_else(|| Error::Unsupported {
+                backend: self.backend,
+                what: format!("the {} distance", plan.metric),
+            })?;
+        let query_param = || plan.literal.is_none().then_some(Param::Query);
+        let alias = self.quote(DISTANCE_ALIAS);
+        let table = self.quote(schema.table);
+        let list = self.select_list(schema, Some(&distance), plan.keys_only);
+        let hint = self.hint(schema, plan);
+        let limit = plan.limit;
+
+        let mut params: Vec<Param> = query_param().into_iter().collect();
+        let unfiltered =
+            plan.filter.is_none() && plan.max_distance.is_none() && plan.min_distance.is_none();
+        if unfiltered && !(plan.exact && self.backend != Backend::Sqlite) {
+            return Ok(Statement {
+                sql: format!("SELECT {hint}{list} FROM {table} ORDER BY {alias} LIMIT {limit}"),
+                params,
+            });
+        }
+
+        // The conditions, on `subject` (the alias in an outer query, the expression in a WHERE).
+        let mut conditions = Vec::new();
+        let mut condition_params = Vec::new();
+        let outer = self.filter_in_outer_query && !plan.exact;
+        let subject = if outer {
+            alias.clone()
+        } else {
+            distance.clone()
+        };
+        if plan.max_distance.is_none() && plan.min_distance.is_none() {
+            // A bound already leaves out rows with no distance; without one, say so.
+            if !outer {
+                condition_params.extend(query_param());
+            }
+            conditions.push(format!("{subject} IS NOT NULL"));
+        }
+        if let Some(max) = plan.max_distance {
+            if !outer {
+                condition_params.extend(query_param());
+            }
+            match plan.literal {
+                Some(_) => conditions.push(format!("{subject} < {}", literal_bound(max))),
+                None => {
+                    conditions.push(format!("{subject} < ?"));
+                    condition_params.push(Param::MaxDistance);
                 }
             }
         }
-        let _ = write!(list, "{distance} AS {}", self.quote(DISTANCE_ALIAS));
-        list
-    }
-
-    fn distance_expression(&self, schema: &Schema, metric: Metric) -> Result<String> {
-        let column = self.quote(schema.vector_column().name);
-        (self.distance)(metric, &column, self.vector_param, schema.dimensions()).ok_or_else(|| {
-            Error::Unsupported {
-                backend: self.backend,
-                what: format!("the {metric} distance"),
+        if let Some(min) = plan.min_distance {
+            if !outer {
+                condition_params.extend(query_param());
             }
-        })
+            match plan.literal {
+                Some(_) => conditions.push(format!("{subject} >= {}", literal_bound(min))),
+                None => {
+                    conditions.push(format!("{subject} >= ?"));
+                    condition_params.push(Param::MinDistance);
+                }
+            }
+        }
+        if let Some(filter) = plan.filter {
+            let mut sql = String::new();
+            self.render_filter(filter, &mut sql, &mut condition_params);
+            conditions.push(sql);
+        }
+        let conditions = conditions.join(" AND ");
+        params.extend(condition_params);
+
+        let sql = if outer {
+            format!(
+                "SELECT * FROM (SELECT {hint}{list} FROM {table} ORDER BY {alias} LIMIT {}) AS {} \
+                 WHERE {conditions} ORDER BY {alias} LIMIT {limit}",
+                plan.candidates.max(limit),
+                self.quote("_candidates")
+            )
+        } else {
+            let ignore = if plan.exact {
+                (self.ignore_vector_index)(schema, self)
+                    .map(|clause| format!(" {clause}"))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            format!(
+                "SELECT {hint}{list} FROM {table}{ignore} WHERE {conditions} ORDER BY {alias} LIMIT {limit}"
+            )
+        };
+        Ok(Statement { sql, params })
     }
 
-    /// The k-nearest query: `SELECT ..., <distance> AS _distance FROM t ORDER BY _distance LIMIT k`.
-    ///
-    /// On TiDB this is exactly the shape the vector index serves: one ascending distance between the
-    /// column and a constant, directly over the table, with no `WHERE`.
+    /// TiDB optimizer hints, or nothing.
+    fn hint(&self, schema: &Schema, plan: &SearchPlan<'_>) -> String {
+        if self.backend != Backend::TiDb {
+            return String::new();
+        }
+        let mut hints = Vec::new();
+        if plan.read_from_tiflash {
+            // Table names are ASCII letters, digits and `_` (checked by the derive): no quoting needed.
+            hints.push(format!("READ_FROM_STORAGE(TIFLASH[{}])", schema.table));
+        }
+        if plan.ignore_plan_cache {
+            hints.push("IGNORE_PLAN_CACHE()".to_owned());
+        }
+        if hints.is_empty() {
+            String::new()
+        } else {
+            format!("/*+ {} */ ", hints.join(", "))
+        }
+    }
+
+    /// Appends a filter as SQL, its values as parameters.
+    fn render_filter(&self, node: &FilterNode, sql: &mut String, params: &mut Vec<Param>) {
+        match node {
+            FilterNode::Compare { column, op, value } => {
+                let _ = write!(sql, "{} {} ?", self.quote(column), op.sql());
+                params.push(Param::Value(value.clone()));
+            }
+            FilterNode::In {
+                values, negated, ..
+            } if values.is_empty() => {
+                sql.push_str(if *negated { "1 = 1" } else { "1 = 0" });
+            }
+            FilterNode::In {
+                column,
+                values,
+                negated,
+            } => {
+                let marks = vec!["?"; values.len()].join(", ");
+                let not = if *negated { "NOT " } else { "" };
+                let _ = write!(sql, "{} {not}IN ({marks})", self.quote(column));
+                params.extend(values.iter().cloned().map(Param::Value));
+            }
+            FilterNode::IsNull { column, negated } => {
+                let not = if *negated { "NOT " } else { "" };
+                let _ = write!(sql, "{} IS {not}NULL", self.quote(column));
+            }
+            FilterNode::And(parts) | FilterNode::Or(parts) if parts.is_empty() => {
+                sql.push_str(if matches!(node, FilterNode::And(_)) {
+                    "1 = 1"
+                } else {
+                    "1 = 0"
+                });
+            }
+            FilterNode::And(parts) | FilterNode::Or(parts) => {
+                let joiner = if matches!(node, FilterNode::And(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                };
+                sql.push('(');
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        sql.push_str(joiner);
+                    }
+                    self.render_filter(part, sql, params);
+                }
+                sql.push(')');
+            }
+            FilterNode::Not(inner) => {
+                sql.push_str("NOT (");
+                self.render_filter(inner, sql, params);
+                sql.push(')');
+            }
+        }
+    }
+
+    /// The k-nearest query with no bounds or filters (see [`Dialect::search`]).
     pub fn nearest(&self, schema: &Schema, metric: Metric, limit: usize) -> Result<Statement> {
-        let distance = self.distance_expression(schema, metric)?;
-        Ok(Statement {
-            sql: format!(
-                "SELECT {} FROM {} ORDER BY {} LIMIT {limit}",
-                self.select_list(schema, &distance),
-                self.quote(schema.table),
-                self.quote(DISTANCE_ALIAS),
-            ),
-            params: vec![Param::Query],
-        })
+        self.search(schema, &SearchPlan::nearest(metric, limit))
     }
 
-    /// Rows whose distance is below a threshold, nearest first, at most `limit` of them.
-    ///
-    /// TiDB ignores its vector index as soon as a query has a `WHERE` or `HAVING`, so there the threshold is
-    /// applied in an outer query over the index-eligible nearest-`candidates` subquery (the pattern TiDB's
-    /// docs and pytidb use): fast, but it only sees the nearest `candidates` rows. Elsewhere the threshold is
-    /// a plain `WHERE`.
+    /// Rows whose distance is below a bound, nearest first (see [`Dialect::search`]).
     pub fn within(
         &self,
         schema: &Schema,
@@ -244,27 +500,138 @@ impl Dialect {
         limit: usize,
         candidates: usize,
     ) -> Result<Statement> {
-        let distance = self.distance_expression(schema, metric)?;
-        let alias = self.quote(DISTANCE_ALIAS);
+        let mut plan = SearchPlan::nearest(metric, limit);
+        plan.max_distance = Some(0.0);
+        plan.candidates = candidates;
+        self.search(schema, &plan)
+    }
+
+    /// `SELECT <all columns> FROM t WHERE <key> = ?`.
+    pub fn get(&self, schema: &Schema) -> Statement {
+        Statement {
+            sql: format!(
+                "SELECT {} FROM {} WHERE {} = ?",
+                self.select_list(schema, None, false),
+                self.quote(schema.table),
+                self.quote(schema.key_column().name)
+            ),
+            params: vec![Param::Key],
+        }
+    }
+
+    /// `UPDATE t SET <every non-key column> = ? WHERE <key> = ?`.
+    pub fn update(&self, schema: &Schema) -> Statement {
+        let mut params = Vec::new();
+        let mut sets = Vec::new();
+        for (i, column) in schema.insert_columns().iter().enumerate() {
+            if column.name == schema.key_column().name {
+                continue;
+            }
+            let value = match column.kind {
+                ColumnKind::Vector { .. } => self.vector_param,
+                ColumnKind::Scalar(_) => "?",
+            };
+            sets.push(format!("{} = {value}", self.quote(column.name)));
+            params.push(Param::Column(i));
+        }
+        params.push(Param::Key);
+        Statement {
+            sql: format!(
+                "UPDATE {} SET {} WHERE {} = ?",
+                self.quote(schema.table),
+                sets.join(", "),
+                self.quote(schema.key_column().name)
+            ),
+            params,
+        }
+    }
+
+    /// An insert of one row with its key that updates the row when the key exists.
+    pub fn upsert(&self, schema: &Schema) -> Statement {
+        let key = schema.key_column().name;
+        let mut names = vec![self.quote(key)];
+        let mut values = vec!["?"];
+        let mut params = vec![Param::Key];
+        let mut updated = Vec::new();
+        for (i, column) in schema.insert_columns().iter().enumerate() {
+            if column.name == key {
+                continue;
+            }
+            names.push(self.quote(column.name));
+            values.push(match column.kind {
+                ColumnKind::Vector { .. } => self.vector_param,
+                ColumnKind::Scalar(_) => "?",
+            });
+            params.push(Param::Column(i));
+            updated.push(column.name);
+        }
+        let tail = (self.upsert_tail)(self, key, &updated);
+        Statement {
+            sql: format!(
+                "INSERT INTO {} ({}) VALUES ({}) {tail}",
+                self.quote(schema.table),
+                names.join(", "),
+                values.join(", ")
+            ),
+            params,
+        }
+    }
+
+    /// `DELETE FROM t WHERE <key> = ?`, or `WHERE <filter>`.
+    pub fn delete(&self, schema: &Schema, filter: Option<&FilterNode>) -> Statement {
+        let (condition, params) = self.condition(schema, filter);
+        Statement {
+            sql: format!("DELETE FROM {} WHERE {condition}", self.quote(schema.table)),
+            params,
+        }
+    }
+
+    /// `SELECT COUNT(*) FROM t`, with an optional filter.
+    pub fn count(&self, schema: &Schema, filter: Option<&FilterNode>) -> Statement {
         let table = self.quote(schema.table);
-        let list = self.select_list(schema, &distance);
-        Ok(if self.threshold_in_outer_query {
-            Statement {
-                sql: format!(
-                    "SELECT * FROM (SELECT {list} FROM {table} ORDER BY {alias} LIMIT {candidates}) AS {} \
-                     WHERE {alias} < ? ORDER BY {alias} LIMIT {limit}",
-                    self.quote("_candidates")
-                ),
-                params: vec![Param::Query, Param::MaxDistance],
+        match filter {
+            None => Statement {
+                sql: format!("SELECT COUNT(*) FROM {table}"),
+                params: Vec::new(),
+            },
+            Some(filter) => {
+                let mut sql = String::new();
+                let mut params = Vec::new();
+                self.render_filter(filter, &mut sql, &mut params);
+                Statement {
+                    sql: format!("SELECT COUNT(*) FROM {table} WHERE {sql}"),
+                    params,
+                }
             }
-        } else {
-            Statement {
-                sql: format!(
-                    "SELECT {list} FROM {table} WHERE {distance} < ? ORDER BY {alias} LIMIT {limit}"
-                ),
-                params: vec![Param::Query, Param::Query, Param::MaxDistance],
+        }
+    }
+
+    fn condition(&self, schema: &Schema, filter: Option<&FilterNode>) -> (String, Vec<Param>) {
+        match filter {
+            None => (
+                format!("{} = ?", self.quote(schema.key_column().name)),
+                vec![Param::Key],
+            ),
+            Some(filter) => {
+                let mut sql = String::new();
+                let mut params = Vec::new();
+                self.render_filter(filter, &mut sql, &mut params);
+                (sql, params)
             }
-        })
+        }
+    }
+
+    /// The statements that add the model's vector index to an existing table, in order; `None` when the
+    /// backend has no vector index for `metric`.
+    pub fn add_vector_index(&self, schema: &Schema, metric: Metric) -> Option<Vec<String>> {
+        let clause = (self.index_clause)(schema, self, metric)?;
+        let table = self.quote(schema.table);
+        let mut statements = Vec::new();
+        if self.index_needs_tiflash_replica {
+            statements.push(format!("ALTER TABLE {table} SET TIFLASH REPLICA 1"));
+        }
+        statements.push(format!("ALTER TABLE {table} ADD {clause}"));
+        Some(statements)
     }
 }
 

@@ -36,7 +36,24 @@ pub static DIALECT: Dialect = Dialect {
         ))
     },
     index_clause: |_, _, _| None,
-    threshold_in_outer_query: false,
+    filter_in_outer_query: false,
+    vector_literal: super::hex_literal,
+    ignore_vector_index: |_, _| None,
+    upsert_tail: |dialect, key, columns| {
+        if columns.is_empty() {
+            return format!("ON CONFLICT ({}) DO NOTHING", dialect.quote(key));
+        }
+        let sets: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{0} = excluded.{0}", dialect.quote(c)))
+            .collect();
+        format!(
+            "ON CONFLICT ({}) DO UPDATE SET {}",
+            dialect.quote(key),
+            sets.join(", ")
+        )
+    },
+    index_needs_tiflash_replica: false,
 };
 
 fn scalar_type(scalar: ScalarType) -> &'static str {

@@ -32,7 +32,13 @@ pub static DIALECT: Dialect = Dialect {
             dialect.quote(column)
         ))
     },
-    threshold_in_outer_query: true,
+    filter_in_outer_query: true,
+    // The codec writes only digits, `-`, `.`, `e`, `,` and brackets: safe inside quotes.
+    vector_literal: |values| format!("VEC_FROM_TEXT('{}')", crate::vector::encode_text(values)),
+    // Exact searches carry a WHERE, which is enough to keep TiDB off its vector index.
+    ignore_vector_index: |_, _| None,
+    upsert_tail: super::on_duplicate_key_update,
+    index_needs_tiflash_replica: true,
 };
 
 /// TiDB's name for a metric's distance function.

@@ -1,0 +1,362 @@
+//! Typed filters on a model's scalar columns: `Document::FIELDS.year.ge(2020) & Document::FIELDS.lang.eq("en")`.
+//!
+//! A filter names a column the derive generated for the model and carries values of that column's Rust
+//! type, so a filter on a column that does not exist, or with a value of the wrong type, does not compile.
+//! Values are always bound as parameters.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{BitAnd, BitOr, Not};
+
+/// An owned scalar value, bound as a parameter.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SqlValue {
+    /// SQL NULL.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    UInt(u64),
+    /// A single-precision float.
+    F32(f32),
+    /// A double-precision float.
+    F64(f64),
+    /// Text.
+    Text(String),
+}
+
+macro_rules! sql_value_from {
+    ($($ty:ty => $variant:ident),*) => {$(
+        impl From<$ty> for SqlValue {
+            fn from(value: $ty) -> Self {
+                SqlValue::$variant(value.into())
+            }
+        }
+    )*};
+}
+sql_value_from!(
+    bool => Bool, i8 => Int, i16 => Int, i32 => Int, i64 => Int, u8 => UInt, u16 => UInt, u32 => UInt,
+    u64 => UInt, f32 => F32, f64 => F64, String => Text
+);
+
+impl From<&str> for SqlValue {
+    fn from(value: &str) -> Self {
+        SqlValue::Text(value.to_owned())
+    }
+}
+
+/// A comparison operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    /// `=`
+    Eq,
+    /// `<>`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+impl CmpOp {
+    pub(crate) fn sql(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "<>",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+/// A filter's tree, without its model type.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum FilterNode {
+    /// `column <op> value`.
+    Compare {
+        /// The column's name.
+        column: &'static str,
+        /// The operator.
+        op: CmpOp,
+        /// The value.
+        value: SqlValue,
+    },
+    /// `column IN (values)`, or `NOT IN` when `negated`.
+    In {
+        /// The column's name.
+        column: &'static str,
+        /// The values (an empty list matches nothing, or everything when negated).
+        values: Vec<SqlValue>,
+        /// `NOT IN`.
+        negated: bool,
+    },
+    /// `column IS NULL`, or `IS NOT NULL` when `negated`.
+    IsNull {
+        /// The column's name.
+        column: &'static str,
+        /// `IS NOT NULL`.
+        negated: bool,
+    },
+    /// All of these.
+    And(Vec<FilterNode>),
+    /// Any of these.
+    Or(Vec<FilterNode>),
+    /// Not this.
+    Not(Box<FilterNode>),
+}
+
+/// A condition on the scalar columns of model `M`. Combine with `&`, `|` and `!`.
+pub struct Filter<M> {
+    pub(crate) node: FilterNode,
+    model: PhantomData<fn() -> M>,
+}
+
+impl<M> Filter<M> {
+    fn new(node: FilterNode) -> Self {
+        Filter {
+            node,
+            model: PhantomData,
+        }
+    }
+
+    /// The filter's tree.
+    pub fn node(&self) -> &FilterNode {
+        &self.node
+    }
+
+    /// Both this and `other`.
+    pub fn and(self, other: Filter<M>) -> Filter<M> {
+        self & other
+    }
+
+    /// This or `other`.
+    pub fn or(self, other: Filter<M>) -> Filter<M> {
+        self | other
+    }
+}
+
+impl<M> Clone for Filter<M> {
+    fn clone(&self) -> Self {
+        Filter::new(self.node.clone())
+    }
+}
+
+impl<M> fmt::Debug for Filter<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<M> PartialEq for Filter<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+}
+
+impl<M> BitAnd for Filter<M> {
+    type Output = Filter<M>;
+    fn bitand(self, rhs: Filter<M>) -> Filter<M> {
+        Filter::new(match (self.node, rhs.node) {
+            (FilterNode::And(mut a), FilterNode::And(b)) => {
+                a.extend(b);
+                FilterNode::And(a)
+            }
+            (FilterNode::And(mut a), b) => {
+                a.push(b);
+                FilterNode::And(a)
+            }
+            (a, b) => FilterNode::And(vec![a, b]),
+        })
+    }
+}
+
+impl<M> BitOr for Filter<M> {
+    type Output = Filter<M>;
+    fn bitor(self, rhs: Filter<M>) -> Filter<M> {
+        Filter::new(match (self.node, rhs.node) {
+            (FilterNode::Or(mut a), FilterNode::Or(b)) => {
+                a.extend(b);
+                FilterNode::Or(a)
+            }
+            (FilterNode::Or(mut a), b) => {
+                a.push(b);
+                FilterNode::Or(a)
+            }
+            (a, b) => FilterNode::Or(vec![a, b]),
+        })
+    }
+}
+
+impl<M> Not for Filter<M> {
+    type Output = Filter<M>;
+    fn not(self) -> Filter<M> {
+        Filter::new(FilterNode::Not(Box::new(self.node)))
+    }
+}
+
+/// A scalar column of model `M` whose values are `V`; the derive generates one per scalar field, reached
+/// through `M::FIELDS`.
+pub struct Col<M, V> {
+    name: &'static str,
+    types: PhantomData<fn() -> (M, V)>,
+}
+
+impl<M, V> Clone for Col<M, V> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, V> Copy for Col<M, V> {}
+
+impl<M, V> fmt::Debug for Col<M, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Col({})", self.name)
+    }
+}
+
+impl<M, V: Into<SqlValue>> Col<M, V> {
+    #[doc(hidden)]
+    pub const fn new(name: &'static str) -> Self {
+        Col {
+            name,
+            types: PhantomData,
+        }
+    }
+
+    /// The column's name.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    fn compare(self, op: CmpOp, value: impl Into<V>) -> Filter<M> {
+        Filter::new(FilterNode::Compare {
+            column: self.name,
+            op,
+            value: value.into().into(),
+        })
+    }
+
+    /// `column = value`.
+    pub fn eq(self, value: impl Into<V>) -> Filter<M> {
+        self.compare(CmpOp::Eq, value)
+    }
+
+    /// `column <> value`.
+    pub fn ne(self, value: impl Into<V>) -> Filter<M> {
+        self.compare(CmpOp::Ne, value)
+    }
+
+    /// `column < value`.
+    pub fn lt(self, value: impl Into<V>) -> Filter<M> {
+        self.compare(CmpOp::Lt, value)
+    }
+
+    /// `column <= value`.
+    pub fn le(self, value: impl Into<V>) -> Filter<M> {
+        self.compare(CmpOp::Le, value)
+    }
+
+    /// `column > value`.
+    pub fn gt(self, value: impl Into<V>) -> Filter<M> {
+        self.compare(CmpOp::Gt, value)
+    }
+
+    /// `column >= value`.
+    pub fn ge(self, value: impl Into<V>) -> Filter<M> {
+        self.compare(CmpOp::Ge, value)
+    }
+
+    /// `column IN (values)`; an empty list matches no row.
+    pub fn is_in<I>(self, values: I) -> Filter<M>
+    where
+        I: IntoIterator,
+        I::Item: Into<V>,
+    {
+        Filter::new(FilterNode::In {
+            column: self.name,
+            values: values.into_iter().map(|v| v.into().into()).collect(),
+            negated: false,
+        })
+    }
+
+    /// `column NOT IN (values)`; an empty list matches every row.
+    pub fn not_in<I>(self, values: I) -> Filter<M>
+    where
+        I: IntoIterator,
+        I::Item: Into<V>,
+    {
+        Filter::new(FilterNode::In {
+            column: self.name,
+            values: values.into_iter().map(|v| v.into().into()).collect(),
+            negated: true,
+        })
+    }
+
+    /// `column IS NULL`.
+    pub fn is_null(self) -> Filter<M> {
+        Filter::new(FilterNode::IsNull {
+            column: self.name,
+            negated: false,
+        })
+    }
+
+    /// `column IS NOT NULL`.
+    pub fn is_not_null(self) -> Filter<M> {
+        Filter::new(FilterNode::IsNull {
+            column: self.name,
+            negated: true,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct M;
+    const YEAR: Col<M, i32> = Col::new("year");
+    const LANG: Col<M, String> = Col::new("lang");
+
+    #[test]
+    fn operators_flatten_and_or() {
+        let f = YEAR.ge(2020) & LANG.eq("en") & YEAR.lt(2025);
+        let FilterNode::And(parts) = f.node() else {
+            panic!("{f:?}")
+        };
+        assert_eq!(parts.len(), 3);
+        let g = YEAR.eq(1) | YEAR.eq(2) | LANG.is_null();
+        assert!(matches!(g.node(), FilterNode::Or(parts) if parts.len() == 3));
+        assert!(matches!((!g).node(), FilterNode::Not(_)));
+    }
+
+    #[test]
+    fn values_keep_their_types() {
+        assert_eq!(
+            YEAR.is_in([1, 2]).node,
+            FilterNode::In {
+                column: "year",
+                values: vec![SqlValue::Int(1), SqlValue::Int(2)],
+                negated: false
+            }
+        );
+        assert_eq!(
+            LANG.ne("x").node,
+            FilterNode::Compare {
+                column: "lang",
+                op: CmpOp::Ne,
+                value: SqlValue::Text("x".into())
+            }
+        );
+    }
+}
