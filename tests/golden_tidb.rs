@@ -142,3 +142,102 @@ fn no_vector_column_is_read_raw() {
     assert!(sql.contains("VEC_AS_TEXT(`embedding`) AS `embedding`"));
     assert_eq!(sql.matches("`embedding`").count(), 3, "{sql}");
 }
+
+#[test]
+fn filtered_statements_keep_the_filters_outside_the_candidate_query() {
+    use tidb_vector_core::dialect::SearchPlan;
+    let d = tidb();
+    let f = Filtered::FIELDS;
+    let filter = f.year.ge(2020) & (f.lang.is_in(["en", "de"]) | f.note.is_null());
+    let mut plan = SearchPlan::nearest(Metric::Cosine, 5);
+    plan.filter = Some(filter.node());
+    plan.candidates = 50;
+    let statement = d.search(&Filtered::SCHEMA, &plan).unwrap();
+    // 1.5: the index-eligible nearest-candidates query inside, filters outside; NULL distances excluded.
+    assert_eq!(
+        statement.sql,
+        "SELECT * FROM (SELECT `id`, `year`, `lang`, `note`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
+         VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `filtered` \
+         ORDER BY `_distance` LIMIT 50) AS `_candidates` WHERE `_distance` IS NOT NULL AND \
+         (`year` >= ? AND (`lang` IN (?, ?) OR `note` IS NULL)) ORDER BY `_distance` LIMIT 5"
+    );
+    assert_eq!(statement.params.len(), 4);
+
+    // Exact mode: the same conditions in a WHERE over the table, which TiDB answers by a full scan.
+    plan.exact = true;
+    plan.max_distance = Some(0.3);
+    assert_eq!(
+        d.search(&Filtered::SCHEMA, &plan).unwrap().sql,
+        "SELECT `id`, `year`, `lang`, `note`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
+         VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `filtered` \
+         WHERE VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) < ? AND \
+         (`year` >= ? AND (`lang` IN (?, ?) OR `note` IS NULL)) ORDER BY `_distance` LIMIT 5"
+    );
+
+    // Hints and literal mode (1.7): the hints go in the index-eligible query; the literal is the codec's.
+    let mut plan = SearchPlan::nearest(Metric::L2, 3);
+    plan.read_from_tiflash = true;
+    plan.ignore_plan_cache = true;
+    let query = [1.0, 2.5, -0.1];
+    plan.literal = Some(&query);
+    let statement = d.search(&Document::SCHEMA, &plan).unwrap();
+    assert_eq!(
+        statement.sql,
+        "SELECT /*+ READ_FROM_STORAGE(TIFLASH[documents]), IGNORE_PLAN_CACHE() */ `id`, `content`, \
+         VEC_AS_TEXT(`embedding`) AS `embedding`, VEC_L2_DISTANCE(`embedding`, VEC_FROM_TEXT('[1,2.5,-0.1]')) \
+         AS `_distance` FROM `documents` ORDER BY `_distance` LIMIT 3"
+    );
+    assert!(statement.params.is_empty());
+}
+
+#[test]
+fn index_ddl_for_an_existing_table() {
+    // 1.3: on self-managed TiDB an index added later needs the TiFlash replica first.
+    assert_eq!(
+        tidb()
+            .add_vector_index(&Document::SCHEMA, Metric::Cosine)
+            .unwrap(),
+        [
+            "ALTER TABLE `documents` SET TIFLASH REPLICA 1",
+            "ALTER TABLE `documents` ADD VECTOR INDEX `vec_idx_embedding_cosine` \
+             ((VEC_COSINE_DISTANCE(`embedding`))) USING HNSW"
+        ]
+    );
+    assert_eq!(tidb().add_vector_index(&Document::SCHEMA, Metric::L1), None);
+}
+
+#[test]
+fn record_statements() {
+    let d = tidb();
+    assert_eq!(
+        d.get(&Document::SCHEMA).sql,
+        "SELECT `id`, `content`, VEC_AS_TEXT(`embedding`) AS `embedding` FROM `documents` WHERE `id` = ?"
+    );
+    assert_eq!(
+        d.update(&Document::SCHEMA).sql,
+        "UPDATE `documents` SET `content` = ?, `embedding` = VEC_FROM_TEXT(?) WHERE `id` = ?"
+    );
+    assert_eq!(
+        d.upsert(&Document::SCHEMA).sql,
+        "INSERT INTO `documents` (`id`, `content`, `embedding`) VALUES (?, ?, VEC_FROM_TEXT(?)) \
+         ON DUPLICATE KEY UPDATE `content` = VALUES(`content`), `embedding` = VALUES(`embedding`)"
+    );
+    assert_eq!(
+        d.delete(&Document::SCHEMA, None).sql,
+        "DELETE FROM `documents` WHERE `id` = ?"
+    );
+    assert_eq!(
+        d.count(&Document::SCHEMA, None).sql,
+        "SELECT COUNT(*) FROM `documents`"
+    );
+}
+
+#[derive(VectorModel)]
+#[vector(table = "filtered")]
+struct Filtered {
+    year: i32,
+    lang: String,
+    note: Option<String>,
+    #[vector(dimensions = 3)]
+    embedding: Vec<f32>,
+}

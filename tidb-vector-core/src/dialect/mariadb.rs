@@ -37,8 +37,10 @@ pub static DIALECT: Dialect = Dialect {
             Metric::L2 => "euclidean",
             Metric::L1 | Metric::NegativeInnerProduct => return None,
         };
+        // M=16 rather than MariaDB's default 6: measured recall@10 on 10,000 random 128-dimension vectors
+        // goes from 0.39 to 0.65 at the same ef_search (see tests/search.rs), for a larger index.
         Some(format!(
-            "VECTOR INDEX ({}) DISTANCE={distance}",
+            "VECTOR INDEX ({}) M=16 DISTANCE={distance}",
             dialect.quote(schema.vector_column().name)
         ))
     },
@@ -55,6 +57,7 @@ pub static DIALECT: Dialect = Dialect {
     },
     upsert_tail: super::on_duplicate_key_update,
     index_needs_tiflash_replica: false,
+    ef_search_prefix: Some(|ef| format!("SET STATEMENT mhnsw_ef_search = {ef} FOR ")),
 };
 
 /// `(SELECT <open>a<op>b<close> FROM <1..=dimensions> AS _i, (SELECT <vector> AS q) AS _q)` over the

@@ -100,6 +100,8 @@ pub struct SearchPlan<'a> {
     pub literal: Option<&'a [f32]>,
     /// Select only the key and the distance.
     pub keys_only: bool,
+    /// On MariaDB, how many candidates the vector index search keeps (`mhnsw_ef_search`, 1 to 10000).
+    pub ef_search: Option<usize>,
 }
 
 impl SearchPlan<'_> {
@@ -117,6 +119,7 @@ impl SearchPlan<'_> {
             ignore_plan_cache: false,
             literal: None,
             keys_only: false,
+            ef_search: None,
         }
     }
 }
@@ -158,6 +161,16 @@ pub struct Dialect {
     /// Whether adding a vector index to an existing table needs `SET TIFLASH REPLICA 1` first (TiDB
     /// self-managed does not add the replica itself, except in `CREATE TABLE`).
     index_needs_tiflash_replica: bool,
+    /// What makes one statement search its vector index with a given `ef_search` (MariaDB).
+    ef_search_prefix: Option<fn(usize) -> String>,
+}
+
+/// Which columns a select list carries.
+#[derive(Clone, Copy)]
+enum Only {
+    All,
+    Key,
+    Scalars,
 }
 
 /// `ON DUPLICATE KEY UPDATE c = VALUES(c), ...`: TiDB's and MariaDB's upsert.
@@ -277,11 +290,16 @@ impl Dialect {
 
     /// The select list of a search: every column in schema order (vectors read as the dialect reads them),
     /// or only the key, then the distance as [`DISTANCE_ALIAS`].
-    fn select_list(&self, schema: &Schema, distance: Option<&str>, keys_only: bool) -> String {
+    fn select_list(&self, schema: &Schema, distance: Option<&str>, only: Only) -> String {
         let mut items = Vec::with_capacity(schema.columns.len() + 1);
         for column in schema.columns {
             let name = self.quote(column.name);
-            if keys_only && column.name != schema.key_column().name {
+            let wanted = match only {
+                Only::All => true,
+                Only::Key => column.name == schema.key_column().name,
+                Only::Scalars => matches!(column.kind, ColumnKind::Scalar(_)),
+            };
+            if !wanted {
                 continue;
             }
             items.push(match column.kind {
@@ -327,8 +345,13 @@ impl Dialect {
         let query_param = || plan.literal.is_none().then_some(Param::Query);
         let alias = self.quote(DISTANCE_ALIAS);
         let table = self.quote(schema.table);
-        let list = self.select_list(schema, Some(&distance), plan.keys_only);
+        let only = if plan.keys_only { Only::Key } else { Only::All };
+        let list = self.select_list(schema, Some(&distance), only);
         let hint = self.hint(schema, plan);
+        let prefix = match (plan.ef_search, self.ef_search_prefix) {
+            (Some(ef), Some(prefix)) => prefix(ef),
+            _ => String::new(),
+        };
         let limit = plan.limit;
 
         let mut params: Vec<Param> = query_param().into_iter().collect();
@@ -336,7 +359,9 @@ impl Dialect {
             plan.filter.is_none() && plan.max_distance.is_none() && plan.min_distance.is_none();
         if unfiltered && !(plan.exact && self.backend != Backend::Sqlite) {
             return Ok(Statement {
-                sql: format!("SELECT {hint}{list} FROM {table} ORDER BY {alias} LIMIT {limit}"),
+                sql: format!(
+                    "{prefix}SELECT {hint}{list} FROM {table} ORDER BY {alias} LIMIT {limit}"
+                ),
                 params,
             });
         }
@@ -390,8 +415,16 @@ impl Dialect {
         params.extend(condition_params);
 
         let sql = if outer {
+            // Keys only: the inner query still carries the scalar columns the filters read.
+            let (outer_list, inner_list) = if plan.keys_only {
+                let key = self.quote(schema.key_column().name);
+                let inner = self.select_list(schema, Some(&distance), Only::Scalars);
+                (format!("{key}, {alias}"), inner)
+            } else {
+                ("*".to_owned(), list)
+            };
             format!(
-                "SELECT * FROM (SELECT {hint}{list} FROM {table} ORDER BY {alias} LIMIT {}) AS {} \
+                "{prefix}SELECT {outer_list} FROM (SELECT {hint}{inner_list} FROM {table} ORDER BY {alias} LIMIT {}) AS {} \
                  WHERE {conditions} ORDER BY {alias} LIMIT {limit}",
                 plan.candidates.max(limit),
                 self.quote("_candidates")
@@ -405,7 +438,7 @@ impl Dialect {
                 String::new()
             };
             format!(
-                "SELECT {hint}{list} FROM {table}{ignore} WHERE {conditions} ORDER BY {alias} LIMIT {limit}"
+                "{prefix}SELECT {hint}{list} FROM {table}{ignore} WHERE {conditions} ORDER BY {alias} LIMIT {limit}"
             )
         };
         Ok(Statement { sql, params })
@@ -511,7 +544,7 @@ impl Dialect {
         Statement {
             sql: format!(
                 "SELECT {} FROM {} WHERE {} = ?",
-                self.select_list(schema, None, false),
+                self.select_list(schema, None, Only::All),
                 self.quote(schema.table),
                 self.quote(schema.key_column().name)
             ),

@@ -53,6 +53,7 @@ pub static DIALECT: Dialect = Dialect {
             sets.join(", ")
         )
     },
+    ef_search_prefix: None,
     index_needs_tiflash_replica: false,
 };
 

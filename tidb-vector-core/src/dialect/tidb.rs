@@ -24,6 +24,10 @@ pub static DIALECT: Dialect = Dialect {
         Some(format!("{}({column}, {vector})", distance_function(metric)))
     },
     index_clause: |schema, dialect, metric| {
+        // TiDB builds HNSW indexes for cosine and L2 only.
+        if !metric.is_indexable() {
+            return None;
+        }
         let column = schema.vector_column().name;
         Some(format!(
             "VECTOR INDEX {} (({}({}))) USING HNSW",
@@ -38,6 +42,7 @@ pub static DIALECT: Dialect = Dialect {
     // Exact searches carry a WHERE, which is enough to keep TiDB off its vector index.
     ignore_vector_index: |_, _| None,
     upsert_tail: super::on_duplicate_key_update,
+    ef_search_prefix: None,
     index_needs_tiflash_replica: true,
 };
 
