@@ -644,3 +644,94 @@ fn vector_type_is_a_query_vector_too() {
     let _ = Item::search(&v).limit(1);
     let _ = Item::search(v.as_slice()).limit(1);
 }
+
+/// A real TiDB only: the bound nearest-k query is served by the vector index, checked the way
+/// ../shared/reference/tidb-vector-sql.md (1.7) describes: run it on one connection, then ask
+/// `EXPLAIN FOR CONNECTION` from another for `annIndex:`. Needs a cluster with TiFlash.
+mod tidb_index {
+    use super::*;
+    use tidb_vector_core::Db;
+
+    #[derive(Debug, Clone, PartialEq, VectorModel)]
+    #[vector(table = "ann_tidb")]
+    struct AnnTidb {
+        id: i64,
+        #[vector(dimensions = 128, index = "cosine")]
+        embedding: Vec<f32>,
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a real TiDB with TiFlash: set TIDB_VECTOR_TEST_TIDB_URL"]
+    async fn tidb_vector_index_serves_bound_and_literal_queries() {
+        let t = TestDb::open(Target::TiDb).await;
+        AnnTidb::create_table(&t.db).await.unwrap();
+        let rows: Vec<AnnTidb> = items()[..2_000]
+            .iter()
+            .map(|i| AnnTidb {
+                id: i.id,
+                embedding: i.embedding.clone(),
+            })
+            .collect();
+        AnnTidb::insert_many(&t.db, &rows).await.unwrap();
+        // Let TiFlash catch up and build the index (searches are right before that, only slower).
+        let mut complete = false;
+        for _ in 0..120 {
+            let progress = AnnTidb::vector_index_progress(&t.db).await.unwrap();
+            if progress
+                .as_ref()
+                .is_some_and(|p| p.rows_indexed > 0 && p.is_complete())
+            {
+                complete = true;
+                break;
+            }
+            let compact = sqlx::query("ALTER TABLE `ann_tidb` COMPACT");
+            compact.execute(t.mysql().unwrap()).await.ok();
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        assert!(
+            complete,
+            "the vector index was not built within two minutes"
+        );
+
+        let one = t.pool(1).await;
+        let db = Db::from_mysql_pool(one.clone(), Backend::TiDb).unwrap();
+        let id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+            .fetch_one(&one)
+            .await
+            .unwrap();
+        let query = &queries(1)[0];
+        let plans = [
+            ("bound", AnnTidb::search(query).limit(10)),
+            (
+                "bound, hinted",
+                AnnTidb::search(query)
+                    .limit(10)
+                    .read_from_tiflash()
+                    .ignore_plan_cache(),
+            ),
+            ("literal", AnnTidb::search(query).limit(10).literal()),
+        ];
+        for (label, search) in plans {
+            let hits = search.fetch_keys(&db).await.unwrap();
+            assert_eq!(hits.len(), 10, "{label}");
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!("EXPLAIN FOR CONNECTION {id}")))
+                .fetch_all(t.mysql().unwrap())
+                .await
+                .unwrap();
+            let text: Vec<String> = rows
+                .iter()
+                .map(|row| {
+                    (0..sqlx::Row::len(row))
+                        .filter_map(|i| sqlx::Row::try_get::<String, _>(row, i).ok())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            assert!(
+                text.iter().any(|line| line.contains("annIndex:")),
+                "{label}: no annIndex in the plan: {text:#?}"
+            );
+        }
+        t.finish().await;
+    }
+}

@@ -118,6 +118,20 @@ impl TestDb {
         self.db.mysql_pool()
     }
 
+    /// Another pool on the test's database (MySQL-protocol targets), with at most `connections`
+    /// connections: for tests that need to know which connection ran a statement.
+    pub async fn pool(&self, connections: u32) -> MySqlPool {
+        let (url, name) = self.cleanup.as_ref().expect("a MySQL-protocol target");
+        let options = MySqlConnectOptions::from_str(url)
+            .expect("a mysql:// URL")
+            .database(name);
+        MySqlPoolOptions::new()
+            .max_connections(connections)
+            .connect_with(options)
+            .await
+            .expect("connect to the test database")
+    }
+
     /// Counts a table's rows with plain SQL.
     pub async fn count(&self, table: &str) -> i64 {
         let quoted = self.db.dialect().quote(table);
