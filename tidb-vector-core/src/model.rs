@@ -126,6 +126,26 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         }
     }
 
+    /// The first `limit` rows in key order, each with its key.
+    fn list(db: &Db, limit: usize) -> impl Future<Output = Result<Vec<(Self::Key, Self)>>> + Send {
+        async move {
+            let schema = &Self::SCHEMA;
+            let rows = exec::fetch_all(db, db.dialect.list(schema, limit).sql, Vec::new()).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in 0..rows.len() {
+                let key = Self::Key::decode(rows.cell(row, schema.key)).map_err(|reason| {
+                    Error::Decode {
+                        column: schema.key_column().name,
+                        reason,
+                    }
+                })?;
+                let record = Self::__from_row(&mut RowReader::new(&rows, row, schema, db.dialect))?;
+                out.push((key, record));
+            }
+            Ok(out)
+        }
+    }
+
     /// Replaces every column but the key of the row with this key by `record`'s values; returns whether a
     /// row had that key.
     fn update<'a>(

@@ -237,7 +237,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         Ok(())
     }
 
-    /// The statement this search runs on `db`, for inspection (see [`Dialect::search`]).
+    /// The statement this search runs on `db`, for inspection (see [`Dialect::search`](crate::dialect::Dialect::search)).
     pub fn statement(&self, db: &Db) -> Result<Statement> {
         self.render(db, false)
     }

@@ -552,6 +552,19 @@ impl Dialect {
         }
     }
 
+    /// `SELECT <all columns> FROM t ORDER BY <key> LIMIT n`.
+    pub fn list(&self, schema: &Schema, limit: usize) -> Statement {
+        Statement {
+            sql: format!(
+                "SELECT {} FROM {} ORDER BY {} LIMIT {limit}",
+                self.select_list(schema, None, Only::All),
+                self.quote(schema.table),
+                self.quote(schema.key_column().name)
+            ),
+            params: Vec::new(),
+        }
+    }
+
     /// `UPDATE t SET <every non-key column> = ? WHERE <key> = ?`.
     pub fn update(&self, schema: &Schema) -> Statement {
         let mut params = Vec::new();
