@@ -161,6 +161,14 @@ impl TestDb {
     }
 }
 
+/// Prints one `RELIABILITY` record (scenario, target, expected, observed) for `.ci/reliability` to collect
+/// into RELIABILITY.md.
+pub fn report(scenario: &str, target: Target, expected: &str, observed: &dyn std::fmt::Display) {
+    let observed = observed.to_string().replace(['\t', '\n'], " ");
+    let observed: String = observed.chars().take(200).collect();
+    println!("RELIABILITY\t{scenario}\t{target:?}\t{expected}\t{observed}");
+}
+
 fn unique_database_name() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let nanos = std::time::SystemTime::now()

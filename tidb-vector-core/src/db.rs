@@ -13,16 +13,68 @@ use crate::error::{Error, Result};
 /// A pool of connections to TiDB, MariaDB or embedded SQLite, and the SQL dialect to speak to it.
 ///
 /// Cheap to clone (the pool is shared). Every model operation takes a `&Db`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pub(crate) pool: Pool,
     pub(crate) dialect: &'static Dialect,
 }
 
-#[derive(Clone, Debug)]
+impl std::fmt::Debug for Db {
+    /// The backend and the pool's size; never connection settings.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (size, idle) = match &self.pool {
+            Pool::MySql(pool) => (pool.size(), pool.num_idle()),
+            Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
+        };
+        f.debug_struct("Db")
+            .field("backend", &self.backend())
+            .field("connections", &size)
+            .field("idle", &idle)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
 pub(crate) enum Pool {
     MySql(MySqlPool),
     Sqlite(SqlitePool),
+}
+
+/// How the connection pool behaves; [`PoolSettings::default`] suits most programs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolSettings {
+    /// The most connections open at once (default 10; an in-memory SQLite database always has 1).
+    pub max_connections: u32,
+    /// How long an operation waits for a connection, including connecting, before it fails with
+    /// [`Error::Database`] (default 30 s). A server that went away is reported after at most this long.
+    pub acquire_timeout: Duration,
+    /// How long an unused connection stays open (default 10 minutes; `None` keeps it).
+    pub idle_timeout: Option<Duration>,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(30),
+            idle_timeout: Some(Duration::from_secs(600)),
+        }
+    }
+}
+
+impl PoolSettings {
+    /// The default settings with another acquire timeout.
+    pub fn with_acquire_timeout(mut self, timeout: Duration) -> Self {
+        self.acquire_timeout = timeout;
+        self
+    }
+
+    /// The default settings with another pool size.
+    pub fn with_max_connections(mut self, max_connections: u32) -> Self {
+        self.max_connections = max_connections.max(1);
+        self
+    }
 }
 
 impl Db {
@@ -35,6 +87,10 @@ impl Db {
     /// Connects to a URL: `mysql://`, `tidb://`, `mariadb://`, `sqlite://` or `sqlite::memory:` (see
     /// [`Config::Url`]).
     pub async fn connect(url: &str) -> Result<Db> {
+        Db::connect_url(url, &PoolSettings::default()).await
+    }
+
+    async fn connect_url(url: &str, pool: &PoolSettings) -> Result<Db> {
         let (scheme, rest) = url.split_once(':').ok_or_else(|| {
             Error::Config("the database URL has no scheme; expected mysql://, tidb://, mariadb:// or sqlite://".into())
         })?;
@@ -42,7 +98,7 @@ impl Db {
             "mysql" => None,
             "tidb" => Some(Backend::TiDb),
             "mariadb" => Some(Backend::MariaDb),
-            "sqlite" => return Db::sqlite(url).await,
+            "sqlite" => return Db::sqlite(url, pool).await,
             other => {
                 return Err(Error::Config(format!(
                     "unknown database URL scheme `{other}`; expected mysql://, tidb://, mariadb:// or sqlite://"
@@ -55,21 +111,26 @@ impl Db {
                 redact(&e.to_string(), url)
             ))
         })?;
-        Db::mysql(options, forced).await
+        Db::mysql(options, forced, pool).await
     }
 
     /// Connects with explicit settings.
     pub async fn connect_with(config: &Config) -> Result<Db> {
+        Db::connect_with_settings(config, &PoolSettings::default()).await
+    }
+
+    /// Connects with explicit settings and pool behaviour (sizes, timeouts).
+    pub async fn connect_with_settings(config: &Config, pool: &PoolSettings) -> Result<Db> {
         match config {
-            Config::Url(url) => Db::connect(url.expose()).await,
-            Config::TiDb(settings) => Db::mysql(tidb_options(settings), None).await,
-            Config::Embedded => Db::sqlite("sqlite::memory:").await,
+            Config::Url(url) => Db::connect_url(url.expose(), pool).await,
+            Config::TiDb(settings) => Db::mysql(tidb_options(settings), None, pool).await,
+            Config::Embedded => Db::sqlite("sqlite::memory:", pool).await,
         }
     }
 
     /// Opens a fresh embedded in-memory SQLite database.
     pub async fn embedded() -> Result<Db> {
-        Db::sqlite("sqlite::memory:").await
+        Db::sqlite("sqlite::memory:", &PoolSettings::default()).await
     }
 
     /// Wraps an existing MySQL-protocol pool, speaking `backend`'s dialect.
@@ -119,9 +180,15 @@ impl Db {
         }
     }
 
-    async fn mysql(options: MySqlConnectOptions, forced: Option<Backend>) -> Result<Db> {
+    async fn mysql(
+        options: MySqlConnectOptions,
+        forced: Option<Backend>,
+        settings: &PoolSettings,
+    ) -> Result<Db> {
         let pool = MySqlPoolOptions::new()
-            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .idle_timeout(settings.idle_timeout)
             .connect_with(options)
             .await?;
         let backend = match forced {
@@ -131,7 +198,7 @@ impl Db {
         Db::from_mysql_pool(pool, backend)
     }
 
-    async fn sqlite(url: &str) -> Result<Db> {
+    async fn sqlite(url: &str, settings: &PoolSettings) -> Result<Db> {
         crate::sqlite_ext::register();
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::Config(format!("invalid SQLite URL: {e}")))?
@@ -142,12 +209,16 @@ impl Db {
             SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
+                .acquire_timeout(settings.acquire_timeout)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .connect_with(options)
                 .await?
         } else {
             SqlitePoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(settings.acquire_timeout)
+                .idle_timeout(settings.idle_timeout)
                 .connect_with(options.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal))
                 .await?
         };

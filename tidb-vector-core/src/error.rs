@@ -79,9 +79,107 @@ pub enum Error {
         /// What was asked.
         what: String,
     },
-    /// The database (or the driver talking to it) returned an error.
+    /// The server refused a statement; `kind` says why in terms a caller can act on, and the server's
+    /// own number, SQLSTATE and message are kept.
+    #[error("{kind}: {message} (server error {code})")]
+    Server {
+        /// What went wrong.
+        kind: ServerErrorKind,
+        /// The server's error number (MySQL protocol), or SQLite's extended result code.
+        code: u32,
+        /// The SQLSTATE (MySQL protocol; empty for SQLite).
+        sqlstate: String,
+        /// The server's message.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The connection failed, timed out, or the driver failed otherwise (no statement was refused).
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+}
+
+/// Why a server refused a statement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ServerErrorKind {
+    /// A vector value was refused: wrong dimensions for the column, unparsable text, NaN or infinity, a
+    /// value out of range (TiDB 1105 `vector has 2 dimensions, does not fit VECTOR(3)`, `Invalid vector
+    /// text`, ...; MariaDB 1292 `Incorrect vector value`, 4038, 4079; sqlite-vec's parse errors and the
+    /// dimension check).
+    InvalidVector,
+    /// Two vectors of different dimensions were compared (TiDB 1105 `vectors have different dimensions`;
+    /// sqlite-vec's dimension mismatch).
+    DimensionMismatch,
+    /// TiDB needs a TiFlash replica for a vector index (8200 `columnar replica must exist`, or a cluster
+    /// without TiFlash): run `ALTER TABLE ... SET TIFLASH REPLICA 1` or add TiFlash nodes.
+    MissingTiFlashReplica,
+    /// A row with this key already exists (MySQL 1062; SQLite's UNIQUE/PRIMARY KEY constraint).
+    DuplicateKey,
+    /// The table does not exist (MySQL 1146; SQLite `no such table`): call `create_table` first.
+    NoSuchTable,
+    /// Anything else the server refused.
+    Other,
+}
+
+impl fmt::Display for ServerErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ServerErrorKind::InvalidVector => "the server refused a vector",
+            ServerErrorKind::DimensionMismatch => "vectors of different dimensions were compared",
+            ServerErrorKind::MissingTiFlashReplica => {
+                "a TiFlash replica is needed for the vector index"
+            }
+            ServerErrorKind::DuplicateKey => "a row with this key already exists",
+            ServerErrorKind::NoSuchTable => "the table does not exist",
+            ServerErrorKind::Other => "the server refused the statement",
+        })
+    }
+}
+
+/// Classifies a server error by its number and message.
+fn classify(code: u32, message: &str, sqlite: bool) -> ServerErrorKind {
+    let has = |needle: &str| message.contains(needle);
+    if sqlite {
+        return if has("no such table") {
+            ServerErrorKind::NoSuchTable
+        } else if has("UNIQUE constraint failed") || code == 1555 || code == 2067 {
+            ServerErrorKind::DuplicateKey
+        } else if has("imension mis") {
+            ServerErrorKind::DimensionMismatch
+        } else if has("vec_length") || has("JSON") || has("vector") || has("BLOB") {
+            ServerErrorKind::InvalidVector
+        } else {
+            ServerErrorKind::Other
+        };
+    }
+    match code {
+        1062 => ServerErrorKind::DuplicateKey,
+        1146 => ServerErrorKind::NoSuchTable,
+        1292 if has("vector") => ServerErrorKind::InvalidVector,
+        4038 | 4079 => ServerErrorKind::InvalidVector,
+        8200 if has("columnar") || has("TiFlash") => ServerErrorKind::MissingTiFlashReplica,
+        _ if has("columnar replica must exist") || has("TiFlash store count is 0") => {
+            ServerErrorKind::MissingTiFlashReplica
+        }
+        1105 if has("vectors have different dimensions") => ServerErrorKind::DimensionMismatch,
+        1105 if [
+            "does not fit VECTOR",
+            "Invalid vector text",
+            "NaN not allowed in vector",
+            "infinite value not allowed in vector",
+            "out of range for float32",
+            "vector cannot have more than",
+            "dimensions for type vector",
+        ]
+        .iter()
+        .any(|needle| has(needle)) =>
+        {
+            ServerErrorKind::InvalidVector
+        }
+        _ => ServerErrorKind::Other,
+    }
 }
 
 impl Error {
@@ -91,23 +189,45 @@ impl Error {
     /// MySQL-protocol servers (TiDB, MariaDB) report both; SQLite reports its extended result code as the
     /// number and no SQLSTATE (an empty string).
     pub fn server_code(&self) -> Option<(u32, String)> {
-        let Error::Database(sqlx::Error::Database(db)) = self else {
-            return None;
-        };
-        if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-            return Some((
-                u32::from(mysql.number()),
-                mysql.code().unwrap_or("").to_owned(),
-            ));
+        match self {
+            Error::Server { code, sqlstate, .. } => Some((*code, sqlstate.clone())),
+            _ => None,
         }
-        let number = db.code()?.parse().ok()?;
-        Some((number, String::new()))
+    }
+
+    /// Why the server refused the statement, when it did.
+    pub fn server_error_kind(&self) -> Option<ServerErrorKind> {
+        match self {
+            Error::Server { kind, .. } => Some(*kind),
+            _ => None,
+        }
     }
 }
 
 impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
-        Error::Database(error)
+        let sqlx::Error::Database(db) = &error else {
+            return Error::Database(error);
+        };
+        let message = db.message().to_owned();
+        let (code, sqlstate, sqlite) =
+            if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                (
+                    u32::from(mysql.number()),
+                    mysql.code().unwrap_or("").to_owned(),
+                    false,
+                )
+            } else {
+                let code = db.code().and_then(|c| c.parse().ok()).unwrap_or(0);
+                (code, String::new(), true)
+            };
+        Error::Server {
+            kind: classify(code, &message, sqlite),
+            code,
+            sqlstate,
+            message,
+            source: error,
+        }
     }
 }
 
@@ -127,5 +247,76 @@ impl fmt::Display for VectorTextError {
             "{} at byte {}; expected a JSON array of finite numbers such as `[1,2.5,-0.1]`",
             self.reason, self.position
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidb_and_mariadb_errors_are_classified() {
+        let kind = |code, message| classify(code, message, false);
+        assert_eq!(
+            kind(1105, "vector has 2 dimensions, does not fit VECTOR(3)"),
+            ServerErrorKind::InvalidVector
+        );
+        assert_eq!(
+            kind(1105, "Invalid vector text: [5, ]"),
+            ServerErrorKind::InvalidVector
+        );
+        assert_eq!(
+            kind(1105, "vectors have different dimensions: 1 and 3"),
+            ServerErrorKind::DimensionMismatch
+        );
+        assert_eq!(
+            kind(
+                8200,
+                "Unsupported add columnar index: columnar replica must exist to create vector index, columnar index or fulltext index"
+            ),
+            ServerErrorKind::MissingTiFlashReplica
+        );
+        assert_eq!(
+            kind(
+                1105,
+                "Unsupported add columnar index: unsupported TiFlash store count is 0"
+            ),
+            ServerErrorKind::MissingTiFlashReplica
+        );
+        assert_eq!(
+            kind(
+                1292,
+                "Incorrect vector value: '[1,2]' for column `t`.`e` at row 1"
+            ),
+            ServerErrorKind::InvalidVector
+        );
+        assert_eq!(
+            kind(1292, "Incorrect datetime value"),
+            ServerErrorKind::Other
+        );
+        assert_eq!(
+            kind(1062, "Duplicate entry '1' for key 'PRIMARY'"),
+            ServerErrorKind::DuplicateKey
+        );
+        assert_eq!(kind(1105, "something else"), ServerErrorKind::Other);
+    }
+
+    #[test]
+    fn sqlite_errors_are_classified() {
+        let kind = |message| classify(1, message, true);
+        assert_eq!(
+            kind("no such table: documents"),
+            ServerErrorKind::NoSuchTable
+        );
+        assert_eq!(
+            kind(
+                "CHECK constraint failed: CASE WHEN embedding IS NULL THEN 1 ELSE vec_length(embedding) = 3 END"
+            ),
+            ServerErrorKind::InvalidVector
+        );
+        assert_eq!(
+            classify(1555, "UNIQUE constraint failed: t.id", true),
+            ServerErrorKind::DuplicateKey
+        );
     }
 }

@@ -65,9 +65,9 @@ mod value;
 pub mod vector;
 
 pub use config::{Config, Secret, TiDbSettings};
-pub use db::Db;
+pub use db::{Db, PoolSettings};
 pub use dialect::Backend;
-pub use error::{Error, Result, VectorTextError};
+pub use error::{Error, Result, ServerErrorKind, VectorTextError};
 pub use exec::RowReader;
 pub use filter::{CmpOp, Col, Filter, FilterNode, SqlValue};
 pub use index::IndexProgress;

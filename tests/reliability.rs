@@ -1,0 +1,501 @@
+//! Reliability: bad input, server errors, atomic bulk loads, concurrency, secrets. Each scenario asserts
+//! its outcome and prints a `RELIABILITY` record of what it measured; `.ci/reliability` collects them into
+//! RELIABILITY.md.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tidb_vector_core::{
+    Config, Db, Error, Metric, PoolSettings, Secret, ServerErrorKind, TiDbSettings, VectorModel,
+};
+use tidb_vector_tests::{Target, TestDb, report, scenarios};
+
+scenarios!(
+    server_errors_are_mapped_to_kinds,
+    hostile_strings_round_trip_byte_for_byte,
+    bad_vectors_get_typed_errors,
+    malformed_vectors_from_the_server_are_decode_errors,
+    concurrent_writers_lose_nothing,
+    readers_see_only_committed_bulk_loads,
+);
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "docs")]
+struct Doc {
+    id: i64,
+    content: String,
+    #[vector(dimensions = 3)]
+    embedding: Vec<f32>,
+}
+
+/// The same table seen with the wrong dimensions: what a deployed model that drifted from its table does.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "docs")]
+struct Narrow {
+    id: i64,
+    content: String,
+    #[vector(dimensions = 2)]
+    embedding: Vec<f32>,
+}
+
+fn doc(id: i64, content: &str) -> Doc {
+    Doc {
+        id,
+        content: content.to_owned(),
+        embedding: vec![1.0, id as f32, 0.5],
+    }
+}
+
+async fn raw_error(t: &TestDb, sql: &'static str) -> Error {
+    let result = match (t.db.mysql_pool(), t.db.sqlite_pool()) {
+        (Some(pool), _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        (_, Some(pool)) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+        _ => unreachable!(),
+    };
+    Error::from(result.expect_err(sql))
+}
+
+async fn server_errors_are_mapped_to_kinds(target: Target) {
+    let t = TestDb::open(target).await;
+    let missing = Doc::nearest_by_l2(&t.db, &[1.0, 2.0, 3.0], 3)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        missing.server_error_kind(),
+        Some(ServerErrorKind::NoSuchTable),
+        "{missing}"
+    );
+    report(
+        "server error: missing table",
+        target,
+        "NoSuchTable",
+        &missing,
+    );
+
+    Doc::create_table(&t.db).await.unwrap();
+    doc(1, "a").insert(&t.db).await.unwrap();
+    let duplicate = doc(1, "again").insert(&t.db).await.unwrap_err();
+    assert_eq!(
+        duplicate.server_error_kind(),
+        Some(ServerErrorKind::DuplicateKey),
+        "{duplicate}"
+    );
+    report(
+        "server error: duplicate key",
+        target,
+        "DuplicateKey",
+        &duplicate,
+    );
+
+    // A model whose dimensions drifted from its table passes the client's check; the server refuses.
+    let narrow = Narrow {
+        id: 2,
+        content: "x".into(),
+        embedding: vec![1.0, 2.0],
+    };
+    let refused = narrow.insert(&t.db).await.unwrap_err();
+    assert_eq!(
+        refused.server_error_kind(),
+        Some(ServerErrorKind::InvalidVector),
+        "{refused}"
+    );
+    let (code, _) = refused.server_code().unwrap();
+    assert!(
+        refused.to_string().contains(&code.to_string()),
+        "the code is kept: {refused}"
+    );
+    report(
+        "server error: wrong dimensions for the column",
+        target,
+        "InvalidVector",
+        &refused,
+    );
+
+    let compared = Narrow::nearest_by_l2(&t.db, &[1.0, 2.0], 3).await;
+    match target {
+        // MariaDB compares vectors of different sizes to NULL: no row has a distance.
+        Target::MariaDb => assert_eq!(
+            compared.as_ref().map(Vec::len).ok(),
+            Some(0),
+            "{compared:?}"
+        ),
+        _ => {
+            let error = compared.as_ref().unwrap_err();
+            assert_eq!(
+                error.server_error_kind(),
+                Some(ServerErrorKind::DimensionMismatch),
+                "{error}"
+            );
+        }
+    }
+    report_result(
+        "server error: distance across dimensions",
+        target,
+        "DimensionMismatch (MariaDB: no rows)",
+        &compared,
+    );
+
+    let text = match target {
+        Target::Sqlite => raw_error(&t, "SELECT vec_f32('[1,2,x]')").await,
+        // Through a prepared statement MariaDB answers bad text with NULL and a warning; bytes that are
+        // not a VECTOR(3) are refused outright (1292).
+        Target::MariaDb => raw_error(&t, "INSERT INTO docs VALUES (5, 'x', X'0000803f00')").await,
+        Target::TiDbOnMariaDb | Target::TiDb => {
+            raw_error(&t, "SELECT VEC_FROM_TEXT('[1,2,x]')").await
+        }
+    };
+    assert_eq!(
+        text.server_error_kind(),
+        Some(ServerErrorKind::InvalidVector),
+        "{text}"
+    );
+    report(
+        "server error: malformed vector text",
+        target,
+        "InvalidVector",
+        &text,
+    );
+    assert_eq!(
+        Doc::count(&t.db).await.unwrap(),
+        1,
+        "nothing refused was stored"
+    );
+    t.finish().await;
+}
+
+fn report_result<T: std::fmt::Debug>(
+    scenario: &str,
+    target: Target,
+    expected: &str,
+    result: &Result<T, Error>,
+) {
+    match result {
+        Ok(value) => report(scenario, target, expected, &format!("Ok({value:?})")),
+        Err(error) => report(scenario, target, expected, error),
+    }
+}
+
+async fn hostile_strings_round_trip_byte_for_byte(target: Target) {
+    let t = TestDb::open(target).await;
+    Doc::create_table(&t.db).await.unwrap();
+    let megabyte: String = "ünïcødé 🦀 漢字 ".chars().cycle().take(700_000).collect();
+    assert!(megabyte.len() > 1_000_000);
+    let strings = [
+        "it's a 'quoted' \"string\"".to_owned(),
+        "back\\slash \\' \\\\ \\0".to_owned(),
+        "NUL \0 inside".to_owned(),
+        "'); DROP TABLE docs; --".to_owned(),
+        "`docs`; SELECT * FROM docs WHERE 1=1 OR ''='".to_owned(),
+        "%_ LIKE wildcards ?? $1 :name".to_owned(),
+        String::new(),
+        megabyte,
+    ];
+    let docs: Vec<Doc> = strings
+        .iter()
+        .enumerate()
+        .map(|(i, s)| doc(i as i64 + 1, s))
+        .collect();
+    Doc::insert_many(&t.db, &docs[..4]).await.unwrap();
+    for d in &docs[4..] {
+        d.insert(&t.db).await.unwrap();
+    }
+    for d in &docs {
+        let back = Doc::get(&t.db, &d.id).await.unwrap().expect("stored");
+        assert_eq!(
+            back.content.as_bytes(),
+            d.content.as_bytes(),
+            "row {}",
+            d.id
+        );
+    }
+    let f = Doc::FIELDS;
+    assert_eq!(
+        Doc::count_where(&t.db, f.content.eq(strings[3].as_str()))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        Doc::count(&t.db).await.unwrap(),
+        strings.len() as u64,
+        "the table survived"
+    );
+    report(
+        "strings: quotes, backslashes, NUL, SQL fragments, 1 MB of Unicode",
+        target,
+        "stored and read back byte for byte",
+        &format!("{} of {} identical", docs.len(), strings.len()),
+    );
+    t.finish().await;
+}
+
+async fn bad_vectors_get_typed_errors(target: Target) {
+    let t = TestDb::open(target).await;
+    Doc::create_table(&t.db).await.unwrap();
+    let cases: [(&str, Vec<f32>); 5] = [
+        ("wrong dimensions", vec![1.0, 2.0]),
+        ("NaN", vec![1.0, f32::NAN, 2.0]),
+        ("infinity", vec![f32::INFINITY, 1.0, 2.0]),
+        ("empty", vec![]),
+        ("16384 dimensions", vec![0.5; 16_384]),
+    ];
+    let mut good = vec![doc(1, "first")];
+    for (label, embedding) in cases {
+        let bad = Doc {
+            id: 99,
+            content: label.into(),
+            embedding: embedding.clone(),
+        };
+        let single = bad.insert(&t.db).await.unwrap_err();
+        assert!(
+            matches!(single, Error::Dimensions { .. } | Error::NonFinite { .. }),
+            "{label}: {single}"
+        );
+        good.push(bad.clone());
+        let bulk = Doc::insert_many(&t.db, &good).await.unwrap_err();
+        good.pop();
+        assert!(
+            matches!(bulk, Error::Dimensions { .. } | Error::NonFinite { .. }),
+            "{label}: {bulk}"
+        );
+        let search = Doc::nearest_by_cosine(&t.db, &embedding, 3)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(search, Error::Dimensions { .. } | Error::NonFinite { .. }),
+            "{label}: {search}"
+        );
+        report(
+            &format!("bad vector: {label}"),
+            target,
+            "typed error, nothing stored",
+            &single,
+        );
+    }
+    assert_eq!(
+        Doc::count(&t.db).await.unwrap(),
+        0,
+        "no bad batch left a row"
+    );
+    t.finish().await;
+}
+
+async fn malformed_vectors_from_the_server_are_decode_errors(target: Target) {
+    if matches!(target, Target::TiDbOnMariaDb | Target::TiDb) {
+        // TiDB writes vector text itself; its parser is covered by the property tests and the fuzz target.
+        return;
+    }
+    let t = TestDb::open(target).await;
+    // A table the model did not create: five bytes are not a vector of f32 values.
+    let (create, insert) = match target {
+        Target::Sqlite => (
+            "CREATE TABLE docs (id INTEGER PRIMARY KEY, content TEXT NOT NULL, embedding BLOB NOT NULL)",
+            "INSERT INTO docs VALUES (1, 'x', X'0000803f00')",
+        ),
+        _ => (
+            "CREATE TABLE docs (id BIGINT PRIMARY KEY, content LONGTEXT NOT NULL, embedding VARBINARY(64) NOT NULL)",
+            "INSERT INTO docs VALUES (1, 'x', X'0000803f00')",
+        ),
+    };
+    for sql in [create, insert] {
+        match (t.db.mysql_pool(), t.db.sqlite_pool()) {
+            (Some(pool), _) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            (_, Some(pool)) => sqlx::query(sql).execute(pool).await.map(|_| ()),
+            _ => unreachable!(),
+        }
+        .unwrap();
+    }
+    let error = Doc::get(&t.db, &1).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Decode {
+                column: "embedding",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    report(
+        "malformed vector bytes from the server",
+        target,
+        "Decode error naming the column",
+        &error,
+    );
+    t.finish().await;
+}
+
+async fn concurrent_writers_lose_nothing(target: Target) {
+    let t = TestDb::open(target).await;
+    Doc::create_table(&t.db).await.unwrap();
+    let tasks: Vec<_> = (0..32)
+        .map(|task| {
+            let db = t.db.clone();
+            tokio::spawn(async move {
+                let mut keys = Vec::with_capacity(500);
+                for i in 0..500 {
+                    let d = Doc {
+                        id: 0,
+                        content: format!("task {task} row {i}"),
+                        embedding: vec![task as f32, i as f32, 1.0],
+                    };
+                    keys.push(d.insert(&db).await.unwrap());
+                }
+                keys
+            })
+        })
+        .collect();
+    let mut keys = HashSet::new();
+    for task in tasks {
+        keys.extend(task.await.unwrap());
+    }
+    let count = Doc::count(&t.db).await.unwrap();
+    assert_eq!(keys.len(), 16_000, "distinct keys");
+    assert_eq!(count, 16_000);
+    report(
+        "32 tasks x 500 inserts through one pool",
+        target,
+        "16000 rows, 16000 distinct keys",
+        &format!("{count} rows, {} distinct keys", keys.len()),
+    );
+    t.finish().await;
+}
+
+async fn readers_see_only_committed_bulk_loads(target: Target) {
+    let t = TestDb::open(target).await;
+    Doc::create_table(&t.db).await.unwrap();
+    let rows = 20_000;
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let db = t.db.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while !done.load(Ordering::Acquire) {
+                seen.push(Doc::count(&db).await.unwrap());
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+            seen.push(Doc::count(&db).await.unwrap());
+            seen
+        })
+    };
+    let docs = (1..=rows).map(|id| doc(id, "bulk"));
+    Doc::insert_many(&t.db, docs).await.unwrap();
+    done.store(true, Ordering::Release);
+    let seen = reader.await.unwrap();
+    let distinct: HashSet<u64> = seen.iter().copied().collect();
+    assert!(
+        distinct.iter().all(|c| *c == 0 || *c == rows as u64),
+        "partial batch visible: {distinct:?}"
+    );
+    assert_eq!(seen.last(), Some(&(rows as u64)));
+    let mut counts: Vec<u64> = distinct.into_iter().collect();
+    counts.sort();
+    report(
+        "readers during a 20000-row bulk load",
+        target,
+        "counts of 0 or 20000 only",
+        &format!("{} reads, counts seen: {counts:?}", seen.len()),
+    );
+    t.finish().await;
+}
+
+#[test]
+fn secrets_never_print() {
+    let secret = "hunter2-s3cr3t";
+    let mut settings = TiDbSettings::new("gateway.example.com");
+    settings.password = Secret::new(secret);
+    let config = Config::TiDb(settings);
+    let url = Config::Url(Secret::new(format!("mysql://root:{secret}@host/db")));
+    for shown in [
+        format!("{config:?}"),
+        format!("{url:?}"),
+        Secret::new(secret).to_string(),
+    ] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    println!("RELIABILITY\tsecrets: Debug and Display of settings\tall\tno password\tnone shown");
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_connection_errors() {
+    let secret = "hunter2-s3cr3t";
+    let settings = PoolSettings::default().with_acquire_timeout(Duration::from_millis(500));
+    for url in [
+        format!("mysql://root:{secret}@127.0.0.1:1/db"),
+        format!("mysql://root:{secret}@bad host:99999/db"),
+        format!("tidb://root:{secret}@[::1/db"),
+    ] {
+        let error = tokio::time::timeout(
+            Duration::from_secs(10),
+            Db::connect_with_settings(&Config::Url(Secret::new(url.clone())), &settings),
+        )
+        .await
+        .expect("an unreachable server is an error, not a hang")
+        .unwrap_err();
+        for shown in [error.to_string(), format!("{error:?}")] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+    }
+    let db = Db::embedded().await.unwrap();
+    assert!(!format!("{db:?}").contains("sqlite::memory"), "{db:?}");
+    println!(
+        "RELIABILITY\tsecrets: connection errors and Db's Debug\tall\tno password\tnone shown"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+async fn mariadb_wrong_password_error_hides_it() {
+    let url = std::env::var(tidb_vector_tests::MARIADB_URL).expect("TIDB_VECTOR_TEST_MARIADB_URL");
+    let (user, rest) = url.split_once('@').unwrap();
+    let user = user.rsplit_once(':').unwrap().0;
+    let wrong = format!("{user}:not-the-password-xyzzy@{rest}");
+    let error = Db::connect(&wrong).await.unwrap_err();
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("not-the-password-xyzzy"), "{shown}");
+    assert_eq!(
+        error.server_code().map(|(code, _)| code),
+        Some(1045),
+        "{error}"
+    );
+    println!(
+        "RELIABILITY\tsecrets: wrong password refused by MariaDB\tMariaDB\t1045, no password shown\t{error}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_server_fails_within_the_acquire_timeout() {
+    let started = std::time::Instant::now();
+    let settings = PoolSettings::default().with_acquire_timeout(Duration::from_millis(300));
+    let result = tokio::time::timeout(
+        Duration::from_secs(10),
+        Db::connect_with_settings(
+            &Config::Url(Secret::new("mysql://u:p@127.0.0.1:1/db")),
+            &settings,
+        ),
+    )
+    .await
+    .expect("no hang");
+    let error = result.unwrap_err();
+    assert!(matches!(error, Error::Database(_)), "{error}");
+    println!(
+        "RELIABILITY\tunreachable server, acquire timeout 300 ms\tall\tan error, no hang\t{error} after {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn cosine_of_a_query_is_validated_before_the_pool_is_touched() {
+    // A closed pool would fail any statement; a typed input error proves none was attempted.
+    let db = Db::embedded().await.unwrap();
+    db.close().await;
+    let error = Doc::search(&[0.0, 0.0, 0.0])
+        .metric(Metric::Cosine)
+        .fetch(&db)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::ZeroQueryVector), "{error}");
+}
