@@ -5,6 +5,11 @@
 #                          test user; prints the URL to use as TIDB_VECTOR_TEST_MARIADB_URL
 #   .ci/mariadb.sh stop    shut the server down (a no-op when it is not running)
 #   .ci/mariadb.sh status  exit 0 when the server answers a real query
+#   .ci/mariadb.sh kill    kill -9 the server (for crash tests)
+#
+# MARIADB_INSTANCE=name runs another server from the same install, with its own data directory, socket and
+# MARIADB_PORT. MARIADB_TLS=1 makes it require TLS with a certificate for `localhost` signed by a CA made for
+# it; the CA, and an unrelated CA for negative tests, are written to $ROOT/etc/tidb-vector-tls-<name>/.
 #
 # Why a chroot: Debian 12 ships MariaDB 10.11 (no vectors); trixie ships 11.8, but pinning trixie on the host
 # would upgrade libc6 and friends. A minimal trixie chroot costs ~25 s cold and ~630 MB of disk.
@@ -17,8 +22,17 @@ PORT=${MARIADB_PORT:-33061}
 DB_USER=${MARIADB_USER:-tidbvec}
 DB_PASSWORD=${MARIADB_PASSWORD:-tidbvec}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-SOCKET=/run/mysqld/mysqld.sock
-LOG=$ROOT/var/log/tidb-vector-mariadb.log
+INSTANCE=${MARIADB_INSTANCE:-}
+if [ -n "$INSTANCE" ]; then
+  SOCKET=/run/mysqld/$INSTANCE.sock
+  DATADIR=/var/lib/mysql-$INSTANCE
+else
+  SOCKET=/run/mysqld/mysqld.sock
+  DATADIR=/var/lib/mysql
+fi
+PIDFILE=${SOCKET%.sock}.pid
+LOG=$ROOT/var/log/tidb-vector-mariadb${INSTANCE:+-$INSTANCE}.log
+TLS_DIR=/etc/tidb-vector-tls-${INSTANCE:-main}
 
 say() { echo "[mariadb] $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -67,8 +81,42 @@ install() {
   say "installed in $((SECONDS - started)) s"
 }
 
+# A CA, a server certificate for DNS:localhost signed by it, and an unrelated CA (ECDSA P-256, v3).
+make_certificates() {
+  local dir=$ROOT$TLS_DIR
+  [ -f "$dir/server.pem" ] && return
+  mkdir -p "$dir"
+  (
+    cd "$dir"
+    for ca in ca other-ca; do
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+        -subj "/CN=tidb-vector test $ca" -keyout "$ca-key.pem" -out "$ca.pem" \
+        -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+    done
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+      -keyout server-key.pem -out server.csr 2>/dev/null
+    printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 \
+      -extfile server.ext -out server.pem 2>/dev/null
+  )
+  chroot "$ROOT" chown -R mysql:mysql "$TLS_DIR"
+  say "certificates in $dir"
+}
+
 start() {
   install
+  # mariadb-install-db insists on resolving `localhost`; debootstrap leaves no /etc/hosts.
+  [ -f "$ROOT/etc/hosts" ] || echo "127.0.0.1 localhost" >"$ROOT/etc/hosts"
+  if [ ! -d "$ROOT$DATADIR/mysql" ]; then
+    say "initializing $DATADIR"
+    chroot "$ROOT" mariadb-install-db --user=mysql --datadir="$DATADIR" --auth-root-authentication-method=socket --skip-name-resolve \
+      >/dev/null 2>&1 || die "mariadb-install-db failed"
+  fi
+  local tls=()
+  if [ "${MARIADB_TLS:-0}" = 1 ]; then
+    make_certificates
+    tls=(--ssl-ca="$TLS_DIR/ca.pem" --ssl-cert="$TLS_DIR/server.pem" --ssl-key="$TLS_DIR/server-key.pem" --require-secure-transport=ON)
+  fi
   if answers; then
     say "already running on port $PORT"
   else
@@ -76,8 +124,8 @@ start() {
     chroot "$ROOT" chown mysql:mysql /run/mysqld
     rm -f "$ROOT$SOCKET"
     # setsid + redirections: the daemon never holds the caller's terminal or CI's stdout.
-    setsid chroot "$ROOT" /usr/sbin/mariadbd --user=mysql --datadir=/var/lib/mysql --socket="$SOCKET" \
-      --pid-file=/run/mysqld/mysqld.pid --bind-address=127.0.0.1 --port="$PORT" --skip-log-bin \
+    setsid chroot "$ROOT" /usr/sbin/mariadbd --user=mysql --datadir="$DATADIR" --socket="$SOCKET" \
+      --pid-file="$PIDFILE" --bind-address=127.0.0.1 --port="$PORT" --skip-log-bin "${tls[@]}" \
       --innodb-flush-log-at-trx-commit=2 --character-set-server=utf8mb4 \
       --collation-server=utf8mb4_uca1400_as_cs --character-set-collations=utf8mb4=utf8mb4_uca1400_as_cs \
       --max-connections=500 >"$LOG" 2>&1 </dev/null &
@@ -91,11 +139,22 @@ start() {
   fi
   client -e "CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
              CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+             CREATE USER IF NOT EXISTS '$DB_USER'@'::1' IDENTIFIED BY '$DB_PASSWORD';
              GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';
              GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'::1';
              CREATE DATABASE IF NOT EXISTS tidb_vector;"
   say "version: $(client -e 'select version()')"
   echo "mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/tidb_vector"
+}
+
+kill_hard() {
+  local pid
+  pid=$(cat "$ROOT$PIDFILE" 2>/dev/null) || die "no pid file: is the server running?"
+  kill -9 "$pid"
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  rm -f "$ROOT$SOCKET"
+  say "killed $pid"
 }
 
 stop() {
@@ -111,5 +170,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) answers ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  kill) kill_hard ;;
+  *) echo "usage: $0 start|stop|status|kill" >&2; exit 2 ;;
 esac

@@ -17,6 +17,7 @@ scenarios!(
     hostile_strings_round_trip_byte_for_byte,
     bad_vectors_get_typed_errors,
     malformed_vectors_from_the_server_are_decode_errors,
+    a_batch_the_server_rejects_midway_leaves_nothing,
     concurrent_writers_lose_nothing,
     readers_see_only_committed_bulk_loads,
 );
@@ -327,6 +328,30 @@ async fn malformed_vectors_from_the_server_are_decode_errors(target: Target) {
     t.finish().await;
 }
 
+async fn a_batch_the_server_rejects_midway_leaves_nothing(target: Target) {
+    let t = TestDb::open(target).await;
+    Doc::create_table(&t.db).await.unwrap();
+    doc(40_000, "already there").insert(&t.db).await.unwrap();
+    // 60,000 rows in several statements; row 40,000 collides with the stored one, after statements have
+    // been sent.
+    let rows = (1..=60_000).map(|id| doc(id, "batch"));
+    let error = Doc::insert_many(&t.db, rows).await.unwrap_err();
+    assert_eq!(
+        error.server_error_kind(),
+        Some(ServerErrorKind::DuplicateKey),
+        "{error}"
+    );
+    let count = Doc::count(&t.db).await.unwrap();
+    assert_eq!(count, 1, "only the row stored before the batch");
+    report(
+        "a 60000-row batch the server rejects at row 40000",
+        target,
+        "DuplicateKey; none of the batch kept",
+        &format!("{count} row (the earlier one) after: {error}"),
+    );
+    t.finish().await;
+}
+
 async fn concurrent_writers_lose_nothing(target: Target) {
     let t = TestDb::open(target).await;
     Doc::create_table(&t.db).await.unwrap();
@@ -498,4 +523,147 @@ async fn cosine_of_a_query_is_validated_before_the_pool_is_touched() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::ZeroQueryVector), "{error}");
+}
+
+/// TLS as TiDB Cloud needs it, against a MariaDB that requires TLS (certificates made by
+/// `.ci/mariadb.sh` with `MARIADB_TLS=1`): the CA verifies the server, a wrong CA is refused, and the host
+/// name is checked.
+#[tokio::test]
+#[ignore = "needs the TLS MariaDB: MARIADB_INSTANCE=tls MARIADB_TLS=1 .ci/mariadb.sh start, then TIDB_VECTOR_TEST_TLS_DIR and _PORT"]
+async fn mariadb_tls_with_a_ca_verifies_the_server() {
+    let dir = std::path::PathBuf::from(
+        std::env::var("TIDB_VECTOR_TEST_TLS_DIR").expect("TIDB_VECTOR_TEST_TLS_DIR"),
+    );
+    let port: u16 = std::env::var("TIDB_VECTOR_TEST_TLS_PORT")
+        .expect("TIDB_VECTOR_TEST_TLS_PORT")
+        .parse()
+        .unwrap();
+    let settings = |host: &str, ca: Option<&str>| {
+        let mut s = TiDbSettings::new(host);
+        s.port = port;
+        s.username = "tidbvec".into();
+        s.password = Secret::new("tidbvec");
+        s.database = "tidb_vector".into();
+        s.ca_path = ca.map(|name| dir.join(name));
+        Config::TiDb(s)
+    };
+    let quick = PoolSettings::default().with_acquire_timeout(Duration::from_secs(5));
+
+    let db = Db::connect_with_settings(&settings("localhost", Some("ca.pem")), &quick)
+        .await
+        .expect("verified TLS");
+    let pool = db.mysql_pool().unwrap();
+    let (_, cipher): (String, String) = sqlx::query_as("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(!cipher.is_empty(), "the session is encrypted");
+    Doc::drop_table(&db).await.unwrap();
+    Doc::create_table(&db).await.unwrap();
+    doc(1, "over TLS").insert(&db).await.unwrap();
+    assert_eq!(
+        Doc::get(&db, &1).await.unwrap().unwrap().content,
+        "over TLS"
+    );
+    Doc::drop_table(&db).await.unwrap();
+    println!(
+        "RELIABILITY\tTLS: TIDB_CA_PATH with the server's CA\tMariaDb\tverified, encrypted\tconnected, cipher {cipher}"
+    );
+
+    for (label, host, ca) in [
+        (
+            "TLS: a CA that did not sign the server's certificate",
+            "localhost",
+            "other-ca.pem",
+        ),
+        (
+            "TLS: the right CA, a host name not in the certificate",
+            "127.0.0.1",
+            "ca.pem",
+        ),
+    ] {
+        let refused = Db::connect_with_settings(&settings(host, Some(ca)), &quick)
+            .await
+            .unwrap_err();
+        println!(
+            "RELIABILITY\t{label}\tMariaDb\trefused\t{}",
+            refused.to_string().replace('\t', " ")
+        );
+    }
+    let plain = Db::connect_with_settings(&settings("127.0.0.1", None), &quick)
+        .await
+        .expect("TLS without verification");
+    let (_, cipher): (String, String) = sqlx::query_as("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        .fetch_one(plain.mysql_pool().unwrap())
+        .await
+        .unwrap();
+    assert!(!cipher.is_empty());
+    println!(
+        "RELIABILITY\tTLS: no CA given\tMariaDb\tencrypted when the server offers it, unverified\tconnected, cipher {cipher}"
+    );
+}
+
+/// A server killed (SIGKILL) in the middle of a large bulk load: the caller gets an error, not a hang;
+/// after the restart the table holds zero or all of the rows; the same pool works again.
+#[tokio::test]
+#[ignore = "needs a MariaDB it may kill: MARIADB_INSTANCE=crash .ci/mariadb.sh start, then TIDB_VECTOR_TEST_CRASH_URL and _CTL"]
+async fn mariadb_killed_during_a_bulk_load_leaves_zero_or_all_rows() {
+    let url = std::env::var("TIDB_VECTOR_TEST_CRASH_URL").expect("TIDB_VECTOR_TEST_CRASH_URL");
+    let ctl = std::env::var("TIDB_VECTOR_TEST_CRASH_CTL").expect("TIDB_VECTOR_TEST_CRASH_CTL");
+    let run = |command: &str| {
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("{ctl} {command}"))
+            .status()
+            .unwrap();
+        assert!(status.success(), "{ctl} {command}");
+    };
+    let settings = PoolSettings::default().with_acquire_timeout(Duration::from_secs(10));
+    let db = Db::connect_with_settings(&Config::Url(Secret::new(url)), &settings)
+        .await
+        .unwrap();
+    Doc::drop_table(&db).await.unwrap();
+    Doc::create_table(&db).await.unwrap();
+    let rows = 400_000;
+    let load = {
+        let db = db.clone();
+        tokio::spawn(
+            async move { Doc::insert_many(&db, (1..=rows).map(|id| doc(id, "crash"))).await },
+        )
+    };
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    run("kill");
+    let outcome = tokio::time::timeout(Duration::from_secs(60), load)
+        .await
+        .expect("no hang")
+        .unwrap();
+    run("start");
+    let mut count = None;
+    for _ in 0..50 {
+        // The first attempts may meet connections that died with the server; the pool replaces them.
+        match Doc::count(&db).await {
+            Ok(c) => {
+                count = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    let count = count.expect("the pool recovers after the restart");
+    assert!(
+        count == 0 || count == rows as u64,
+        "{count} rows: a partial batch survived"
+    );
+    doc(rows + 1, "after")
+        .insert(&db)
+        .await
+        .expect("writes work again");
+    let outcome = match &outcome {
+        Ok(n) => format!("insert_many returned Ok({n}) before the kill"),
+        Err(e) => format!("insert_many failed: {}", e.to_string().replace('\t', " ")),
+    };
+    println!(
+        "RELIABILITY\tserver killed during a {rows}-row bulk load\tMariaDb\t0 or {rows} rows after restart; an error, not a hang\t{count} rows; {outcome}; the pool recovered"
+    );
+    Doc::drop_table(&db).await.unwrap();
 }
