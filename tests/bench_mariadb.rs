@@ -1,0 +1,415 @@
+//! Library overhead on MariaDB 11.8, measured against what a user would write by hand with sqlx, in the
+//! same run: bulk inserts, nearest-k, peak memory of a large insert from an iterator, and the vector index's
+//! effect on latency. Prints `BENCH <name> <value>` lines that `.ci/bench` turns into BENCHMARKS.md.
+//!
+//! `TIDB_VECTOR_TEST_MARIADB_URL=... cargo bench -p tidb-vector-tests --bench mariadb`
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::{AssertSqlSafe, MySql, QueryBuilder, Row};
+use tidb_vector_core::{Backend, Db, Metric, VectorModel};
+
+#[derive(Clone, Debug, VectorModel)]
+#[vector(table = "bench_docs")]
+struct BenchDoc {
+    id: i64,
+    content: String,
+    #[vector(dimensions = 768)]
+    embedding: Vec<f32>,
+}
+
+#[derive(Clone, Debug, VectorModel)]
+#[vector(table = "bench_ann")]
+struct Plain128 {
+    id: i64,
+    #[vector(dimensions = 128)]
+    embedding: Vec<f32>,
+}
+
+#[derive(Clone, Debug, VectorModel)]
+#[vector(table = "bench_ann_indexed")]
+struct Indexed128 {
+    id: i64,
+    #[vector(dimensions = 128, index = "cosine")]
+    embedding: Vec<f32>,
+}
+
+fn values(seed: u64, dimensions: usize) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..dimensions)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+        })
+        .collect()
+}
+
+fn doc(id: i64) -> BenchDoc {
+    BenchDoc {
+        id,
+        content: format!("document {id}"),
+        embedding: values(id as u64, 768),
+    }
+}
+
+fn bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn bench(name: &str, value: impl std::fmt::Display) {
+    println!("BENCH\t{name}\t{value}");
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
+
+async fn pool(url: &str, connections: u32) -> MySqlPool {
+    MySqlPoolOptions::new()
+        .max_connections(connections)
+        .connect_with(MySqlConnectOptions::from_str(url).expect("a mysql:// URL"))
+        .await
+        .expect("connect to MariaDB")
+}
+
+async fn reset(db: &Db) {
+    BenchDoc::drop_table(db).await.unwrap();
+    BenchDoc::create_table(db).await.unwrap();
+}
+
+/// What a user writes by hand: the same multi-row statements, the same rows per statement, one transaction.
+async fn hand_written_multi_row(pool: &MySqlPool, rows: &[BenchDoc], per_statement: usize) {
+    let mut tx = pool.begin().await.unwrap();
+    for chunk in rows.chunks(per_statement) {
+        let mut builder: QueryBuilder<MySql> =
+            QueryBuilder::new("INSERT INTO `bench_docs` (`id`, `content`, `embedding`) ");
+        builder.push_values(chunk, |mut row, d| {
+            row.push_bind(d.id)
+                .push_bind(&d.content)
+                .push_bind(bytes(&d.embedding));
+        });
+        builder.build().execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// What a user writes first: one INSERT per row.
+async fn hand_written_row_by_row(pool: &MySqlPool, rows: &[BenchDoc]) {
+    for d in rows {
+        sqlx::query("INSERT INTO `bench_docs` (`id`, `content`, `embedding`) VALUES (?, ?, ?)")
+            .bind(d.id)
+            .bind(&d.content)
+            .bind(bytes(&d.embedding))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+}
+
+/// Inserts with MariaDB's default, durable commits (`innodb_flush_log_at_trx_commit = 1`: a disk flush
+/// per transaction, as on a production server), over loopback and then through a proxy that adds 1 ms of
+/// round-trip latency (what a network to TiDB costs, and what a row-by-row loop pays per row).
+async fn inserts(db: &Db, pool: &MySqlPool, url: &str) {
+    let flush = |value: u8| {
+        let sql = format!("SET GLOBAL innodb_flush_log_at_trx_commit = {value}");
+        async move { sqlx::query(AssertSqlSafe(sql)).execute(pool).await.unwrap() }
+    };
+    flush(1).await;
+    inserts_with(db, pool, "", 5).await;
+    let mut options = MySqlConnectOptions::from_str(url).expect("a mysql:// URL");
+    let proxy = delay_proxy(
+        options.get_host(),
+        options.get_port(),
+        Duration::from_micros(500),
+    )
+    .await;
+    options = options.host("127.0.0.1").port(proxy.port());
+    let far_pool = MySqlPoolOptions::new()
+        .max_connections(4)
+        .connect_with(options)
+        .await
+        .unwrap();
+    let far_db = Db::from_mysql_pool(far_pool.clone(), Backend::MariaDb).unwrap();
+    inserts_with(&far_db, &far_pool, "_rtt1ms", 3).await;
+    far_pool.close().await;
+    flush(2).await;
+}
+
+/// A TCP proxy that delivers every chunk `one_way` after it was read, in both directions, without
+/// limiting throughput: a network with a round trip of `2 × one_way`.
+async fn delay_proxy(host: &str, port: u16, one_way: Duration) -> std::net::SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let target = format!("{host}:{port}");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = tokio::net::TcpStream::connect(&target).await else {
+                continue;
+            };
+            client.set_nodelay(true).ok();
+            server.set_nodelay(true).ok();
+            let (client_read, client_write) = client.into_split();
+            let (server_read, server_write) = server.into_split();
+            for (mut from, mut to) in [(client_read, server_write), (server_read, client_write)] {
+                let (tx, mut rx) =
+                    tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    while let Ok(n) = from.read(&mut buffer).await {
+                        if n == 0
+                            || tx
+                                .send((tokio::time::Instant::now() + one_way, buffer[..n].to_vec()))
+                                .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                tokio::spawn(async move {
+                    while let Some((due, bytes)) = rx.recv().await {
+                        tokio::time::sleep_until(due).await;
+                        if to.write_all(&bytes).await.is_err() {
+                            break;
+                        }
+                    }
+                    to.shutdown().await.ok();
+                });
+            }
+        }
+    });
+    address
+}
+
+async fn inserts_with(db: &Db, pool: &MySqlPool, suffix: &str, rounds: usize) {
+    let rows: Vec<BenchDoc> = (1..=10_000).map(doc).collect();
+    // The library sizes statements to about 4 MiB of parameters: 3,072 bytes of vector and ~14 of text a
+    // row here, so 1,358 rows a statement; the hand-written version gets the same.
+    let per_statement = (4 << 20) / (768 * 4 + 14);
+    let (mut ours, mut hand, mut single) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..rounds {
+        reset(db).await;
+        let t = Instant::now();
+        BenchDoc::insert_many(db, &rows).await.unwrap();
+        ours.push(t.elapsed().as_secs_f64());
+        reset(db).await;
+        let t = Instant::now();
+        hand_written_multi_row(pool, &rows, per_statement).await;
+        hand.push(t.elapsed().as_secs_f64());
+        if round == 0 {
+            reset(db).await;
+            let t = Instant::now();
+            hand_written_row_by_row(pool, &rows).await;
+            single.push(t.elapsed().as_secs_f64());
+        }
+        assert_eq!(BenchDoc::count(db).await.unwrap(), 10_000);
+    }
+    let (ours, hand, single) = (median(ours), median(hand), median(single));
+    bench(
+        &format!("insert_many_10k_768_s{suffix}"),
+        format!("{ours:.3}"),
+    );
+    bench(
+        &format!("hand_multi_row_10k_768_s{suffix}"),
+        format!("{hand:.3}"),
+    );
+    bench(
+        &format!("row_by_row_10k_768_s{suffix}"),
+        format!("{single:.3}"),
+    );
+    bench(
+        &format!("insert_vs_hand_speed{suffix}"),
+        format!("{:.3}", hand / ours),
+    );
+    bench(
+        &format!("insert_vs_row_by_row_speed{suffix}"),
+        format!("{:.1}", single / ours),
+    );
+}
+
+async fn nearest(db: &Db, pool: &MySqlPool) {
+    // The table holds the 10,000 rows of the last insert round.
+    let queries: Vec<Vec<f32>> = (0..200).map(|i| values(1_000_000 + i, 768)).collect();
+    let sql = "SELECT `id`, `content`, `embedding`, VEC_DISTANCE_EUCLIDEAN(`embedding`, ?) AS `_distance` \
+               FROM `bench_docs` ORDER BY `_distance` LIMIT 10";
+    let (mut ours, mut hand) = (Duration::ZERO, Duration::ZERO);
+    for batch in queries.chunks(20) {
+        let t = Instant::now();
+        for q in batch {
+            let hits = BenchDoc::nearest_by_l2(db, q, 10).await.unwrap();
+            assert_eq!(hits.len(), 10);
+        }
+        ours += t.elapsed();
+        let t = Instant::now();
+        for q in batch {
+            let rows = sqlx::query(sql)
+                .bind(bytes(q))
+                .fetch_all(pool)
+                .await
+                .unwrap();
+            let hits: Vec<(i64, String, Vec<f32>, f64)> = rows
+                .iter()
+                .map(|r| {
+                    let raw: Vec<u8> = r.get(2);
+                    let embedding = raw
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
+                    (r.get(0), r.get(1), embedding, r.get(3))
+                })
+                .collect();
+            assert_eq!(hits.len(), 10);
+        }
+        hand += t.elapsed();
+    }
+    let n = queries.len() as f64;
+    bench(
+        "nearest_10_of_10k_768_ms",
+        format!("{:.3}", ours.as_secs_f64() * 1000.0 / n),
+    );
+    bench(
+        "hand_nearest_10_of_10k_768_ms",
+        format!("{:.3}", hand.as_secs_f64() * 1000.0 / n),
+    );
+    bench(
+        "nearest_vs_hand_speed",
+        format!("{:.3}", hand.as_secs_f64() / ours.as_secs_f64()),
+    );
+}
+
+async fn index_latency(db: &Db) {
+    Plain128::drop_table(db).await.unwrap();
+    Indexed128::drop_table(db).await.unwrap();
+    Plain128::create_table(db).await.unwrap();
+    Indexed128::create_table(db).await.unwrap();
+    let rows = 50_000;
+    Plain128::insert_many(
+        db,
+        (1..=rows).map(|id| Plain128 {
+            id,
+            embedding: values(id as u64, 128),
+        }),
+    )
+    .await
+    .unwrap();
+    let t = Instant::now();
+    Indexed128::insert_many(
+        db,
+        (1..=rows).map(|id| Indexed128 {
+            id,
+            embedding: values(id as u64, 128),
+        }),
+    )
+    .await
+    .unwrap();
+    bench(
+        "index_build_50k_128_s",
+        format!("{:.1}", t.elapsed().as_secs_f64()),
+    );
+    let queries: Vec<Vec<f32>> = (0..100).map(|i| values(2_000_000 + i, 128)).collect();
+    let (mut scan, mut index) = (Vec::new(), Vec::new());
+    for q in &queries {
+        let t = Instant::now();
+        Plain128::search(q)
+            .metric(Metric::Cosine)
+            .limit(10)
+            .fetch_keys(db)
+            .await
+            .unwrap();
+        scan.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        Indexed128::search(q)
+            .metric(Metric::Cosine)
+            .limit(10)
+            .ef_search(100)
+            .fetch_keys(db)
+            .await
+            .unwrap();
+        index.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let (scan, index) = (median(scan), median(index));
+    bench("nearest_50k_128_scan_ms", format!("{scan:.3}"));
+    bench("nearest_50k_128_index_ms", format!("{index:.3}"));
+    bench("index_vs_scan_speed", format!("{:.1}", scan / index));
+    Plain128::drop_table(db).await.unwrap();
+    Indexed128::drop_table(db).await.unwrap();
+}
+
+/// Peak resident memory so far (VmHWM), in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Run in a child process so that its peak RSS is the insert's alone.
+async fn memory_child(url: &str) {
+    let db = Db::from_mysql_pool(pool(url, 2).await, Backend::MariaDb).unwrap();
+    reset(&db).await;
+    BenchDoc::insert_many(&db, (1..=100).map(doc))
+        .await
+        .unwrap();
+    reset(&db).await;
+    let before = peak_rss_kib();
+    let rows = 100_000;
+    let inserted = BenchDoc::insert_many(&db, (1..=rows).map(doc))
+        .await
+        .unwrap();
+    assert_eq!(inserted, rows as u64);
+    let after = peak_rss_kib();
+    bench("memory_rows", rows);
+    bench(
+        "memory_vector_data_mib",
+        format!("{:.0}", rows as f64 * 768.0 * 4.0 / 1048576.0),
+    );
+    bench("memory_peak_before_kib", before);
+    bench("memory_peak_after_kib", after);
+    bench(
+        "memory_peak_growth_mib",
+        format!("{:.1}", (after - before) as f64 / 1024.0),
+    );
+    reset(&db).await;
+}
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::var("TIDB_VECTOR_TEST_MARIADB_URL").expect(
+        "TIDB_VECTOR_TEST_MARIADB_URL: run `.ci/mariadb.sh start` and export the URL it prints",
+    );
+    if std::env::args().any(|a| a == "memory-child") {
+        memory_child(&url).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let pool = pool(&url, 4).await;
+    let db = Db::from_mysql_pool(pool.clone(), Backend::MariaDb).unwrap();
+    inserts(&db, &pool, &url).await;
+    nearest(&db, &pool).await;
+    BenchDoc::drop_table(&db).await.unwrap();
+    index_latency(&db).await;
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("memory-child")
+        .output()
+        .expect("run the memory measurement");
+    print!("{}", String::from_utf8_lossy(&child.stdout));
+    assert!(
+        child.status.success(),
+        "{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    let _ = sqlx::query(AssertSqlSafe(
+        "DROP TABLE IF EXISTS `bench_docs`".to_owned(),
+    ))
+    .execute(&pool)
+    .await;
+}
