@@ -3,6 +3,8 @@
 -- (section 1.2: functions, NULL and zero-vector rules, error texts; 1.1: string arguments are cast).
 -- Loaded with one multi-statement `raw_sql` call per test database; no DELIMITER lines.
 --
+-- Each distance function repeats its NULL, string and dimension checks: a SIGNAL raised in a function that
+-- another function calls does not reach the caller on MariaDB 11.8, so the checks cannot be shared.
 -- Vectors are MariaDB VECTOR values (little-endian f32 bytes). A text argument such as '[1,2,3]' is
 -- parsed first, as TiDB casts strings to vectors in vector-only functions.
 -- What cannot be made the same: MariaDB's own VECTOR(N) column reports a wrong dimension as 1292, not TiDB's

@@ -163,37 +163,35 @@ impl<M> PartialEq for Filter<M> {
     }
 }
 
+/// `a AND b` or `a OR b`, flattening nested lists of the same kind.
+fn combine(a: FilterNode, b: FilterNode, and: bool) -> FilterNode {
+    let wrap = |parts| {
+        if and {
+            FilterNode::And(parts)
+        } else {
+            FilterNode::Or(parts)
+        }
+    };
+    let split = |node| match (node, and) {
+        (FilterNode::And(parts), true) | (FilterNode::Or(parts), false) => parts,
+        (other, _) => vec![other],
+    };
+    let mut parts = split(a);
+    parts.extend(split(b));
+    wrap(parts)
+}
+
 impl<M> BitAnd for Filter<M> {
     type Output = Filter<M>;
     fn bitand(self, rhs: Filter<M>) -> Filter<M> {
-        Filter::new(match (self.node, rhs.node) {
-            (FilterNode::And(mut a), FilterNode::And(b)) => {
-                a.extend(b);
-                FilterNode::And(a)
-            }
-            (FilterNode::And(mut a), b) => {
-                a.push(b);
-                FilterNode::And(a)
-            }
-            (a, b) => FilterNode::And(vec![a, b]),
-        })
+        Filter::new(combine(self.node, rhs.node, true))
     }
 }
 
 impl<M> BitOr for Filter<M> {
     type Output = Filter<M>;
     fn bitor(self, rhs: Filter<M>) -> Filter<M> {
-        Filter::new(match (self.node, rhs.node) {
-            (FilterNode::Or(mut a), FilterNode::Or(b)) => {
-                a.extend(b);
-                FilterNode::Or(a)
-            }
-            (FilterNode::Or(mut a), b) => {
-                a.push(b);
-                FilterNode::Or(a)
-            }
-            (a, b) => FilterNode::Or(vec![a, b]),
-        })
+        Filter::new(combine(self.node, rhs.node, false))
     }
 }
 

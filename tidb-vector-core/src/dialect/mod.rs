@@ -382,27 +382,20 @@ impl Dialect {
             }
             conditions.push(format!("{subject} IS NOT NULL"));
         }
-        if let Some(max) = plan.max_distance {
+        let bounds = [
+            (plan.max_distance, "<", Param::MaxDistance),
+            (plan.min_distance, ">=", Param::MinDistance),
+        ];
+        for (bound, op, param) in bounds {
+            let Some(bound) = bound else { continue };
             if !outer {
                 condition_params.extend(query_param());
             }
             match plan.literal {
-                Some(_) => conditions.push(format!("{subject} < {}", literal_bound(max))),
+                Some(_) => conditions.push(format!("{subject} {op} {}", literal_bound(bound))),
                 None => {
-                    conditions.push(format!("{subject} < ?"));
-                    condition_params.push(Param::MaxDistance);
-                }
-            }
-        }
-        if let Some(min) = plan.min_distance {
-            if !outer {
-                condition_params.extend(query_param());
-            }
-            match plan.literal {
-                Some(_) => conditions.push(format!("{subject} >= {}", literal_bound(min))),
-                None => {
-                    conditions.push(format!("{subject} >= ?"));
-                    condition_params.push(Param::MinDistance);
+                    conditions.push(format!("{subject} {op} ?"));
+                    condition_params.push(param);
                 }
             }
         }
