@@ -144,9 +144,9 @@ start() {
   client -e "CREATE USER IF NOT EXISTS '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASSWORD';
              CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
              CREATE USER IF NOT EXISTS '$DB_USER'@'::1' IDENTIFIED BY '$DB_PASSWORD';
-             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';
-             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
-             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'::1';
+             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1' WITH GRANT OPTION;
+             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost' WITH GRANT OPTION;
+             GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'::1' WITH GRANT OPTION;
              CREATE DATABASE IF NOT EXISTS tidb_vector;"
   say "version: $(client -e 'select version()')"
   echo "mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$PORT/tidb_vector"

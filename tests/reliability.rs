@@ -667,3 +667,92 @@ async fn mariadb_killed_during_a_bulk_load_leaves_zero_or_all_rows() {
     );
     Doc::drop_table(&db).await.unwrap();
 }
+
+/// Everything sqlx and this crate log (tracing events and `log` records, at every level) while a user with
+/// a password connects, searches, inserts and fails a login: the password is in none of it.
+#[tokio::test]
+#[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+async fn mariadb_passwords_stay_out_of_logs() {
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing_log::LogTracer::init().ok();
+
+    let secret = "pw-7Hq2-never-log-me";
+    let admin =
+        std::env::var(tidb_vector_tests::MARIADB_URL).expect("TIDB_VECTOR_TEST_MARIADB_URL");
+    let admin_db = Db::connect(&admin).await.unwrap();
+    let pool = admin_db.mysql_pool().unwrap();
+    for sql in [
+        format!("CREATE USER IF NOT EXISTS 'tv_secret'@'127.0.0.1' IDENTIFIED BY '{secret}'"),
+        format!("CREATE USER IF NOT EXISTS 'tv_secret'@'localhost' IDENTIFIED BY '{secret}'"),
+        "GRANT ALL PRIVILEGES ON tidb_vector.* TO 'tv_secret'@'127.0.0.1'".to_owned(),
+        "GRANT ALL PRIVILEGES ON tidb_vector.* TO 'tv_secret'@'localhost'".to_owned(),
+    ] {
+        // Run through the raw pool without logging the statement text (it holds the secret).
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    captured.0.lock().unwrap().clear();
+
+    let (_, rest) = admin.split_once('@').unwrap();
+    let db = Db::connect(&format!("mysql://tv_secret:{secret}@{rest}"))
+        .await
+        .unwrap();
+    #[derive(Debug, Clone, VectorModel)]
+    #[vector(table = "log_probe")]
+    struct Probe {
+        id: i64,
+        #[vector(dimensions = 3)]
+        embedding: Vec<f32>,
+    }
+    Probe::drop_table(&db).await.unwrap();
+    Probe::create_table(&db).await.unwrap();
+    Probe {
+        id: 1,
+        embedding: vec![1.0, 2.0, 3.0],
+    }
+    .insert(&db)
+    .await
+    .unwrap();
+    Probe::nearest_by_l2(&db, &[1.0, 2.0, 3.0], 1)
+        .await
+        .unwrap();
+    Probe::drop_table(&db).await.unwrap();
+    let wrong = Db::connect(&format!("mysql://tv_secret:{secret}-wrong@{rest}")).await;
+    assert!(wrong.is_err());
+    drop(_guard);
+
+    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    assert!(
+        logs.contains("log_probe"),
+        "sqlx logged the statements: {} bytes",
+        logs.len()
+    );
+    assert!(!logs.contains(secret), "the password was logged");
+    println!(
+        "RELIABILITY\tsecrets: everything logged at TRACE while connecting, querying and failing a login\tMariaDb\tno password\t{} bytes of logs, password absent",
+        logs.len()
+    );
+}

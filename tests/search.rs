@@ -13,6 +13,7 @@ scenarios!(
     default_mode_answers_filtered_searches,
     records_get_update_upsert_delete_count,
     literal_mode_and_hints_do_not_change_answers,
+    selected_columns_come_back_alone,
     vector_index_on_an_existing_table,
 );
 
@@ -468,6 +469,45 @@ async fn literal_mode_and_hints_do_not_change_answers(target: Target) {
         .limit(9);
     let want = filtered.clone().fetch_keys(&t.db).await.unwrap();
     assert_eq!(filtered.literal().fetch_keys(&t.db).await.unwrap(), want);
+    t.finish().await;
+}
+
+async fn selected_columns_come_back_alone(target: Target) {
+    use tidb_vector_core::SqlValue;
+    let t = TestDb::open(target).await;
+    Item::create_table(&t.db).await.unwrap();
+    Item::insert_many(&t.db, &items()[..300]).await.unwrap();
+    let f = Item::FIELDS;
+    let query = &queries(1)[0];
+    let search = Item::search(query)
+        .metric(Metric::L2)
+        .filter(f.category.ne(3))
+        .limit(8);
+    let full = search.clone().fetch(&t.db).await.unwrap();
+    let partial = search
+        .clone()
+        .fetch_columns(&t.db, [f.tag.name(), f.lang.name(), f.score.name()])
+        .await
+        .unwrap();
+    assert_eq!(partial.len(), full.len());
+    for (p, h) in partial.iter().zip(&full) {
+        assert_eq!((p.key, p.distance), (h.key, h.distance));
+        let names: Vec<&str> = p.values.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["tag", "lang", "score"]);
+        let tag = h.record.tag.clone().map_or(SqlValue::Null, SqlValue::Text);
+        assert_eq!(p.get("tag"), Some(&tag));
+        assert_eq!(p.get("lang"), Some(&SqlValue::Text(h.record.lang.clone())));
+        assert_eq!(p.get("score"), Some(&SqlValue::F64(h.record.score)));
+    }
+    let sql = search.statement(&t.db).unwrap().sql;
+    assert!(sql.contains("embedding"), "{sql}");
+    let unknown = Item::search(query)
+        .fetch_columns(&t.db, ["embedding"])
+        .await;
+    assert!(
+        matches!(unknown, Err(Error::InvalidArgument(_))),
+        "{unknown:?}"
+    );
     t.finish().await;
 }
 

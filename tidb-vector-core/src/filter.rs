@@ -48,6 +48,34 @@ impl From<&str> for SqlValue {
     }
 }
 
+/// Reads a scalar column of type `kind` as an owned value (NULL as [`SqlValue::Null`]).
+pub(crate) fn decode_sql_value(
+    cell: crate::value::Cell<'_>,
+    kind: crate::ScalarType,
+) -> Result<SqlValue, String> {
+    use crate::ScalarType as T;
+    use crate::value::ColumnType;
+    fn read<V: ColumnType + crate::value::NotOption + Into<SqlValue>>(
+        cell: crate::value::Cell<'_>,
+    ) -> Result<SqlValue, String> {
+        Option::<V>::decode(cell).map(|v| v.map_or(SqlValue::Null, Into::into))
+    }
+    match kind {
+        T::Bool => read::<bool>(cell),
+        T::I8 => read::<i8>(cell),
+        T::I16 => read::<i16>(cell),
+        T::I32 => read::<i32>(cell),
+        T::I64 => read::<i64>(cell),
+        T::U8 => read::<u8>(cell),
+        T::U16 => read::<u16>(cell),
+        T::U32 => read::<u32>(cell),
+        T::U64 => read::<u64>(cell),
+        T::F32 => read::<f32>(cell),
+        T::F64 => read::<f64>(cell),
+        T::Text => read::<String>(cell),
+    }
+}
+
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CmpOp {

@@ -73,7 +73,7 @@ pub use filter::{CmpOp, Col, Filter, FilterNode, SqlValue};
 pub use index::IndexProgress;
 pub use model::{SearchFuture, VectorModel};
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
-pub use search::{Hit, Search};
+pub use search::{Columns, Hit, Search};
 pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};
 pub use vector::Vector;
 

@@ -6,7 +6,7 @@ use crate::db::Db;
 use crate::dialect::{Param, SearchPlan, Statement};
 use crate::error::{Error, Result};
 use crate::exec::{self, Arg, RowReader};
-use crate::filter::Filter;
+use crate::filter::{Filter, SqlValue};
 use crate::model::VectorModel;
 use crate::schema::Metric;
 use crate::value::ColumnType;
@@ -39,6 +39,27 @@ impl<M: VectorModel + Clone> Clone for Hit<M> {
             distance: self.distance,
             record: self.record.clone(),
         }
+    }
+}
+
+/// A search result with some columns only (see [`Search::fetch_columns`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Columns<K> {
+    /// The row's primary key.
+    pub key: K,
+    /// The row's distance to the query.
+    pub distance: f64,
+    /// The selected columns' values, in the order asked.
+    pub values: Vec<(&'static str, SqlValue)>,
+}
+
+impl<K> Columns<K> {
+    /// The value of a selected column.
+    pub fn get(&self, column: &str) -> Option<&SqlValue> {
+        self.values
+            .iter()
+            .find(|(name, _)| *name == column)
+            .map(|(_, v)| v)
     }
 }
 
@@ -239,10 +260,10 @@ impl<'q, M: VectorModel> Search<'q, M> {
 
     /// The statement this search runs on `db`, for inspection (see [`Dialect::search`](crate::dialect::Dialect::search)).
     pub fn statement(&self, db: &Db) -> Result<Statement> {
-        self.render(db, false)
+        self.render(db, None)
     }
 
-    fn render(&self, db: &Db, keys_only: bool) -> Result<Statement> {
+    fn render(&self, db: &Db, columns: Option<&[&str]>) -> Result<Statement> {
         let schema = &M::SCHEMA;
         self.validate(schema)?;
         if let Some(ef) = self.ef_search
@@ -267,7 +288,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
             read_from_tiflash: self.read_from_tiflash,
             ignore_plan_cache: self.ignore_plan_cache,
             literal: self.literal.then_some(self.query),
-            keys_only,
+            columns,
             ef_search: self.ef_search,
         };
         db.dialect.search(schema, &plan)
@@ -295,7 +316,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// limit and bounds; nothing is sent when they are wrong.
     pub async fn fetch(self, db: &Db) -> Result<Vec<Hit<M>>> {
         let schema = &M::SCHEMA;
-        let statement = self.render(db, false)?;
+        let statement = self.render(db, None)?;
         let args = self.args(db, &statement)?;
         let rows = exec::fetch_all(db, statement.sql, args).await?;
         let distance_column = schema.columns.len();
@@ -324,7 +345,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// is not sent (TiDB's docs recommend leaving it out of the select list). On MariaDB a stored zero vector
     /// has cosine distance 0 rather than none, and this mode cannot see the vector to drop it.
     pub async fn fetch_keys(self, db: &Db) -> Result<Vec<(M::Key, f64)>> {
-        let statement = self.render(db, true)?;
+        let statement = self.render(db, Some(&[]))?;
         let args = self.args(db, &statement)?;
         let rows = exec::fetch_all(db, statement.sql, args).await?;
         let mut keys = Vec::with_capacity(rows.len());
@@ -336,13 +357,71 @@ impl<'q, M: VectorModel> Search<'q, M> {
         Ok(keys)
     }
 
+    /// Runs the search selecting only the key, the named scalar columns (e.g. `[Model::FIELDS.title.name()]`)
+    /// and the distance; the vector and other columns are neither sent nor decoded. Each [`Columns`] row
+    /// holds the values in the order asked. A name that is not a scalar column of the model is an
+    /// [`Error::InvalidArgument`]. The same caveat as [`Search::fetch_keys`] applies to zero vectors on
+    /// MariaDB.
+    pub async fn fetch_columns<I>(self, db: &Db, columns: I) -> Result<Vec<Columns<M::Key>>>
+    where
+        I: IntoIterator<Item = &'static str>,
+    {
+        let schema = &M::SCHEMA;
+        let mut names = Vec::new();
+        let mut kinds = Vec::new();
+        for name in columns {
+            match schema
+                .columns
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.kind)
+            {
+                Some(crate::ColumnKind::Scalar(kind)) => {
+                    names.push(name);
+                    kinds.push(kind);
+                }
+                _ => {
+                    return Err(Error::InvalidArgument(format!(
+                        "`{name}` is not a scalar column of `{}`",
+                        schema.table
+                    )));
+                }
+            }
+        }
+        let statement = self.render(db, Some(&names))?;
+        let args = self.args(db, &statement)?;
+        let rows = exec::fetch_all(db, statement.sql, args).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in 0..rows.len() {
+            let Some(distance) = decode_distance(&rows, row, names.len() + 1)? else {
+                continue;
+            };
+            let mut values = Vec::with_capacity(names.len());
+            for (i, (name, kind)) in names.iter().zip(&kinds).enumerate() {
+                let value = crate::filter::decode_sql_value(rows.cell(row, i + 1), *kind).map_err(
+                    |reason| Error::Decode {
+                        column: name,
+                        reason,
+                    },
+                )?;
+                values.push((*name, value));
+            }
+            out.push(Columns {
+                key: decode_key::<M>(&rows, row, 0)?,
+                distance,
+                values,
+            });
+        }
+        Ok(out)
+    }
+
     /// The server's plan for this search (`EXPLAIN`, or SQLite's `EXPLAIN QUERY PLAN`), one line per plan
     /// row with its columns joined by tabs. On TiDB, a plan that uses the vector index shows `annIndex:`;
     /// on MariaDB, the vector column's name in the `key` column.
     pub async fn explain(mut self, db: &Db) -> Result<Vec<String>> {
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.
         self.ef_search = None;
-        let statement = self.render(db, false)?;
+        let statement = self.render(db, None)?;
         let args = self.args(db, &statement)?;
         let explain = match db.backend() {
             crate::Backend::Sqlite => "EXPLAIN QUERY PLAN",

@@ -98,8 +98,9 @@ pub struct SearchPlan<'a> {
     pub ignore_plan_cache: bool,
     /// Write the (validated) vector and distance bounds into the SQL instead of binding them.
     pub literal: Option<&'a [f32]>,
-    /// Select only the key and the distance.
-    pub keys_only: bool,
+    /// Select only the key, these scalar columns and the distance (`Some(&[])`: the key alone); `None`
+    /// selects every column.
+    pub columns: Option<&'a [&'a str]>,
     /// On MariaDB, how many candidates the vector index search keeps (`mhnsw_ef_search`, 1 to 10000).
     pub ef_search: Option<usize>,
 }
@@ -118,7 +119,7 @@ impl SearchPlan<'_> {
             read_from_tiflash: false,
             ignore_plan_cache: false,
             literal: None,
-            keys_only: false,
+            columns: None,
             ef_search: None,
         }
     }
@@ -167,9 +168,10 @@ pub struct Dialect {
 
 /// Which columns a select list carries.
 #[derive(Clone, Copy)]
-enum Only {
+enum Only<'a> {
     All,
-    Key,
+    /// The key, then these columns in this order.
+    Key(&'a [&'a str]),
     Scalars,
 }
 
@@ -290,18 +292,28 @@ impl Dialect {
 
     /// The select list of a search: every column in schema order (vectors read as the dialect reads them),
     /// or only the key, then the distance as [`DISTANCE_ALIAS`].
-    fn select_list(&self, schema: &Schema, distance: Option<&str>, only: Only) -> String {
+    fn select_list(&self, schema: &Schema, distance: Option<&str>, only: Only<'_>) -> String {
         let mut items = Vec::with_capacity(schema.columns.len() + 1);
-        for column in schema.columns {
-            let name = self.quote(column.name);
-            let wanted = match only {
-                Only::All => true,
-                Only::Key => column.name == schema.key_column().name,
-                Only::Scalars => matches!(column.kind, ColumnKind::Scalar(_)),
-            };
-            if !wanted {
-                continue;
+        let mut chosen: Vec<&Column> = Vec::new();
+        match only {
+            Only::All => chosen.extend(schema.columns),
+            Only::Scalars => chosen.extend(
+                schema
+                    .columns
+                    .iter()
+                    .filter(|c| matches!(c.kind, ColumnKind::Scalar(_))),
+            ),
+            Only::Key(names) => {
+                chosen.push(schema.key_column());
+                chosen.extend(
+                    names
+                        .iter()
+                        .filter_map(|n| schema.columns.iter().find(|c| c.name == *n)),
+                );
             }
+        }
+        for column in chosen {
+            let name = self.quote(column.name);
             items.push(match column.kind {
                 ColumnKind::Vector { .. } => format!("{} AS {name}", (self.vector_read)(&name)),
                 ColumnKind::Scalar(_) => name,
@@ -345,7 +357,10 @@ impl Dialect {
         let query_param = || plan.literal.is_none().then_some(Param::Query);
         let alias = self.quote(DISTANCE_ALIAS);
         let table = self.quote(schema.table);
-        let only = if plan.keys_only { Only::Key } else { Only::All };
+        let only = match plan.columns {
+            Some(names) => Only::Key(names),
+            None => Only::All,
+        };
         let list = self.select_list(schema, Some(&distance), only);
         let hint = self.hint(schema, plan);
         let prefix = match (plan.ef_search, self.ef_search_prefix) {
@@ -408,11 +423,15 @@ impl Dialect {
         params.extend(condition_params);
 
         let sql = if outer {
-            // Keys only: the inner query still carries the scalar columns the filters read.
-            let (outer_list, inner_list) = if plan.keys_only {
-                let key = self.quote(schema.key_column().name);
+            // Some columns only: the inner query still carries every scalar column the filters may read.
+            let (outer_list, inner_list) = if let Some(names) = plan.columns {
+                let outer: Vec<String> = std::iter::once(schema.key_column().name)
+                    .chain(names.iter().copied())
+                    .map(|n| self.quote(n))
+                    .chain([alias.clone()])
+                    .collect();
                 let inner = self.select_list(schema, Some(&distance), Only::Scalars);
-                (format!("{key}, {alias}"), inner)
+                (outer.join(", "), inner)
             } else {
                 ("*".to_owned(), list)
             };
