@@ -50,12 +50,16 @@ for op in ("encode", "decode"):
         rows.append((f"{op} {dims}-dim vs bare {best_name[5:]} loop (fastest of {', '.join(n[5:] for n in limit_names)})",
                      ns(ours), ns(limits[best_name]), limits[best_name] / ours, 0.8))
 
-rows.append(("insert_many 10,000 x 768 vs hand-written sqlx multi-row (same statements, one transaction)",
+rows.append((f"insert_many 10,000 x 768 vs hand-written sqlx multi-row (same statements, one transaction; per-round ratios {db['insert_vs_hand_spread']})",
              f"{db['insert_many_10k_768_s']} s", f"{db['hand_multi_row_10k_768_s']} s", float(db["insert_vs_hand_speed"]), 0.95))
+rows.append(("the same, client CPU time (the library's own cost; the server's noise does not reach it)",
+             f"{db['insert_many_cpu_ms']} ms", f"{db['hand_multi_row_cpu_ms']} ms", float(db["insert_vs_hand_cpu"]), 0.95))
 rows.append(("insert_many 10,000 x 768 vs row-by-row INSERTs",
              f"{db['insert_many_10k_768_s']} s", f"{db['row_by_row_10k_768_s']} s", float(db["insert_vs_row_by_row_speed"]), 10))
-rows.append(("the same over a network with 1 ms round trips: vs hand-written multi-row",
+rows.append((f"the same over a network with 1 ms round trips: vs hand-written multi-row (per-round ratios {db['insert_vs_hand_spread_rtt1ms']})",
              f"{db['insert_many_10k_768_s_rtt1ms']} s", f"{db['hand_multi_row_10k_768_s_rtt1ms']} s", float(db["insert_vs_hand_speed_rtt1ms"]), 0.95))
+rows.append(("... client CPU time",
+             f"{db['insert_many_cpu_ms_rtt1ms']} ms", f"{db['hand_multi_row_cpu_ms_rtt1ms']} ms", float(db["insert_vs_hand_cpu_rtt1ms"]), 0.95))
 rows.append(("... vs row-by-row INSERTs",
              f"{db['insert_many_10k_768_s_rtt1ms']} s", f"{db['row_by_row_10k_768_s_rtt1ms']} s", float(db["insert_vs_row_by_row_speed_rtt1ms"]), 10))
 rows.append(("nearest 10 of 10,000 x 768 (L2, rows decoded) vs hand-written sqlx query",
@@ -76,6 +80,21 @@ for dims in (768, 1536):
             "reach 10x on this machine; what would close the gap is not parsing text at all: TiDB has no binary vector "
             "transfer yet (pingcap/tidb#59225), while the MariaDB and SQLite dialects already move vectors as bytes.")
 for what, ours, base, ratio, target in rows:
+    if what.startswith("insert_many 10,000 x 768 vs hand-written") and ratio < target:
+        unmet.append(
+            f"- **{what.split(' (')[0]}, wall clock ({ratio:.2f}x, target {target}x).** Identical rounds of these 0.2 s "
+            f"loads varied widely on this machine (per-round ratios {db['insert_vs_hand_spread']}, the server's background "
+            "work on 31 MB per round), so the wall-clock ratio is noise around 1. The client CPU time of the same rounds, "
+            f"which is the library's own cost, is {float(db['insert_vs_hand_cpu']):.2f}x the hand-written code's (row "
+            "below it). More rounds or a quieter server would tighten the wall-clock figure.")
+    if what.startswith("the same, client CPU time") and ratio < target:
+        extra = (float(db["insert_many_cpu_ms"]) - float(db["hand_multi_row_cpu_ms"])) / 10_000 * 1000
+        unmet.append(
+            f"- **insert_many's client CPU time over loopback ({ratio:.2f}x, target {target}x; "
+            f"{float(db['insert_vs_hand_cpu_rtt1ms']):.2f}x over the network).** insert_many spends about {extra:.2f} µs "
+            "more per row than the hand-written loop: it checks every vector (dimensions and that each of the 768 values is "
+            "finite) and builds an argument list before binding it. The check is the point of the library; the list could go "
+            "by encoding straight into sqlx's argument buffer.")
     if "row-by-row" in what and ratio < target and "1 ms" not in what:
         unmet.append(
             f"- **{what} ({ratio:.1f}x, target {target}x).** Over loopback a row-by-row loop pays about "
@@ -121,13 +140,15 @@ bash .ci/bench
 
 Codec times are Criterion medians (`tidb-vector-core/benches/codec.rs`); every baseline there is checked to
 return the same `f32` values bit for bit. The Python package is timed with `timeit` on the same vectors
-(`bench/python_codec.py`). Database figures are medians of 3 rounds (inserts) or totals of 200 alternating
-queries (nearest), from `tests/bench_mariadb.rs`, against MariaDB on this machine over loopback. Inserts run
-with MariaDB's default durable commits (a flush per transaction, as on a production server), first over loopback
-and then through a proxy in the benchmark that delays every packet by 0.5 ms each way without limiting
-throughput: a network with 1 ms round trips, which is what reaching TiDB costs. Row-by-row inserts pay a round
-trip and a flush per row; over loopback on this machine both are cheap, which is why the loopback ratio misses
-the 10x target while the 1 ms one shows what a network makes of it.
+(`bench/python_codec.py`). Database figures: inserts are paired rounds in alternating order (7 over loopback, 3
+over the simulated network) after an untimed warm-up, the ratio being the median of the per-round ratios;
+nearest-k is the total of 200 queries in alternating batches, from `tests/bench_mariadb.rs`, against MariaDB on this machine over loopback. Inserts run
+first over loopback and then through a proxy in the benchmark that delays every packet by 0.5 ms each way without
+limiting throughput: a network with 1 ms round trips, which is what reaching TiDB costs. Commits are not flushed
+to disk per transaction (`innodb_flush_log_at_trx_commit = 2`): with flushes on, identical rounds varied by 3x on
+this machine, which drowns the library's own cost that these rows compare. Row-by-row inserts pay a round trip per
+row; over loopback that is cheap, which is why the loopback ratio misses the 10x target while the 1 ms one shows
+what a network makes of it.
 
 {"## Targets not met" + chr(10) + chr(10) + chr(10).join(unmet) + chr(10) if unmet else ""}
 ## Memory

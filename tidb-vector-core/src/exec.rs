@@ -27,6 +27,46 @@ pub(crate) enum Arg<'a> {
     Bytes(Vec<u8>),
 }
 
+impl Arg<'_> {
+    /// About how many bytes the argument takes on the wire (for sizing bulk statements).
+    pub(crate) fn wire_size(&self) -> usize {
+        match self {
+            Arg::Str(s) => s.len(),
+            Arg::Text(s) => s.len(),
+            Arg::Bytes(b) => b.len(),
+            _ => 8,
+        }
+    }
+
+    /// The same argument, owning its text.
+    fn into_owned(self) -> Arg<'static> {
+        match self {
+            Arg::Str(s) => Arg::Text(s.to_owned()),
+            Arg::Null => Arg::Null,
+            Arg::Bool(v) => Arg::Bool(v),
+            Arg::Int(v) => Arg::Int(v),
+            Arg::UInt(v) => Arg::UInt(v),
+            Arg::F32(v) => Arg::F32(v),
+            Arg::F64(v) => Arg::F64(v),
+            Arg::Text(v) => Arg::Text(v),
+            Arg::Bytes(v) => Arg::Bytes(v),
+        }
+    }
+}
+
+/// Like [`encode_row`], with arguments that own their data (so the row need not outlive them).
+pub(crate) fn encode_row_owned(
+    dialect: &Dialect,
+    columns: &[Column],
+    values: &[Value<'_>],
+    out: &mut Vec<Arg<'static>>,
+) -> Result<()> {
+    for (column, value) in columns.iter().zip(values) {
+        out.push(encode_value(dialect, column, *value)?.into_owned());
+    }
+    Ok(())
+}
+
 /// A vector as the dialect binds it; validate it first.
 pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg<'static> {
     match dialect.vector_wire {
@@ -66,33 +106,38 @@ pub(crate) fn encode_row<'a>(
     out: &mut Vec<Arg<'a>>,
 ) -> Result<()> {
     for (column, value) in columns.iter().zip(values) {
-        out.push(match (*value, column.kind) {
-            (Value::Vector(values), ColumnKind::Vector { dimensions }) => {
-                validate(values, Some(dimensions))?;
-                vector_arg(dialect, values)
-            }
-            (Value::Null, _) => Arg::Null,
-            (Value::Bool(b), _) => Arg::Bool(b),
-            (Value::Int(i), _) => Arg::Int(i),
-            (Value::UInt(u), _) if dialect.backend == crate::Backend::Sqlite => {
-                Arg::Int(i64::try_from(u).map_err(|_| Error::Encode {
-                    column: column.name,
-                    reason: format!("{u} is above SQLite's largest integer, {}", i64::MAX),
-                })?)
-            }
-            (Value::UInt(u), _) => Arg::UInt(u),
-            (Value::F32(f), _) => Arg::F32(f),
-            (Value::F64(f), _) => Arg::F64(f),
-            (Value::Text(s), _) => Arg::Str(s),
-            (Value::Vector(_), ColumnKind::Scalar(_)) => {
-                return Err(Error::Encode {
-                    column: column.name,
-                    reason: "a vector value for a scalar column".into(),
-                });
-            }
-        });
+        out.push(encode_value(dialect, column, *value)?);
     }
     Ok(())
+}
+
+/// Checks and encodes one value for its column.
+fn encode_value<'a>(dialect: &Dialect, column: &Column, value: Value<'a>) -> Result<Arg<'a>> {
+    Ok(match (value, column.kind) {
+        (Value::Vector(values), ColumnKind::Vector { dimensions }) => {
+            validate(values, Some(dimensions))?;
+            vector_arg(dialect, values)
+        }
+        (Value::Null, _) => Arg::Null,
+        (Value::Bool(b), _) => Arg::Bool(b),
+        (Value::Int(i), _) => Arg::Int(i),
+        (Value::UInt(u), _) if dialect.backend == crate::Backend::Sqlite => {
+            Arg::Int(i64::try_from(u).map_err(|_| Error::Encode {
+                column: column.name,
+                reason: format!("{u} is above SQLite's largest integer, {}", i64::MAX),
+            })?)
+        }
+        (Value::UInt(u), _) => Arg::UInt(u),
+        (Value::F32(f), _) => Arg::F32(f),
+        (Value::F64(f), _) => Arg::F64(f),
+        (Value::Text(s), _) => Arg::Str(s),
+        (Value::Vector(_), ColumnKind::Scalar(_)) => {
+            return Err(Error::Encode {
+                column: column.name,
+                reason: "a vector value for a scalar column".into(),
+            });
+        }
+    })
 }
 
 fn mysql_query(sql: String, args: Vec<Arg<'_>>) -> Query<'_, MySql, MySqlArguments> {

@@ -406,33 +406,31 @@ where
     }
     let mut tx = Tx::begin(db).await?;
     let mut inserted = 0;
-    let mut chunk: Vec<I::Item> = Vec::new();
     let mut full_chunk_sql: Option<(usize, String)> = None;
     loop {
-        chunk.clear();
-        let mut bytes = 0;
-        while chunk.len() < max_rows && bytes < STATEMENT_BYTES {
+        // Each row is checked and encoded once, as it arrives, into arguments that own their data: only
+        // one statement's worth of encoded rows is held at a time, and no row is kept.
+        let mut args: Vec<Arg<'static>> = Vec::with_capacity(max_rows.min(4096) * columns.len());
+        let (mut count, mut bytes) = (0, 0);
+        while count < max_rows && bytes < STATEMENT_BYTES {
             let Some(row) = rows.next() else { break };
-            bytes += wire_size(db, row.borrow());
-            chunk.push(row);
-        }
-        if chunk.is_empty() {
-            break;
-        }
-        let mut args: Vec<Arg<'_>> = Vec::with_capacity(chunk.len() * columns.len());
-        let mut values = Vec::with_capacity(columns.len());
-        for row in &chunk {
-            values.clear();
+            let mut values = Vec::with_capacity(columns.len());
             row.borrow().__values(&mut values);
-            exec::encode_row(db.dialect, columns, &values, &mut args)?;
+            let start = args.len();
+            exec::encode_row_owned(db.dialect, columns, &values, &mut args)?;
+            bytes += args[start..].iter().map(Arg::wire_size).sum::<usize>();
+            count += 1;
+        }
+        if count == 0 {
+            break;
         }
         // Every full chunk has the same shape: render it once (and let the driver reuse its prepared
         // statement).
         let sql = match &full_chunk_sql {
-            Some((rows, sql)) if *rows == chunk.len() => sql.clone(),
+            Some((rows, sql)) if *rows == count => sql.clone(),
             _ => {
-                let sql = db.dialect.insert(schema, chunk.len());
-                full_chunk_sql = Some((chunk.len(), sql.clone()));
+                let sql = db.dialect.insert(schema, count);
+                full_chunk_sql = Some((count, sql.clone()));
                 sql
             }
         };
@@ -440,22 +438,4 @@ where
     }
     tx.commit().await?;
     Ok(inserted)
-}
-
-/// Bytes a row will take on the wire, estimated without encoding it.
-fn wire_size<M: VectorModel>(db: &Db, row: &M) -> usize {
-    let mut values = Vec::new();
-    row.__values(&mut values);
-    let per_float = match db.dialect.vector_wire {
-        crate::dialect::VectorWire::Text => 12,
-        crate::dialect::VectorWire::Bytes => 4,
-    };
-    values
-        .iter()
-        .map(|value| match value {
-            Value::Text(s) => s.len(),
-            Value::Vector(v) => v.len() * per_float,
-            _ => 8,
-        })
-        .sum()
 }

@@ -113,13 +113,15 @@ pub fn validate(values: &[f32], expected_dimensions: Option<usize>) -> Result<()
     if values.len() > MAX_DIMENSIONS {
         return Err(Error::TooManyDimensions { got: values.len() });
     }
-    match values.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(Error::NonFinite {
-            index,
-            value: values[index],
-        }),
-        None => Ok(()),
+    // A branch-free pass (it vectorizes); the position is looked for only when something is wrong.
+    if values.iter().fold(true, |all, v| all & v.is_finite()) {
+        return Ok(());
     }
+    let index = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
+    Err(Error::NonFinite {
+        index,
+        value: values[index],
+    })
 }
 
 /// Writes `values` as TiDB vector text: `[1,2.5,-0.1]`.
@@ -265,11 +267,12 @@ impl Parser<'_> {
 
 /// Writes `values` as little-endian `f32` bytes: the storage format of MariaDB's `VECTOR` and sqlite-vec.
 pub(crate) fn encode_bytes(values: &[f32]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(values.len() * 4);
-    for value in values {
-        out.extend_from_slice(&value.to_le_bytes());
+    if cfg!(target_endian = "little") {
+        // In memory an f32 slice already is its little-endian bytes: one copy.
+        bytemuck::cast_slice::<f32, u8>(values).to_vec()
+    } else {
+        values.iter().flat_map(|v| v.to_le_bytes()).collect()
     }
-    out
 }
 
 /// Reads little-endian `f32` bytes; `None` when the length is not a multiple of 4.
@@ -277,12 +280,17 @@ pub(crate) fn decode_bytes(bytes: &[u8]) -> Option<Vec<f32>> {
     if !bytes.len().is_multiple_of(4) {
         return None;
     }
-    Some(
-        bytes
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-    )
+    if cfg!(target_endian = "little") {
+        // Copies into an aligned Vec<f32> (the driver's buffer need not be aligned).
+        Some(bytemuck::pod_collect_to_vec::<u8, f32>(bytes))
+    } else {
+        Some(
+            bytes
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect(),
+        )
+    }
 }
 
 #[cfg(test)]
