@@ -98,7 +98,7 @@ for what, ours, base, ratio, target in rows:
     if "row-by-row" in what and ratio < target and "1 ms" not in what:
         unmet.append(
             f"- **{what} ({ratio:.1f}x, target {target}x).** Over loopback a row-by-row loop pays about "
-            f"{float(db['row_by_row_10k_768_s']) / 10:.2f} ms a row (one round trip of microseconds and a fast flush on this "
+            f"{float(db['row_by_row_10k_768_s']) / 10:.2f} ms a row (one round trip of microseconds and a commit on this "
             f"machine's disk), and `insert_many` is bound by the server's work on 31 MB of vectors. Through a network with "
             f"1 ms round trips the same comparison gives {float(db['insert_vs_row_by_row_speed_rtt1ms']):.0f}x (in the table above).")
 
