@@ -303,8 +303,7 @@ impl<M, V: Into<SqlValue>> Col<M, V> {
         self.compare(CmpOp::Ge, value)
     }
 
-    /// `column IN (values)`; an empty list matches no row.
-    pub fn is_in<I>(self, values: I) -> Filter<M>
+    fn membership<I>(self, values: I, negated: bool) -> Filter<M>
     where
         I: IntoIterator,
         I::Item: Into<V>,
@@ -312,8 +311,17 @@ impl<M, V: Into<SqlValue>> Col<M, V> {
         Filter::new(FilterNode::In {
             column: self.name,
             values: values.into_iter().map(|v| v.into().into()).collect(),
-            negated: false,
+            negated,
         })
+    }
+
+    /// `column IN (values)`; an empty list matches no row.
+    pub fn is_in<I>(self, values: I) -> Filter<M>
+    where
+        I: IntoIterator,
+        I::Item: Into<V>,
+    {
+        self.membership(values, false)
     }
 
     /// `column NOT IN (values)`; an empty list matches every row.
@@ -322,11 +330,7 @@ impl<M, V: Into<SqlValue>> Col<M, V> {
         I: IntoIterator,
         I::Item: Into<V>,
     {
-        Filter::new(FilterNode::In {
-            column: self.name,
-            values: values.into_iter().map(|v| v.into().into()).collect(),
-            negated: true,
-        })
+        self.membership(values, true)
     }
 
     /// `column IS NULL`.
