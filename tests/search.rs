@@ -160,13 +160,12 @@ fn assert_same_answer(
     }
 }
 
-async fn loaded(target: Target) -> TestDb {
+/// A fresh database holding the first `rows` items.
+async fn loaded(target: Target, rows: usize) -> TestDb {
     let t = TestDb::open(target).await;
     Item::create_table(&t.db).await.unwrap();
-    assert_eq!(
-        Item::insert_many(&t.db, items()).await.unwrap(),
-        ROWS as u64
-    );
+    let inserted = Item::insert_many(&t.db, &items()[..rows]).await.unwrap();
+    assert_eq!(inserted, rows as u64);
     t
 }
 
@@ -180,7 +179,7 @@ fn query_count(target: Target, metric: Metric) -> usize {
 }
 
 async fn exact_search_is_the_brute_force_answer(target: Target) {
-    let t = loaded(target).await;
+    let t = loaded(target, ROWS).await;
     for metric in Metric::ALL {
         for (i, query) in queries(query_count(target, metric)).iter().enumerate() {
             let got = Item::search(query)
@@ -204,7 +203,7 @@ async fn exact_search_is_the_brute_force_answer(target: Target) {
 }
 
 async fn filters_and_bounds_are_the_brute_force_answer(target: Target) {
-    let t = loaded(target).await;
+    let t = loaded(target, ROWS).await;
     let f = Item::FIELDS;
     let query = &queries(1)[0];
     struct Case {
@@ -322,7 +321,7 @@ async fn filters_and_bounds_are_the_brute_force_answer(target: Target) {
 async fn default_mode_answers_filtered_searches(target: Target) {
     // Without a vector index every backend answers exactly; on TiDB the default shape is the candidate
     // subquery, which must still be right when the candidates hold the answer.
-    let t = loaded(target).await;
+    let t = loaded(target, ROWS).await;
     let f = Item::FIELDS;
     let query = &queries(2)[1];
     let got = Item::search(query)
@@ -440,9 +439,7 @@ async fn records_get_update_upsert_delete_count(target: Target) {
 }
 
 async fn literal_mode_and_hints_do_not_change_answers(target: Target) {
-    let t = TestDb::open(target).await;
-    Item::create_table(&t.db).await.unwrap();
-    Item::insert_many(&t.db, &items()[..500]).await.unwrap();
+    let t = loaded(target, 500).await;
     let f = Item::FIELDS;
     let query = &queries(1)[0];
     let bound = Item::search(query).metric(Metric::L2).limit(7);
@@ -474,9 +471,7 @@ async fn literal_mode_and_hints_do_not_change_answers(target: Target) {
 
 async fn selected_columns_come_back_alone(target: Target) {
     use tidb_vector_core::SqlValue;
-    let t = TestDb::open(target).await;
-    Item::create_table(&t.db).await.unwrap();
-    Item::insert_many(&t.db, &items()[..300]).await.unwrap();
+    let t = loaded(target, 300).await;
     let f = Item::FIELDS;
     let query = &queries(1)[0];
     let search = Item::search(query)
