@@ -1,10 +1,12 @@
 //! [`Db`]: a connection pool with the dialect of the server behind it.
 
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use sqlx::Connection as _;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlSslMode};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
 
 use crate::config::{Config, TiDbSettings};
 use crate::dialect::{Backend, Dialect};
@@ -17,6 +19,10 @@ use crate::error::{Error, Result};
 pub struct Db {
     pub(crate) pool: Pool,
     pub(crate) dialect: &'static Dialect,
+    /// For an embedded in-memory database: a connection of its own, outside the pool, that keeps the
+    /// database alive for as long as a clone of this `Db` lives. (An in-memory SQLite database lives only
+    /// while one of its connections is open, and the pool may close its connection, say after an error.)
+    _keep_alive: Option<Arc<Mutex<SqliteConnection>>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -139,6 +145,7 @@ impl Db {
             Backend::TiDb | Backend::MariaDb => Ok(Db {
                 pool: Pool::MySql(pool),
                 dialect: Dialect::of(backend),
+                _keep_alive: None,
             }),
             Backend::Sqlite => Err(Error::Config(
                 "a MySQL pool cannot speak the SQLite dialect".into(),
@@ -204,27 +211,32 @@ impl Db {
             .map_err(|e| Error::Config(format!("invalid SQLite URL: {e}")))?
             .create_if_missing(true);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let pool = if in_memory {
-            // An in-memory database lives and dies with its one connection: keep exactly one, forever.
-            SqlitePoolOptions::new()
+        if in_memory {
+            // sqlx names an in-memory database and shares it between the connections that open it, so
+            // the pool's connection and `keep_alive` see one database. The pool keeps one connection:
+            // SQLite serialises writes anyway, and a shared in-memory database locks by table.
+            let keep_alive = SqliteConnection::connect_with(&options).await?;
+            let pool = SqlitePoolOptions::new()
                 .max_connections(1)
-                .min_connections(1)
                 .acquire_timeout(settings.acquire_timeout)
-                .idle_timeout(None)
-                .max_lifetime(None)
                 .connect_with(options)
-                .await?
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(settings.max_connections)
-                .acquire_timeout(settings.acquire_timeout)
-                .idle_timeout(settings.idle_timeout)
-                .connect_with(options.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal))
-                .await?
-        };
+                .await?;
+            return Ok(Db {
+                pool: Pool::Sqlite(pool),
+                dialect: Dialect::of(Backend::Sqlite),
+                _keep_alive: Some(Arc::new(Mutex::new(keep_alive))),
+            });
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout)
+            .idle_timeout(settings.idle_timeout)
+            .connect_with(options.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal))
+            .await?;
         Ok(Db {
             pool: Pool::Sqlite(pool),
             dialect: Dialect::of(Backend::Sqlite),
+            _keep_alive: None,
         })
     }
 }

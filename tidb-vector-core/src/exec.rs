@@ -13,21 +13,22 @@ use crate::schema::{Column, ColumnKind, Schema};
 use crate::value::{Cell, ColumnType, Value, VectorColumn};
 use crate::vector::{self, validate};
 
-/// A bind parameter, owned where the dialect had to encode it.
+/// A bind parameter. It owns its data, so that a statement can run on a task of its own (see
+/// [`detached`]).
 #[derive(Debug)]
-pub(crate) enum Arg<'a> {
+pub(crate) enum Arg {
     Null,
     Bool(bool),
     Int(i64),
     UInt(u64),
     F32(f32),
     F64(f64),
-    Str(&'a str),
+    Str(&'static str),
     Text(String),
     Bytes(Vec<u8>),
 }
 
-impl Arg<'_> {
+impl Arg {
     /// About how many bytes the argument takes on the wire (for sizing bulk statements).
     pub(crate) fn wire_size(&self) -> usize {
         match self {
@@ -37,38 +38,10 @@ impl Arg<'_> {
             _ => 8,
         }
     }
-
-    /// The same argument, owning its text.
-    fn into_owned(self) -> Arg<'static> {
-        match self {
-            Arg::Str(s) => Arg::Text(s.to_owned()),
-            Arg::Null => Arg::Null,
-            Arg::Bool(v) => Arg::Bool(v),
-            Arg::Int(v) => Arg::Int(v),
-            Arg::UInt(v) => Arg::UInt(v),
-            Arg::F32(v) => Arg::F32(v),
-            Arg::F64(v) => Arg::F64(v),
-            Arg::Text(v) => Arg::Text(v),
-            Arg::Bytes(v) => Arg::Bytes(v),
-        }
-    }
-}
-
-/// Like [`encode_row`], with arguments that own their data (so the row need not outlive them).
-pub(crate) fn encode_row_owned(
-    dialect: &Dialect,
-    columns: &[Column],
-    values: &[Value<'_>],
-    out: &mut Vec<Arg<'static>>,
-) -> Result<()> {
-    for (column, value) in columns.iter().zip(values) {
-        out.push(encode_value(dialect, column, *value)?.into_owned());
-    }
-    Ok(())
 }
 
 /// A vector as the dialect binds it; validate it first.
-pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg<'static> {
+pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg {
     match dialect.vector_wire {
         VectorWire::Text => Arg::Text(vector::encode_text(values)),
         VectorWire::Bytes => Arg::Bytes(vector::encode_bytes(values)),
@@ -80,7 +53,7 @@ pub(crate) fn sql_value_arg(
     dialect: &Dialect,
     column: &'static str,
     value: &SqlValue,
-) -> Result<Arg<'static>> {
+) -> Result<Arg> {
     Ok(match value {
         SqlValue::Null => Arg::Null,
         SqlValue::Bool(b) => Arg::Bool(*b),
@@ -99,11 +72,11 @@ pub(crate) fn sql_value_arg(
 }
 
 /// Checks and encodes one row's values (in `insert_columns` order) onto `out`.
-pub(crate) fn encode_row<'a>(
+pub(crate) fn encode_row(
     dialect: &Dialect,
     columns: &[Column],
-    values: &[Value<'a>],
-    out: &mut Vec<Arg<'a>>,
+    values: &[Value<'_>],
+    out: &mut Vec<Arg>,
 ) -> Result<()> {
     for (column, value) in columns.iter().zip(values) {
         out.push(encode_value(dialect, column, *value)?);
@@ -112,7 +85,7 @@ pub(crate) fn encode_row<'a>(
 }
 
 /// Checks and encodes one value for its column.
-fn encode_value<'a>(dialect: &Dialect, column: &Column, value: Value<'a>) -> Result<Arg<'a>> {
+fn encode_value(dialect: &Dialect, column: &Column, value: Value<'_>) -> Result<Arg> {
     Ok(match (value, column.kind) {
         (Value::Vector(values), ColumnKind::Vector { dimensions }) => {
             validate(values, Some(dimensions))?;
@@ -130,7 +103,7 @@ fn encode_value<'a>(dialect: &Dialect, column: &Column, value: Value<'a>) -> Res
         (Value::UInt(u), _) => Arg::UInt(u),
         (Value::F32(f), _) => Arg::F32(f),
         (Value::F64(f), _) => Arg::F64(f),
-        (Value::Text(s), _) => Arg::Str(s),
+        (Value::Text(s), _) => Arg::Text(s.to_owned()),
         (Value::Vector(_), ColumnKind::Scalar(_)) => {
             return Err(Error::Encode {
                 column: column.name,
@@ -140,7 +113,7 @@ fn encode_value<'a>(dialect: &Dialect, column: &Column, value: Value<'a>) -> Res
     })
 }
 
-fn mysql_query(sql: String, args: Vec<Arg<'_>>) -> Query<'_, MySql, MySqlArguments> {
+fn mysql_query(sql: String, args: Vec<Arg>) -> Query<'static, MySql, MySqlArguments> {
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for arg in args {
         query = match arg {
@@ -158,7 +131,7 @@ fn mysql_query(sql: String, args: Vec<Arg<'_>>) -> Query<'_, MySql, MySqlArgumen
     query
 }
 
-fn sqlite_query(sql: String, args: Vec<Arg<'_>>) -> Query<'_, Sqlite, SqliteArguments> {
+fn sqlite_query(sql: String, args: Vec<Arg>) -> Query<'static, Sqlite, SqliteArguments> {
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for arg in args {
         query = match arg {
@@ -169,7 +142,7 @@ fn sqlite_query(sql: String, args: Vec<Arg<'_>>) -> Query<'_, Sqlite, SqliteArgu
             Arg::UInt(v) => query.bind(v as i64),
             Arg::F32(v) => query.bind(v),
             Arg::F64(v) => query.bind(v),
-            Arg::Str(v) => query.bind(v.to_owned()),
+            Arg::Str(v) => query.bind(v),
             Arg::Text(v) => query.bind(v),
             Arg::Bytes(v) => query.bind(v),
         };
@@ -201,12 +174,34 @@ impl From<sqlx::sqlite::SqliteQueryResult> for Done {
     }
 }
 
+/// Runs a statement's I/O on a task of its own and waits for it.
+///
+/// This is what makes every operation cancel-safe: when the caller's future is dropped (a timeout, a
+/// `select!`, a web client hanging up), the statement still runs to its end on its task and the connection
+/// goes back to the pool in a clean state. A statement abandoned halfway would leave its connection with
+/// half a packet sent or a result half read; sqlx cannot always recover such a connection, and then it
+/// never returns to the pool, or (embedded SQLite) it is closed with the database it held.
+pub(crate) async fn detached<T: Send + 'static>(
+    work: impl Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
+    match tokio::spawn(work).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // The runtime is shutting down under us.
+        Err(_) => Err(Error::Database(sqlx::Error::PoolClosed)),
+    }
+}
+
 /// Runs a statement that returns no rows.
-pub(crate) async fn execute(db: &Db, sql: String, args: Vec<Arg<'_>>) -> Result<Done> {
-    Ok(match &db.pool {
-        Pool::MySql(pool) => mysql_query(sql, args).execute(pool).await?.into(),
-        Pool::Sqlite(pool) => sqlite_query(sql, args).execute(pool).await?.into(),
-    })
+pub(crate) async fn execute(db: &Db, sql: String, args: Vec<Arg>) -> Result<Done> {
+    match db.pool.clone() {
+        Pool::MySql(pool) => {
+            detached(async move { Ok(mysql_query(sql, args).execute(&pool).await?.into()) }).await
+        }
+        Pool::Sqlite(pool) => {
+            detached(async move { Ok(sqlite_query(sql, args).execute(&pool).await?.into()) }).await
+        }
+    }
 }
 
 /// Fetched rows of either driver.
@@ -248,14 +243,29 @@ impl Rows {
 }
 
 /// Runs a query and returns all its rows.
-pub(crate) async fn fetch_all(db: &Db, sql: String, args: Vec<Arg<'_>>) -> Result<Rows> {
-    Ok(match &db.pool {
-        Pool::MySql(pool) => Rows::MySql(mysql_query(sql, args).fetch_all(pool).await?),
-        Pool::Sqlite(pool) => Rows::Sqlite(sqlite_query(sql, args).fetch_all(pool).await?),
-    })
+pub(crate) async fn fetch_all(db: &Db, sql: String, args: Vec<Arg>) -> Result<Rows> {
+    match db.pool.clone() {
+        Pool::MySql(pool) => {
+            detached(async move { Ok(Rows::MySql(mysql_query(sql, args).fetch_all(&pool).await?)) })
+                .await
+        }
+        Pool::Sqlite(pool) => {
+            detached(async move {
+                Ok(Rows::Sqlite(
+                    sqlite_query(sql, args).fetch_all(&pool).await?,
+                ))
+            })
+            .await
+        }
+    }
 }
 
-/// A transaction on either driver; dropped without [`Tx::commit`], it rolls back.
+/// A transaction on either driver.
+///
+/// Cancel-safe like [`detached`]: each statement runs on a task of its own, which hands the transaction
+/// back when it is done. When the caller is gone by then, that task rolls the transaction back itself and
+/// the connection returns to the pool clean. Dropped between statements, it rolls back as sqlx's
+/// transactions do.
 pub(crate) enum Tx {
     MySql(Transaction<'static, MySql>),
     Sqlite(Transaction<'static, Sqlite>),
@@ -263,25 +273,57 @@ pub(crate) enum Tx {
 
 impl Tx {
     pub(crate) async fn begin(db: &Db) -> Result<Tx> {
-        Ok(match &db.pool {
-            Pool::MySql(pool) => Tx::MySql(pool.begin().await?),
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
-        })
+        match db.pool.clone() {
+            Pool::MySql(pool) => detached(async move { Ok(Tx::MySql(pool.begin().await?)) }).await,
+            Pool::Sqlite(pool) => {
+                detached(async move { Ok(Tx::Sqlite(pool.begin().await?)) }).await
+            }
+        }
     }
 
-    pub(crate) async fn execute(&mut self, sql: String, args: Vec<Arg<'_>>) -> Result<Done> {
-        Ok(match self {
-            Tx::MySql(tx) => mysql_query(sql, args).execute(&mut **tx).await?.into(),
-            Tx::Sqlite(tx) => sqlite_query(sql, args).execute(&mut **tx).await?.into(),
-        })
+    /// Runs a statement in the transaction; `self` is consumed and handed back with the outcome.
+    pub(crate) async fn execute(self, sql: String, args: Vec<Arg>) -> (Option<Tx>, Result<Done>) {
+        let (send, receive) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let mut tx = self;
+            let done = match &mut tx {
+                Tx::MySql(tx) => mysql_query(sql, args)
+                    .execute(&mut **tx)
+                    .await
+                    .map(Done::from),
+                Tx::Sqlite(tx) => sqlite_query(sql, args)
+                    .execute(&mut **tx)
+                    .await
+                    .map(Done::from),
+            };
+            if let Err((tx, _)) = send.send((tx, done)) {
+                // The caller was dropped while the statement ran.
+                tx.rollback().await;
+            }
+        });
+        match receive.await {
+            Ok((tx, done)) => (Some(tx), done.map_err(Error::from)),
+            // The task panicked (or the runtime is shutting down): the transaction went with it.
+            Err(_) => (None, Err(Error::Database(sqlx::Error::PoolClosed))),
+        }
     }
 
     pub(crate) async fn commit(self) -> Result<()> {
-        match self {
-            Tx::MySql(tx) => tx.commit().await?,
-            Tx::Sqlite(tx) => tx.commit().await?,
-        }
-        Ok(())
+        detached(async move {
+            match self {
+                Tx::MySql(tx) => tx.commit().await?,
+                Tx::Sqlite(tx) => tx.commit().await?,
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn rollback(self) {
+        let _ = match self {
+            Tx::MySql(tx) => tx.rollback().await,
+            Tx::Sqlite(tx) => tx.rollback().await,
+        };
     }
 }
 

@@ -342,7 +342,7 @@ fn record_args<'a, M: VectorModel>(
     statement: &Statement,
     record: Option<&'a M>,
     key: Option<&'a M::Key>,
-) -> Result<Vec<Arg<'a>>> {
+) -> Result<Vec<Arg>> {
     let schema = &M::SCHEMA;
     let columns = schema.insert_columns();
     let mut values = Vec::new();
@@ -410,14 +410,14 @@ where
     loop {
         // Each row is checked and encoded once, as it arrives, into arguments that own their data: only
         // one statement's worth of encoded rows is held at a time, and no row is kept.
-        let mut args: Vec<Arg<'static>> = Vec::with_capacity(max_rows.min(4096) * columns.len());
+        let mut args: Vec<Arg> = Vec::with_capacity(max_rows.min(4096) * columns.len());
         let (mut count, mut bytes) = (0, 0);
         while count < max_rows && bytes < STATEMENT_BYTES {
             let Some(row) = rows.next() else { break };
             let mut values = Vec::with_capacity(columns.len());
             row.borrow().__values(&mut values);
             let start = args.len();
-            exec::encode_row_owned(db.dialect, columns, &values, &mut args)?;
+            exec::encode_row(db.dialect, columns, &values, &mut args)?;
             bytes += args[start..].iter().map(Arg::wire_size).sum::<usize>();
             count += 1;
         }
@@ -434,7 +434,9 @@ where
                 sql
             }
         };
-        inserted += tx.execute(sql, args).await?.rows_affected;
+        let (back, done) = tx.execute(sql, args).await;
+        inserted += done?.rows_affected;
+        tx = back.ok_or(Error::Database(sqlx::Error::PoolClosed))?;
     }
     tx.commit().await?;
     Ok(inserted)

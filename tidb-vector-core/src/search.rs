@@ -294,7 +294,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         db.dialect.search(schema, &plan)
     }
 
-    fn args(&self, db: &Db, statement: &Statement) -> Result<Vec<Arg<'static>>> {
+    fn args(&self, db: &Db, statement: &Statement) -> Result<Vec<Arg>> {
         statement
             .params
             .iter()
