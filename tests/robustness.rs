@@ -7,10 +7,13 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use tidb_vector_core::{Db, VectorModel};
-use tidb_vector_tests::{Target, TestDb, report, scenarios};
+use tidb_vector_core::{Config, Db, VectorModel};
+use tidb_vector_tests::{Target, TestDb, report, report_for, scenarios};
 
-scenarios!(dropped_operations_lose_nothing_and_leak_nothing);
+scenarios!(
+    dropped_operations_lose_nothing_and_leak_nothing,
+    a_filter_on_a_missing_column_never_matches,
+);
 
 #[derive(Debug, Clone, PartialEq, VectorModel)]
 #[vector(table = "docs")]
@@ -145,4 +148,103 @@ async fn dropped_operations_lose_nothing_and_leak_nothing(target: Target) {
         ),
     );
     t.finish().await;
+}
+
+/// The `docs` table as an older version of the program created it: no `year` column.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "docs")]
+struct OldDoc {
+    id: i64,
+    content: String,
+    #[vector(dimensions = 64)]
+    embedding: Vec<f32>,
+}
+
+/// The model after a field was added, over that table.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "docs")]
+struct NewDoc {
+    id: i64,
+    content: String,
+    year: i32,
+    #[vector(dimensions = 64)]
+    embedding: Vec<f32>,
+}
+
+async fn a_filter_on_a_missing_column_never_matches(target: Target) {
+    let t = TestDb::open(target).await;
+    OldDoc::create_table(&t.db).await.unwrap();
+    let rows = (1..=10).map(|id| {
+        let Doc {
+            id,
+            content,
+            embedding,
+        } = doc(id);
+        OldDoc {
+            id,
+            content,
+            embedding,
+        }
+    });
+    OldDoc::insert_many(&t.db, rows).await.unwrap();
+    let year = NewDoc::FIELDS.year;
+    let deleted = NewDoc::delete_where(&t.db, year.gt(2000)).await;
+    let counted = NewDoc::count_where(&t.db, year.gt(2000)).await;
+    let searched = NewDoc::search(&doc(1).embedding)
+        .filter(year.ne(0))
+        .exact()
+        .fetch_keys(&t.db)
+        .await;
+    let left = OldDoc::count(&t.db).await.unwrap();
+    assert_eq!(left, 10, "nothing deleted");
+    for (what, failed) in [
+        ("delete_where", deleted.as_ref().err()),
+        ("count_where", counted.as_ref().err()),
+        ("search", searched.as_ref().err()),
+    ] {
+        let error = failed.unwrap_or_else(|| panic!("{what} on a missing column succeeded"));
+        assert!(error.server_code().is_some(), "{what}: {error}");
+    }
+    report(
+        "delete_where, count_where and a search filtering on a column the table lacks",
+        target,
+        "a server error each; no row deleted",
+        &format!(
+            "{left} of 10 rows left; delete_where: {}",
+            deleted.unwrap_err()
+        ),
+    );
+    t.finish().await;
+}
+
+/// `Config::from_env` with a malformed `.env` beside the program: the error names the line's variable and
+/// never its value. (The only test here that reads the working directory, which it changes.)
+#[test]
+fn malformed_env_files_keep_the_password_out_of_errors() {
+    let dir = std::env::temp_dir().join(format!("tidb-vector-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::env::set_current_dir(&dir).unwrap();
+    let secret = "pw-Zq81x";
+    let files = [
+        format!("TIDB_HOST=h\nTIDB_PASSWORD=\"{secret}\n"),
+        format!("TIDB_HOST=h\nTIDB_PASSWORD='{secret}\nTIDB_PORT=4000\n"),
+        format!("TIDB_HOST=h\nTIDB_PASSWORD {secret}\n"),
+        format!("TIDB_HOST=h\n{secret}\n"),
+    ];
+    let mut shown = Vec::new();
+    for text in &files {
+        std::fs::write(dir.join(".env"), text).unwrap();
+        let error = Config::from_env().expect_err("a malformed .env is an error");
+        for text in [error.to_string(), format!("{error:?}")] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        shown.push(error.to_string());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    report_for(
+        "malformed .env lines around TIDB_PASSWORD (4 files)",
+        "all",
+        "Error::Config without the password (Display and Debug)",
+        &shown[0],
+    );
 }

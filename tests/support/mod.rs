@@ -164,9 +164,14 @@ impl TestDb {
 /// Prints one `RELIABILITY` record (scenario, target, expected, observed) for `.ci/reliability` to collect
 /// into RELIABILITY.md.
 pub fn report(scenario: &str, target: Target, expected: &str, observed: &dyn std::fmt::Display) {
+    report_for(scenario, &format!("{target:?}"), expected, observed);
+}
+
+/// Like [`report`], for a scenario that involves no backend (`backend` is e.g. `"all"`).
+pub fn report_for(scenario: &str, backend: &str, expected: &str, observed: &dyn std::fmt::Display) {
     let observed = observed.to_string().replace(['\t', '\n'], " ");
     let observed: String = observed.chars().take(200).collect();
-    println!("RELIABILITY\t{scenario}\t{target:?}\t{expected}\t{observed}");
+    println!("RELIABILITY\t{scenario}\t{backend}\t{expected}\t{observed}");
 }
 
 fn unique_database_name() -> String {

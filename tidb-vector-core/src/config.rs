@@ -70,7 +70,7 @@ impl Config {
         match dotenvy::dotenv() {
             Ok(_) => {}
             Err(e) if e.not_found() => {}
-            Err(e) => return Err(Error::Config(format!("cannot read the .env file: {e}"))),
+            Err(e) => return Err(Error::Config(dotenv_error(&e))),
         }
         Self::from_vars(|name| std::env::var(name).ok())
     }
@@ -104,6 +104,38 @@ impl Config {
         }
         settings.ca_path = var("TIDB_CA_PATH").map(PathBuf::from);
         Ok(Config::TiDb(settings))
+    }
+}
+
+/// What is wrong with a `.env` file, without quoting it: its lines hold passwords. (dotenvy's own message
+/// quotes the malformed line, and what follows it when a quote is left open.)
+fn dotenv_error(error: &dotenvy::Error) -> String {
+    match error {
+        dotenvy::Error::LineParse(line, index) => {
+            // The variable's name is safe to show when it is one; anything else may be a secret.
+            let name = line
+                .split_once('=')
+                .map(|(name, _)| name.trim())
+                .filter(|name| {
+                    !name.is_empty()
+                        && name
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                });
+            let which = match name {
+                Some(name) => format!("the line that sets {name}"),
+                None => "a line".to_owned(),
+            };
+            format!(
+                "the .env file cannot be parsed: {which} is malformed at character {index} (the text is not \
+                 shown, as it may hold a password); write NAME=value, with quotes closed on the same line"
+            )
+        }
+        dotenvy::Error::Io(e) => format!("cannot read the .env file: {e}"),
+        dotenvy::Error::EnvVar(_) => {
+            "the .env file or the environment has a value that is not valid UTF-8".to_owned()
+        }
+        _ => "the .env file cannot be read".to_owned(),
     }
 }
 
@@ -190,6 +222,48 @@ mod tests {
             Some(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt"))
         );
         assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn malformed_env_files_never_show_the_password() {
+        let dir = std::env::temp_dir().join(format!("tidb-vector-dotenv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secret = "s3cr3t-Pa55";
+        let files = [
+            format!("TIDB_PASSWORD=\"{secret}\nTIDB_HOST=h\n"),
+            format!("TIDB_PASSWORD='{secret}\n"),
+            format!("TIDB_HOST=h\nTIDB_PASSWORD {secret}\n"),
+            format!("TIDB_HOST=h\n{secret}\n"),
+            format!("TIDB_PASSWORD={secret}\nTIDB HOST=h\n"),
+            format!("TIDB_PASSWORD={secret}\"x\"y\n"),
+            format!("TIDB_HOST=\"h\nTIDB_PASSWORD={secret}\n"),
+            format!("TIDB_PASSWORD=${{{secret}\n"),
+        ];
+        let (mut refused, mut quoted) = (0, 0);
+        for (i, text) in files.iter().enumerate() {
+            let path = dir.join(format!("{i}.env"));
+            std::fs::write(&path, text).unwrap();
+            // The iterator parses without touching the process environment.
+            let parsed: std::result::Result<Vec<_>, _> =
+                dotenvy::from_path_iter(&path).unwrap().collect();
+            let Err(e) = parsed else { continue };
+            refused += 1;
+            quoted += usize::from(e.to_string().contains(secret));
+            let error = Error::Config(dotenv_error(&e));
+            for shown in [error.to_string(), format!("{error:?}")] {
+                assert!(!shown.contains(secret), "file {i}: {shown}");
+                assert!(!shown.contains("s3cr3t"), "file {i}: {shown}");
+            }
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(
+            refused >= 5,
+            "only {refused} of the malformed files were refused"
+        );
+        assert!(
+            quoted >= 3,
+            "dotenvy's own message quoted the secret {quoted} times"
+        );
     }
 
     #[test]

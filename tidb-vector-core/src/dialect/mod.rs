@@ -700,6 +700,6 @@ mod tests {
     #[test]
     fn quoting_doubles_the_quote_character() {
         assert_eq!(Dialect::of(Backend::TiDb).quote("a`b"), "`a``b`");
-        assert_eq!(Dialect::of(Backend::Sqlite).quote("a\"b"), "\"a\"\"b\"");
+        assert_eq!(Dialect::of(Backend::Sqlite).quote("a`b"), "`a``b`");
     }
 }

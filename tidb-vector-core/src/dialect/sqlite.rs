@@ -11,7 +11,10 @@ pub static DIALECT: Dialect = Dialect {
     vector_wire: VectorWire::Bytes,
     // SQLITE_MAX_VARIABLE_NUMBER's default since SQLite 3.32.
     max_params: 32_766,
-    quote: '"',
+    // Grave accents, not double quotes: SQLite reads a double-quoted name that matches no column as a
+    // string literal, so a filter on a column missing from the table would compare against a constant
+    // (`DELETE ... WHERE "year" > 2000` deletes every row). A grave-accented name is always an identifier.
+    quote: '`',
     scalar_type,
     // sqlite-vec raises an error on NULL, hence the CASE (a NULL column passes, as in SQL).
     vector_type: |name, dimensions| {
