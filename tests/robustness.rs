@@ -7,12 +7,14 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use tidb_vector_core::{Config, Db, VectorModel};
+use tidb_vector_core::{Config, Db, Error, Metric, VectorModel};
 use tidb_vector_tests::{Target, TestDb, report, report_for, scenarios};
 
 scenarios!(
     dropped_operations_lose_nothing_and_leak_nothing,
     a_filter_on_a_missing_column_never_matches,
+    inputs_at_the_limits_are_handled_or_refused_before_sending,
+    packets_stay_under_the_servers_limit,
 );
 
 #[derive(Debug, Clone, PartialEq, VectorModel)]
@@ -247,4 +249,192 @@ fn malformed_env_files_keep_the_password_out_of_errors() {
         "Error::Config without the password (Display and Debug)",
         &shown[0],
     );
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "measures")]
+struct Measure {
+    id: i64,
+    content: String,
+    weight: Option<f32>,
+    score: Option<f64>,
+    #[vector(dimensions = 4)]
+    embedding: Vec<f32>,
+}
+
+fn measure(id: i64) -> Measure {
+    Measure {
+        id,
+        content: format!("m{id}"),
+        weight: Some(id as f32),
+        score: None,
+        embedding: vec![1.0, id as f32, 0.5, -1.0],
+    }
+}
+
+async fn inputs_at_the_limits_are_handled_or_refused_before_sending(target: Target) {
+    let t = TestDb::open(target).await;
+    Measure::create_table(&t.db).await.unwrap();
+    Measure::insert_many(&t.db, (1..=50).map(measure))
+        .await
+        .unwrap();
+    let f = Measure::FIELDS;
+    let mut seen = Vec::new();
+
+    // `is_in` lists: correct rows up to the bind limit, a typed error past it.
+    let ids: Vec<i64> = (1..=20_000).collect();
+    let matched = Measure::count_where(&t.db, f.id.is_in(ids)).await.unwrap();
+    assert_eq!(matched, 50);
+    let huge: Vec<i64> = (1..=100_000).collect();
+    let error = Measure::count_where(&t.db, f.id.is_in(huge.clone()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::TooLarge { size: 100_000, .. }),
+        "{error}"
+    );
+    let error = Measure::search(&[1.0, 1.0, 1.0, 1.0])
+        .filter(f.id.not_in(huge))
+        .fetch_keys(&t.db)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::TooLarge { .. }), "{error}");
+    seen.push(format!("is_in 20000: {matched} rows; 100000: TooLarge"));
+
+    // A limit of usize::MAX means every row, plain and filtered.
+    let all = Measure::nearest_by_l2(&t.db, &[1.0, 1.0, 1.0, 1.0], usize::MAX)
+        .await
+        .unwrap();
+    let filtered = Measure::search(&[1.0, 1.0, 1.0, 1.0])
+        .filter(f.id.gt(10))
+        .limit(usize::MAX)
+        .fetch_keys(&t.db)
+        .await
+        .unwrap();
+    let listed = Measure::list(&t.db, usize::MAX).await.unwrap();
+    assert_eq!((all.len(), filtered.len(), listed.len()), (50, 40, 50));
+    seen.push(format!(
+        "k = usize::MAX: {} rows, filtered {}",
+        all.len(),
+        filtered.len()
+    ));
+
+    // Vectors so long that distances would overflow f32: refused, as query and as row.
+    let error = Measure::nearest_by_cosine(&t.db, &[1e20, 1.0, 1.0, 0.0], 3)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Magnitude { .. }), "{error}");
+    let mut long = measure(1000);
+    long.embedding = vec![1e20, 1.0, 1.0, 0.0];
+    assert!(matches!(
+        long.insert(&t.db).await,
+        Err(Error::Magnitude { .. })
+    ));
+    // At the bound, every distance is finite and right.
+    let norm = 9.1e18_f32;
+    let mut edge = measure(1001);
+    edge.embedding = vec![norm, 0.0, 0.0, 0.0];
+    edge.insert(&t.db).await.unwrap();
+    let query = [-norm, 0.0, 0.0, 0.0];
+    let n = f64::from(norm);
+    for (metric, expected) in [
+        (Metric::L2, 2.0 * n),
+        (Metric::L1, 2.0 * n),
+        (Metric::Cosine, 2.0),
+        (Metric::NegativeInnerProduct, n * n),
+    ] {
+        let hits = Measure::search(&query)
+            .metric(metric)
+            .filter(f.id.eq(1001))
+            .exact()
+            .fetch_keys(&t.db)
+            .await
+            .unwrap();
+        let distance = hits.first().map(|(_, d)| *d).unwrap_or(f64::NAN);
+        assert!(
+            ((distance - expected) / expected).abs() < 1e-6,
+            "{metric}: {distance}, expected {expected}"
+        );
+    }
+    seen.push(
+        "[1e20,1,1,0]: Magnitude; 9.1e18 vs -9.1e18: all 4 distances finite and right".into(),
+    );
+
+    // Non-finite scalar floats: a typed error before sending, nothing stored.
+    for (weight, score) in [
+        (Some(f32::NAN), None),
+        (Some(f32::INFINITY), None),
+        (None, Some(f64::NAN)),
+        (None, Some(f64::NEG_INFINITY)),
+    ] {
+        let mut m = measure(2000);
+        (m.weight, m.score) = (weight, score);
+        let error = m.insert(&t.db).await.unwrap_err();
+        assert!(matches!(error, Error::Encode { .. }), "{error}");
+        let error = Measure::insert_many(&t.db, [measure(2001), m])
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::Encode { .. }), "{error}");
+    }
+    let error = Measure::count_where(&t.db, f.score.eq(f64::NAN))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Encode { .. }), "{error}");
+    assert_eq!(Measure::count(&t.db).await.unwrap(), 51, "nothing stored");
+    seen.push(format!(
+        "NaN/inf in Option<f32>/<f64>: Encode error ({error})"
+    ));
+
+    report(
+        "inputs at the limits: is_in of 100000, limit usize::MAX, 1e20 vectors, NaN scalars",
+        target,
+        "right rows, or a typed error before sending; nothing stored",
+        &seen.join("; "),
+    );
+    t.finish().await;
+}
+
+async fn packets_stay_under_the_servers_limit(target: Target) {
+    let t = TestDb::open(target).await;
+    Measure::create_table(&t.db).await.unwrap();
+    let sized = |id: i64, mib: f64| Measure {
+        content: "x".repeat((mib * 1024.0 * 1024.0) as usize),
+        ..measure(id)
+    };
+    // Each fits alone; together they pass MariaDB's 16 MiB packet: two statements, one transaction.
+    let stored = Measure::insert_many(&t.db, [sized(1, 3.9), sized(2, 12.5)])
+        .await
+        .unwrap();
+    assert_eq!(stored, 2);
+    let huge = sized(3, 32.0);
+    let alone = huge.insert(&t.db).await;
+    let in_bulk = Measure::insert_many(
+        &t.db,
+        [
+            measure(4),
+            Measure {
+                id: 5,
+                ..huge.clone()
+            },
+        ],
+    )
+    .await;
+    let outcome = match (t.target, &alone, &in_bulk) {
+        (Target::Sqlite, Ok(_), Ok(_)) => "32 MiB stored (SQLite takes up to 1e9 bytes)".to_owned(),
+        (_, Err(Error::TooLarge { limit, .. }), Err(Error::TooLarge { .. })) => {
+            format!("32 MiB: TooLarge before sending (limit {limit} bytes)")
+        }
+        other => panic!("unexpected: {other:?}"),
+    };
+    // The pool is healthy afterwards.
+    let count = Measure::count(&t.db).await.unwrap();
+    let expected = if t.target == Target::Sqlite { 5 } else { 2 };
+    assert_eq!(count, expected);
+    report(
+        "insert_many([3.9 MiB row, 12.5 MiB row]), then a 32 MiB row",
+        target,
+        "both rows stored; a row over max_allowed_packet is TooLarge before sending; pool healthy",
+        &format!("2 rows stored; {outcome}; {count} rows after"),
+    );
+    t.finish().await;
 }

@@ -23,6 +23,9 @@ pub struct Db {
     /// database alive for as long as a clone of this `Db` lives. (An in-memory SQLite database lives only
     /// while one of its connections is open, and the pool may close its connection, say after an error.)
     _keep_alive: Option<Arc<Mutex<SqliteConnection>>>,
+    /// The most bytes one statement may carry, read from the server the first time a large statement is
+    /// about to be sent (see [`Db::packet_limit`]).
+    packet_limit: Arc<tokio::sync::OnceCell<u64>>,
 }
 
 impl std::fmt::Debug for Db {
@@ -146,6 +149,7 @@ impl Db {
                 pool: Pool::MySql(pool),
                 dialect: Dialect::of(backend),
                 _keep_alive: None,
+                packet_limit: Arc::default(),
             }),
             Backend::Sqlite => Err(Error::Config(
                 "a MySQL pool cannot speak the SQLite dialect".into(),
@@ -225,6 +229,7 @@ impl Db {
                 pool: Pool::Sqlite(pool),
                 dialect: Dialect::of(Backend::Sqlite),
                 _keep_alive: Some(Arc::new(Mutex::new(keep_alive))),
+                packet_limit: Arc::default(),
             });
         }
         let pool = SqlitePoolOptions::new()
@@ -237,7 +242,28 @@ impl Db {
             pool: Pool::Sqlite(pool),
             dialect: Dialect::of(Backend::Sqlite),
             _keep_alive: None,
+            packet_limit: Arc::default(),
         })
+    }
+
+    /// The most bytes one statement may carry: the server's `max_allowed_packet` on TiDB and MariaDB (read
+    /// once, at the first large statement), SQLite's `SQLITE_MAX_LENGTH` (1,000,000,000) otherwise.
+    pub(crate) async fn packet_limit(&self) -> Result<u64> {
+        let pool = match &self.pool {
+            Pool::MySql(pool) => pool.clone(),
+            Pool::Sqlite(_) => return Ok(1_000_000_000),
+        };
+        self.packet_limit
+            .get_or_try_init(|| {
+                crate::exec::detached(async move {
+                    let limit: u64 = sqlx::query_scalar("SELECT @@max_allowed_packet")
+                        .fetch_one(&pool)
+                        .await?;
+                    Ok(limit)
+                })
+            })
+            .await
+            .copied()
     }
 }
 

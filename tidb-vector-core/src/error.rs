@@ -35,6 +35,29 @@ pub enum Error {
         /// The value itself (NaN or an infinity).
         value: f32,
     },
+    /// A vector is so long that distances to it overflow `f32`, in which every backend computes them (see
+    /// [`MAX_NORM`](crate::vector::MAX_NORM)).
+    #[error(
+        "vector has length (Euclidean norm) {norm:e}, above {max:e}: distances to it would overflow f32 and come back wrong; scale it down (cosine distance ignores scale)",
+        max = crate::vector::MAX_NORM
+    )]
+    Magnitude {
+        /// The vector's Euclidean norm.
+        norm: f64,
+    },
+    /// A statement would be larger than the server takes, so it was not sent: too many bound values, or a
+    /// row or value over the server's packet size (`max_allowed_packet`).
+    #[error("too large: {size} {what}, above the limit of {limit}; {advice}")]
+    TooLarge {
+        /// What was counted.
+        what: &'static str,
+        /// How many (or how many bytes).
+        size: u64,
+        /// The most the server takes.
+        limit: u64,
+        /// What to do instead.
+        advice: &'static str,
+    },
     /// A vector has more dimensions than TiDB allows.
     #[error("vector has {got} dimensions; TiDB allows at most 16383")]
     TooManyDimensions {

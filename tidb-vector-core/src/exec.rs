@@ -65,10 +65,25 @@ pub(crate) fn sql_value_arg(
             })?)
         }
         SqlValue::UInt(u) => Arg::UInt(*u),
-        SqlValue::F32(f) => Arg::F32(*f),
-        SqlValue::F64(f) => Arg::F64(*f),
+        SqlValue::F32(f) => Arg::F32(finite(column, *f)?),
+        SqlValue::F64(f) => Arg::F64(finite(column, *f)?),
         SqlValue::Text(s) => Arg::Text(s.clone()),
     })
+}
+
+/// A float scalar, refused when it is NaN or infinite: SQLite would store NaN as NULL (read back as `None`)
+/// and infinities as they are, MariaDB and TiDB refuse both; so nowhere is it stored as given.
+fn finite<F: Into<f64> + Copy + std::fmt::Display>(column: &'static str, value: F) -> Result<F> {
+    if value.into().is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::Encode {
+            column,
+            reason: format!(
+                "{value} is not a finite number; store None (NULL) or a number instead"
+            ),
+        })
+    }
 }
 
 /// Checks and encodes one row's values (in `insert_columns` order) onto `out`.
@@ -101,8 +116,8 @@ fn encode_value(dialect: &Dialect, column: &Column, value: Value<'_>) -> Result<
             })?)
         }
         (Value::UInt(u), _) => Arg::UInt(u),
-        (Value::F32(f), _) => Arg::F32(f),
-        (Value::F64(f), _) => Arg::F64(f),
+        (Value::F32(f), _) => Arg::F32(finite(column.name, f)?),
+        (Value::F64(f), _) => Arg::F64(finite(column.name, f)?),
         (Value::Text(s), _) => Arg::Text(s.to_owned()),
         (Value::Vector(_), ColumnKind::Scalar(_)) => {
             return Err(Error::Encode {
@@ -192,8 +207,53 @@ pub(crate) async fn detached<T: Send + 'static>(
     }
 }
 
+/// What one bound value costs in a statement beyond its bytes (its type and length prefix), an upper bound.
+pub(crate) const ARG_OVERHEAD: usize = 11;
+
+/// The bytes a statement's text and arguments take on the wire, about (an upper bound).
+pub(crate) fn statement_size(sql: &str, args: &[Arg]) -> usize {
+    sql.len()
+        + args
+            .iter()
+            .map(|a| a.wire_size() + ARG_OVERHEAD)
+            .sum::<usize>()
+}
+
+/// Statements below this size are sent without asking the server's packet limit (MySQL's own minimum
+/// `max_allowed_packet` default is 16 MiB on MariaDB, 64 MiB on TiDB; 1 MiB is far under both).
+const SMALL_STATEMENT: usize = 1 << 20;
+
+/// Refuses, before anything is sent, a statement with more parameters than the backend takes or more
+/// bytes than the server's packet limit (a server answers that by closing the connection).
+async fn check_statement(db: &Db, sql: &str, args: &[Arg]) -> Result<()> {
+    let limit = db.dialect.max_params;
+    if args.len() > limit {
+        return Err(Error::TooLarge {
+            what: "bound values (a filter's `is_in` / `not_in` lists count one each)",
+            size: args.len() as u64,
+            limit: limit as u64,
+            advice: "split the list over several calls",
+        });
+    }
+    let size = statement_size(sql, args);
+    if size < SMALL_STATEMENT {
+        return Ok(());
+    }
+    let limit = db.packet_limit().await?;
+    if size as u64 > limit {
+        return Err(Error::TooLarge {
+            what: "bytes in one statement",
+            size: size as u64,
+            limit,
+            advice: "store less in one value, or raise the server's max_allowed_packet",
+        });
+    }
+    Ok(())
+}
+
 /// Runs a statement that returns no rows.
 pub(crate) async fn execute(db: &Db, sql: String, args: Vec<Arg>) -> Result<Done> {
+    check_statement(db, &sql, &args).await?;
     match db.pool.clone() {
         Pool::MySql(pool) => {
             detached(async move { Ok(mysql_query(sql, args).execute(&pool).await?.into()) }).await
@@ -244,6 +304,7 @@ impl Rows {
 
 /// Runs a query and returns all its rows.
 pub(crate) async fn fetch_all(db: &Db, sql: String, args: Vec<Arg>) -> Result<Rows> {
+    check_statement(db, &sql, &args).await?;
     match db.pool.clone() {
         Pool::MySql(pool) => {
             detached(async move { Ok(Rows::MySql(mysql_query(sql, args).fetch_all(&pool).await?)) })

@@ -387,8 +387,8 @@ fn record_args<'a, M: VectorModel>(
 /// a query of the wrong type is then reported once, at the call.
 pub type SearchFuture<'a, M> = Pin<Box<dyn Future<Output = Result<Vec<Hit<M>>>> + Send + 'a>>;
 
-/// The most bytes of parameters one bulk statement carries: well under MariaDB's default 16 MiB
-/// `max_allowed_packet` and TiDB's 64 MiB.
+/// The most bytes of parameters one bulk statement carries when the server takes more: large enough that
+/// a statement's round trip is a small part of its cost.
 const STATEMENT_BYTES: usize = 4 << 20;
 
 async fn insert_many<M, I>(db: &Db, rows: I) -> Result<u64>
@@ -404,21 +404,49 @@ where
     if rows.peek().is_none() {
         return Ok(0);
     }
+    // No statement may pass the server's packet limit; leave room for the statement's text.
+    let packet = usize::try_from(db.packet_limit().await?).unwrap_or(usize::MAX);
+    let row_text = db.dialect.insert(schema, 1).len();
+    let budget = packet.saturating_sub(row_text + 1024);
     let mut tx = Tx::begin(db).await?;
     let mut inserted = 0;
     let mut full_chunk_sql: Option<(usize, String)> = None;
+    // A row that did not fit in the previous statement, already checked and encoded.
+    let mut carried: Option<(Vec<Arg>, usize)> = None;
     loop {
         // Each row is checked and encoded once, as it arrives, into arguments that own their data: only
         // one statement's worth of encoded rows is held at a time, and no row is kept.
         let mut args: Vec<Arg> = Vec::with_capacity(max_rows.min(4096) * columns.len());
         let (mut count, mut bytes) = (0, 0);
-        while count < max_rows && bytes < STATEMENT_BYTES {
-            let Some(row) = rows.next() else { break };
-            let mut values = Vec::with_capacity(columns.len());
-            row.borrow().__values(&mut values);
+        while count < max_rows && bytes < STATEMENT_BYTES.min(budget) {
             let start = args.len();
-            exec::encode_row(db.dialect, columns, &values, &mut args)?;
-            bytes += args[start..].iter().map(Arg::wire_size).sum::<usize>();
+            let row_bytes = match carried.take() {
+                Some((row_args, row_bytes)) => {
+                    args.extend(row_args);
+                    row_bytes
+                }
+                None => {
+                    let Some(row) = rows.next() else { break };
+                    let mut values = Vec::with_capacity(columns.len());
+                    row.borrow().__values(&mut values);
+                    exec::encode_row(db.dialect, columns, &values, &mut args)?;
+                    let row_bytes = exec::statement_size("", &args[start..]) + row_text;
+                    if row_bytes > budget {
+                        return Err(Error::TooLarge {
+                            what: "bytes in one row",
+                            size: row_bytes as u64,
+                            limit: budget as u64,
+                            advice: "store less in one row, or raise the server's max_allowed_packet",
+                        });
+                    }
+                    row_bytes
+                }
+            };
+            if count > 0 && bytes + row_bytes > budget {
+                carried = Some((args.split_off(start), row_bytes));
+                break;
+            }
+            bytes += row_bytes;
             count += 1;
         }
         if count == 0 {

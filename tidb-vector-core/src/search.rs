@@ -281,7 +281,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
             filter: self.filter.as_ref().map(|f| &f.node),
             exact: self.exact,
             candidates: self.candidates.unwrap_or(if self.limit < 100 {
-                self.limit * 10
+                self.limit.saturating_mul(10)
             } else {
                 self.limit
             }),

@@ -99,8 +99,17 @@ impl FromStr for Vector {
     }
 }
 
-/// Checks what TiDB checks before it stores or compares a vector: the number of dimensions (when the column
-/// has a fixed one) and that every value is finite.
+/// The largest Euclidean norm (length) of a vector this crate stores or searches with: 9.2e18, just below
+/// half of `sqrt(f32::MAX)`.
+///
+/// Every backend computes distances in `f32` (TiDB and sqlite-vec accumulate in `f32`, MariaDB too), so
+/// larger vectors give distances that overflow: each comes back as `1`, infinity or nothing, with no error.
+/// Between two vectors no longer than this, every distance (cosine, L2, L1, inner product) stays finite:
+/// `‖a − b‖² ≤ (‖a‖ + ‖b‖)² ≤ f32::MAX`. Embeddings are many orders of magnitude shorter.
+pub const MAX_NORM: f64 = 9.2e18;
+
+/// Checks a vector before it is stored or compared: the number of dimensions (when the column has a fixed
+/// one), that every value is finite (as TiDB requires), and that its length is at most [`MAX_NORM`].
 pub fn validate(values: &[f32], expected_dimensions: Option<usize>) -> Result<(), Error> {
     if let Some(expected) = expected_dimensions
         && values.len() != expected
@@ -113,15 +122,39 @@ pub fn validate(values: &[f32], expected_dimensions: Option<usize>) -> Result<()
     if values.len() > MAX_DIMENSIONS {
         return Err(Error::TooManyDimensions { got: values.len() });
     }
-    // A branch-free pass (it vectorizes); the position is looked for only when something is wrong.
-    if values.iter().fold(true, |all, v| all & v.is_finite()) {
+    // One pass (it vectorizes): NaN or an infinity makes the sum NaN or infinite, which fails the test too;
+    // the reason is looked for only when something is wrong.
+    let squared = squared_norm(values);
+    if squared <= MAX_NORM * MAX_NORM {
         return Ok(());
     }
-    let index = values.iter().position(|v| !v.is_finite()).unwrap_or(0);
-    Err(Error::NonFinite {
-        index,
-        value: values[index],
-    })
+    match values.iter().position(|v| !v.is_finite()) {
+        Some(index) => Err(Error::NonFinite {
+            index,
+            value: values[index],
+        }),
+        None => Err(Error::Magnitude {
+            norm: squared.sqrt(),
+        }),
+    }
+}
+
+/// The sum of the squares, in `f64` (which cannot overflow for `f32` inputs), over eight lanes so that the
+/// loop vectorizes.
+fn squared_norm(values: &[f32]) -> f64 {
+    let mut lanes = [0.0_f64; 8];
+    let chunks = values.chunks_exact(8);
+    let rest: f64 = chunks
+        .remainder()
+        .iter()
+        .map(|v| f64::from(*v) * f64::from(*v))
+        .sum();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += f64::from(*v) * f64::from(*v);
+        }
+    }
+    lanes.iter().sum::<f64>() + rest
 }
 
 /// Writes `values` as TiDB vector text: `[1,2.5,-0.1]`.
@@ -382,11 +415,37 @@ mod tests {
             validate(&[f32::NEG_INFINITY], Some(1)),
             Err(Error::NonFinite { index: 0, .. })
         ));
+        assert!(matches!(
+            validate(&[1e20, 1.0, 1.0], Some(3)),
+            Err(Error::Magnitude { norm }) if norm > 9.9e19
+        ));
+        // The whole of a long vector counts, not its largest value.
+        assert!(matches!(
+            validate(&[6e18; 3], None),
+            Err(Error::Magnitude { .. })
+        ));
+        assert!(validate(&[9.1e18, 1.0], None).is_ok());
         let too_many = vec![0.0; MAX_DIMENSIONS + 1];
         assert!(matches!(
             validate(&too_many, None),
             Err(Error::TooManyDimensions { got: 16384 })
         ));
+    }
+
+    #[test]
+    fn distances_between_vectors_of_the_largest_norm_stay_finite_in_f32() {
+        let norm = (MAX_NORM as f32).next_down(); // the largest f32 at or below it
+        let (a, b) = ([norm, 0.0], [-norm, 0.0]);
+        assert!(validate(&a, None).is_ok() && validate(&b, None).is_ok());
+        let l2_squared: f32 = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).sum();
+        let dot: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        let length = |v: &[f32; 2]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let cosine = 1.0 - dot / (length(&a) * length(&b));
+        assert!(
+            l2_squared.is_finite() && dot.is_finite(),
+            "{l2_squared} {dot}"
+        );
+        assert_eq!(cosine, 2.0);
     }
 
     #[test]

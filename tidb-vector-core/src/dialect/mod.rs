@@ -199,6 +199,10 @@ pub(crate) fn hex_literal(values: &[f32]) -> String {
     out
 }
 
+/// The largest `LIMIT` written: SQLite's integers are signed 64-bit (a larger literal is a "datatype
+/// mismatch"), and no table holds more rows. A larger `limit` means "every row" on every backend.
+const MAX_LIMIT: usize = i64::MAX as usize;
+
 /// The alias of the distance in every search's select list. The derive reserves it as a column name.
 pub const DISTANCE_ALIAS: &str = "_distance";
 
@@ -367,7 +371,7 @@ impl Dialect {
             (Some(ef), Some(prefix)) => prefix(ef),
             _ => String::new(),
         };
-        let limit = plan.limit;
+        let limit = plan.limit.min(MAX_LIMIT);
 
         let mut params: Vec<Param> = query_param().into_iter().collect();
         let unfiltered =
@@ -438,7 +442,7 @@ impl Dialect {
             format!(
                 "{prefix}SELECT {outer_list} FROM (SELECT {hint}{inner_list} FROM {table} ORDER BY {alias} LIMIT {}) AS {} \
                  WHERE {conditions} ORDER BY {alias} LIMIT {limit}",
-                plan.candidates.max(limit),
+                plan.candidates.clamp(limit, MAX_LIMIT),
                 self.quote("_candidates")
             )
         } else {
@@ -568,10 +572,11 @@ impl Dialect {
     pub fn list(&self, schema: &Schema, limit: usize) -> Statement {
         Statement {
             sql: format!(
-                "SELECT {} FROM {} ORDER BY {} LIMIT {limit}",
+                "SELECT {} FROM {} ORDER BY {} LIMIT {}",
                 self.select_list(schema, None, Only::All),
                 self.quote(schema.table),
-                self.quote(schema.key_column().name)
+                self.quote(schema.key_column().name),
+                limit.min(MAX_LIMIT)
             ),
             params: Vec::new(),
         }
