@@ -8,18 +8,31 @@
 //! | `GET /documents` | every stored document (at most 1,000) |
 //! | `GET /` | a page that lists the documents and runs both searches from a form |
 //!
-//! Bad requests (wrong dimensions, malformed JSON or vector text, a missing field, a bad number) get 400 with
-//! `{"error": "..."}` saying what was wrong; database failures get 500 with a generic message and the
-//! server's error code, never connection details.
+//! Bad requests (wrong dimensions, malformed JSON or vector text, a missing field, a bad number, a vector too
+//! long to compare) get 400 with `{"error": "..."}` saying what was wrong; database failures get 500 with a
+//! generic message and the server's error code, never connection details.
+//!
+//! As the internet sees it: writes need `Content-Type: application/json` (415 otherwise) and a same-origin
+//! request (403 for a cross-site `Origin` or `Sec-Fetch-Site`), so no other web site can make a browser
+//! write here; a client has [`Limits::header_read_timeout`] to send its headers and
+//! [`Limits::request_timeout`] for the whole request; at most [`Limits::max_connections`] are served at
+//! once (more wait in the listen queue); shutdown lets requests in flight finish for at most
+//! [`Limits::shutdown_deadline`].
 
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
 use tidb_vector_core::{Db, Error, Hit, Metric, Vector, VectorModel};
 
@@ -50,30 +63,184 @@ pub struct DocumentJson {
     pub distance: Option<f64>,
 }
 
-/// The router, with its database.
+/// The router, with its database and the request guards.
 pub fn router(db: Db) -> Router {
+    router_with(db, &Limits::default())
+}
+
+fn router_with(db: Db, limits: &Limits) -> Router {
+    let request_timeout = limits.request_timeout;
     Router::new()
         .route("/", get(page))
         .route("/documents", get(list_documents))
         .route("/insert_documents", post(insert_documents))
         .route("/get_nearest_neighbors_documents", get(nearest_neighbors))
         .route("/get_documents_within_distance", get(within_distance))
+        .layer(middleware::from_fn(same_origin_json_writes))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            within(request_timeout, request, next)
+        }))
         .with_state(db)
 }
 
-/// Creates the table if needed and serves the app on `listener` until `shutdown` completes; in-flight
-/// requests finish first.
+/// How long clients may take, how many are served at once, and how long shutdown waits.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Time to send a request's headers (default 10 s); then the connection is closed.
+    pub header_read_timeout: Duration,
+    /// Time for a whole request, body and database work included (default 30 s); then 408.
+    pub request_timeout: Duration,
+    /// Connections served at once (default 256); further clients wait in the listen queue.
+    pub max_connections: usize,
+    /// How long shutdown waits for requests in flight (default 10 s); then their connections are dropped.
+    pub shutdown_deadline: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            max_connections: 256,
+            shutdown_deadline: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Limits {
+    /// These limits with other timeouts (header read, whole request, shutdown).
+    pub fn with_timeouts(
+        mut self,
+        header: Duration,
+        request: Duration,
+        shutdown: Duration,
+    ) -> Self {
+        (
+            self.header_read_timeout,
+            self.request_timeout,
+            self.shutdown_deadline,
+        ) = (header, request, shutdown);
+        self
+    }
+
+    /// These limits with another connection limit.
+    pub fn with_max_connections(mut self, max_connections: usize) -> Self {
+        self.max_connections = max_connections.max(1);
+        self
+    }
+}
+
+/// Creates the table if needed and serves the app on `listener` until `shutdown` completes, with the
+/// default [`Limits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     db: Db,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    serve_with(listener, db, shutdown, Limits::default()).await
+}
+
+/// Like [`serve`], with chosen [`Limits`].
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: Limits,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     Document::create_table(&db).await?;
-    axum::serve(listener, router(db.clone()))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let app = router_with(db.clone(), &limits);
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot?,
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before it was accepted: go on.
+                    eprintln!("accept failed: {error}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout);
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+            drop(slot);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(limits.shutdown_deadline, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        eprintln!(
+            "shutdown: requests still running after {:?} were dropped",
+            limits.shutdown_deadline
+        );
+    }
     db.close().await;
     Ok(())
+}
+
+/// Runs a request with a deadline: 408 when it passes. (Dropping a request midway is safe: the library's
+/// operations are cancel-safe.)
+async fn within(timeout: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError {
+            status: StatusCode::REQUEST_TIMEOUT,
+            message: format!("the request took longer than {timeout:?}"),
+            code: None,
+        }
+        .into_response(),
+    }
+}
+
+/// Writes only from this site's own pages or from non-browser clients, and only as JSON: a browser sends a
+/// cross-site form or `text/plain` POST without asking first, so such a request must not write anything.
+async fn same_origin_json_writes(request: Request, next: Next) -> Response {
+    if request.method() == Method::GET || request.method() == Method::HEAD {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let json = text(header::CONTENT_TYPE.as_str()).is_some_and(|t| {
+        let essence = t.split(';').next().unwrap_or("").trim();
+        essence.eq_ignore_ascii_case("application/json")
+    });
+    if !json {
+        let mut error = ApiError::bad_request("send the body with Content-Type: application/json");
+        error.status = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        return error.into_response();
+    }
+    let cross_site =
+        text("sec-fetch-site").is_some_and(|site| site != "same-origin" && site != "none");
+    let foreign_origin = text(header::ORIGIN.as_str()).is_some_and(|origin| {
+        let host = origin
+            .split_once("://")
+            .map(|(_, host)| host)
+            .unwrap_or_default();
+        Some(host) != text(header::HOST.as_str())
+    });
+    if cross_site || foreign_origin {
+        let mut error = ApiError::bad_request("cross-origin writes are refused");
+        error.status = StatusCode::FORBIDDEN;
+        return error.into_response();
+    }
+    next.run(request).await
 }
 
 /// An error response: 400 for the caller's mistakes, 500 for the server's.
@@ -101,6 +268,9 @@ impl From<Error> for ApiError {
             | Error::NonFinite { .. }
             | Error::TooManyDimensions { .. }
             | Error::ZeroQueryVector
+            | Error::Magnitude { .. }
+            | Error::TooLarge { .. }
+            | Error::Encode { .. }
             | Error::VectorText(_)
             | Error::InvalidArgument(_) => ApiError::bad_request(error.to_string()),
             other => {

@@ -3,9 +3,10 @@
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::time::Duration;
 use tidb_vector_core::{Db, VectorModel};
 use tidb_vector_examples::web_app;
-use tidb_vector_tests::{Target, TestDb, scenarios};
+use tidb_vector_tests::{Target, TestDb, report, scenarios};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -14,6 +15,7 @@ scenarios!(
     bad_requests_get_400_with_a_reason,
     server_errors_get_500_without_details,
     page_is_served_and_shutdown_is_clean,
+    the_app_as_the_internet_sees_it,
 );
 
 struct Server {
@@ -25,12 +27,17 @@ struct Server {
 
 impl Server {
     async fn start(db: Db) -> Server {
+        Server::start_with(db, web_app::Limits::default()).await
+    }
+
+    async fn start_with(db: Db, limits: web_app::Limits) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(web_app::serve(listener, db, async {
+        let shutdown = async {
             stopped.await.ok();
-        }));
+        };
+        let task = tokio::spawn(web_app::serve_with(listener, db, shutdown, limits));
         Server {
             base,
             client: reqwest::Client::new(),
@@ -323,5 +330,178 @@ async fn page_is_served_and_shutdown_is_clean(target: Target) {
         .send()
         .await;
     assert!(after.is_err(), "the server still answers after shutdown");
+    t.finish().await;
+}
+
+/// Opens `n` connections that send part of a request's headers (or nothing) and stall.
+async fn stalled_connections(
+    address: &str,
+    n: usize,
+    partial: &[u8],
+) -> Vec<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let mut streams = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream.write_all(partial).await.unwrap();
+        streams.push(stream);
+    }
+    streams
+}
+
+/// How many of `streams` the server has closed (reading reaches end of file, or fails, at once).
+async fn closed(streams: &mut [tokio::net::TcpStream]) -> usize {
+    use tokio::io::AsyncReadExt;
+    let mut closed = 0;
+    for stream in streams {
+        let mut buffer = [0u8; 512];
+        loop {
+            let read =
+                tokio::time::timeout(Duration::from_millis(50), stream.read(&mut buffer)).await;
+            match read {
+                Ok(Ok(0)) | Ok(Err(_)) => closed += 1,
+                Ok(Ok(_)) => continue, // an answer before closing
+                Err(_) => {}           // still open
+            }
+            break;
+        }
+    }
+    closed
+}
+
+async fn the_app_as_the_internet_sees_it(target: Target) {
+    use tokio::io::AsyncWriteExt;
+    let t = TestDb::open(target).await;
+    let limits = web_app::Limits::default()
+        .with_timeouts(
+            Duration::from_secs(1),
+            Duration::from_secs(5),
+            Duration::from_secs(2),
+        )
+        .with_max_connections(64);
+    let server = Server::start_with(t.db.clone(), limits).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let url = format!("{}/insert_documents", server.base);
+    let one = r#"[{"content": "x", "embedding": [1, 2, 3]}]"#;
+    let status =
+        |request: reqwest::RequestBuilder| async move { request.send().await.unwrap().status() };
+    let post = || server.client.post(&url);
+
+    // Another site's page can make a browser send these without asking: none may write.
+    let refused = [
+        status(post().header("content-type", "text/plain").body(one)).await,
+        status(
+            post()
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("origin", "http://evil.example"),
+        )
+        .await,
+        status(
+            post()
+                .header("content-type", "application/json")
+                .header("origin", "http://evil.example")
+                .body(one),
+        )
+        .await,
+        status(
+            post()
+                .header("content-type", "application/json")
+                .header("sec-fetch-site", "cross-site")
+                .body(one),
+        )
+        .await,
+        status(post().body(one)).await,
+    ];
+    assert_eq!(
+        refused.map(|s| s.as_u16()),
+        [415, 415, 403, 403, 415],
+        "cross-site and non-JSON writes"
+    );
+    assert_eq!(
+        web_app::Document::count(&t.db).await.unwrap(),
+        0,
+        "nothing written"
+    );
+    let same_origin = format!("http://{address}");
+    let accepted = status(
+        post()
+            .header("content-type", "application/json")
+            .header("origin", same_origin)
+            .body(one),
+    )
+    .await;
+    assert_eq!(accepted, StatusCode::OK);
+
+    // A vector that cannot be compared is the caller's mistake.
+    let (long, body) = server
+        .post(
+            "/insert_documents",
+            r#"[{"content": "big", "embedding": [1e20, 1, 1]}]"#,
+        )
+        .await;
+    assert_eq!(long, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("length"), "{body}");
+
+    // Clients that hang up midway through a large upload, or before reading the answer.
+    let many: Vec<String> = (0..4000)
+        .map(|i| format!(r#"{{"content": "c{i}", "embedding": [1, {i}, 3]}}"#))
+        .collect();
+    let upload = format!("[{}]", many.join(","));
+    for i in 0..30 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let head = format!(
+            "POST /insert_documents HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            upload.len()
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let sent = if i % 2 == 0 {
+            upload.len() / 2
+        } else {
+            upload.len()
+        };
+        stream.write_all(&upload.as_bytes()[..sent]).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(i % 7)).await;
+        drop(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status_after, listed) = server.get("/documents").await;
+    assert_eq!(status_after, StatusCode::OK, "{listed}");
+    let stored = web_app::Document::count(&t.db).await.unwrap();
+    assert_eq!((stored - 1) % 4000, 0, "whole uploads only: {stored}");
+    let (nearest, _) = server
+        .get("/get_nearest_neighbors_documents?vector=[1,2,3]&k=3")
+        .await;
+    assert_eq!(nearest, StatusCode::OK);
+
+    // Half-sent requests are closed after the header timeout; connections past the limit wait.
+    let mut stalled =
+        stalled_connections(&address, 100, b"GET /documents HTTP/1.1\r\nHost: x\r\n").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let closed_half_sent = closed(&mut stalled).await;
+    assert_eq!(
+        closed_half_sent, 100,
+        "half-sent requests closed after the header timeout"
+    );
+    let (served, _) = server.get("/documents").await;
+    assert_eq!(served, StatusCode::OK);
+
+    // Shutdown with stalled connections open ends within its deadline.
+    let _stalled = stalled_connections(&address, 60, b"POST /insert_documents HTTP/1.1\r\n").await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(6), server.stop())
+        .await
+        .expect("shutdown ends within its deadline");
+    let shutdown = started.elapsed();
+    report(
+        "the sample app over HTTP: cross-site and non-JSON writes, 1e20 vectors, hang-ups, stalled clients, shutdown",
+        target,
+        "415/403 and nothing written; 400; whole uploads only, then served; half-sent closed; stop within the deadline",
+        &format!(
+            "refused {:?}; 1e20: {long}; after 30 hang-ups {stored} rows, GET 200; {closed_half_sent}/100 half-sent closed \
+             after 1 s header timeout; stop took {} ms with 60 stalled",
+            refused.map(|s| s.as_u16()),
+            shutdown.as_millis()
+        ),
+    );
     t.finish().await;
 }
