@@ -105,7 +105,8 @@ fn threshold_statement_filters_outside_the_candidate_query() {
         within.sql,
         "SELECT * FROM (SELECT `id`, `content`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
          VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `documents` \
-         ORDER BY `_distance` LIMIT 100) AS `_candidates` WHERE `_distance` < ? ORDER BY `_distance` LIMIT 10"
+         ORDER BY `_distance` LIMIT 100) AS `_candidates` WHERE `_distance` IS NULL OR `_distance` < ? \
+         ORDER BY `_distance` LIMIT 10"
     );
     assert_eq!(within.params, [Param::Query, Param::MaxDistance]);
     let inner = within
@@ -153,12 +154,13 @@ fn filtered_statements_keep_the_filters_outside_the_candidate_query() {
     plan.filter = Some(filter.node());
     plan.candidates = 50;
     let statement = d.search(&Filtered::SCHEMA, &plan).unwrap();
-    // 1.5: the index-eligible nearest-candidates query inside, filters outside; NULL distances excluded.
+    // 1.5: the index-eligible nearest-candidates query inside, filters outside; candidates with a NULL
+    // distance come back first, to be counted and dropped by the search (issue 11).
     assert_eq!(
         statement.sql,
         "SELECT * FROM (SELECT `id`, `year`, `lang`, `note`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
          VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `filtered` \
-         ORDER BY `_distance` LIMIT 50) AS `_candidates` WHERE `_distance` IS NOT NULL AND \
+         ORDER BY `_distance` LIMIT 50) AS `_candidates` WHERE `_distance` IS NULL OR \
          (`year` >= ? AND (`lang` IN (?, ?) OR `note` IS NULL)) ORDER BY `_distance` LIMIT 5"
     );
     assert_eq!(statement.params.len(), 4);

@@ -260,10 +260,10 @@ impl<'q, M: VectorModel> Search<'q, M> {
 
     /// The statement this search runs on `db`, for inspection (see [`Dialect::search`](crate::dialect::Dialect::search)).
     pub fn statement(&self, db: &Db) -> Result<Statement> {
-        self.render(db, None)
+        self.render(db, None, 0)
     }
 
-    fn render(&self, db: &Db, columns: Option<&[&str]>) -> Result<Statement> {
+    fn render(&self, db: &Db, columns: Option<&[&str]>, reserve: usize) -> Result<Statement> {
         let schema = &M::SCHEMA;
         self.validate(schema)?;
         if let Some(ef) = self.ef_search
@@ -290,6 +290,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
             literal: self.literal.then_some(self.query),
             columns,
             ef_search: self.ef_search,
+            reserve,
         };
         db.dialect.search(schema, &plan)
     }
@@ -310,57 +311,87 @@ impl<'q, M: VectorModel> Search<'q, M> {
             .collect()
     }
 
+    /// Runs the search and decodes each row with `decode` (`None`: the row has no distance), keeping at
+    /// most `limit` rows that have one.
+    ///
+    /// Rows without a distance (a NULL vector; a zero vector under cosine, which TiDB and SQLite call NULL
+    /// and MariaDB NaN) sort first, or anywhere, and cannot be left out by a `WHERE` without losing TiDB's
+    /// vector index. So the statement fetches `reserve` more rows (and considers as many more candidates)
+    /// than asked, counts the rows without a distance, and when they were more than `reserve`, runs again
+    /// with twice their number: a table without such rows costs nothing more, one with them a query or a
+    /// few (the room at least doubles each time).
+    async fn run<T>(
+        &self,
+        db: &Db,
+        columns: Option<&[&str]>,
+        mut decode: impl FnMut(&exec::Rows, usize) -> Result<Option<T>>,
+    ) -> Result<Vec<T>> {
+        let mut reserve = 0;
+        loop {
+            let statement = self.render(db, columns, reserve)?;
+            let args = self.args(db, &statement)?;
+            let rows = exec::fetch_all(db, statement.sql, args).await?;
+            let mut found = Vec::with_capacity(rows.len());
+            let mut missing = 0;
+            for row in 0..rows.len() {
+                match decode(&rows, row)? {
+                    Some(item) => found.push(item),
+                    None => missing += 1,
+                }
+            }
+            if missing <= reserve {
+                found.truncate(self.limit);
+                return Ok(found);
+            }
+            reserve = missing.saturating_mul(2);
+        }
+    }
+
     /// Runs the search: rows nearest first, each with its key and distance.
     ///
-    /// The query vector is checked first (dimensions, finite values, and non-zero for cosine), as are the
-    /// limit and bounds; nothing is sent when they are wrong.
+    /// The query vector is checked first (dimensions, finite values, length, and non-zero for cosine), as
+    /// are the limit and bounds; nothing is sent when they are wrong.
     pub async fn fetch(self, db: &Db) -> Result<Vec<Hit<M>>> {
         let schema = &M::SCHEMA;
-        let statement = self.render(db, None)?;
-        let args = self.args(db, &statement)?;
-        let rows = exec::fetch_all(db, statement.sql, args).await?;
         let distance_column = schema.columns.len();
-        let mut hits = Vec::with_capacity(rows.len());
-        for row in 0..rows.len() {
-            let Some(distance) = decode_distance(&rows, row, distance_column)? else {
-                continue;
+        let cosine = self.metric == Metric::Cosine;
+        self.run(db, None, |rows, row| {
+            let Some(distance) = decode_distance(rows, row, distance_column)? else {
+                return Ok(None);
             };
-            let key = decode_key::<M>(&rows, row, schema.key)?;
-            let record = M::__from_row(&mut RowReader::new(&rows, row, schema, db.dialect))?;
-            if self.metric == Metric::Cosine && is_zero_vector(&record) {
-                // Cosine is undefined for a zero vector: TiDB and sqlite-vec say NULL (dropped above),
-                // MariaDB says 0, which would rank it first. Drop it everywhere.
-                continue;
+            let key = decode_key::<M>(rows, row, schema.key)?;
+            let record = M::__from_row(&mut RowReader::new(rows, row, schema, db.dialect))?;
+            if cosine && is_zero_vector(&record) {
+                // Cosine is undefined for a zero vector; MariaDB's text protocol (literal mode) shows it as 0.
+                return Ok(None);
             }
-            hits.push(Hit {
+            Ok(Some(Hit {
                 key,
                 distance,
                 record,
-            });
-        }
-        Ok(hits)
+            }))
+        })
+        .await
     }
 
     /// Runs the search selecting only keys and distances: no row is read or decoded, and the vector column
-    /// is not sent (TiDB's docs recommend leaving it out of the select list). On MariaDB a stored zero vector
-    /// has cosine distance 0 rather than none, and this mode cannot see the vector to drop it.
+    /// is not sent (TiDB's docs recommend leaving it out of the select list). Rows without a distance are
+    /// left out as by [`Search::fetch`]; the one exception is MariaDB in [`literal`](Search::literal) mode,
+    /// whose text protocol sends a zero vector's cosine as `0`, which this mode cannot tell from a real 0.
     pub async fn fetch_keys(self, db: &Db) -> Result<Vec<(M::Key, f64)>> {
-        let statement = self.render(db, Some(&[]))?;
-        let args = self.args(db, &statement)?;
-        let rows = exec::fetch_all(db, statement.sql, args).await?;
-        let mut keys = Vec::with_capacity(rows.len());
-        for row in 0..rows.len() {
-            if let Some(distance) = decode_distance(&rows, row, 1)? {
-                keys.push((decode_key::<M>(&rows, row, 0)?, distance));
-            }
-        }
-        Ok(keys)
+        self.run(db, Some(&[]), |rows, row| {
+            Ok(match decode_distance(rows, row, 1)? {
+                Some(distance) => Some((decode_key::<M>(rows, row, 0)?, distance)),
+                None => None,
+            })
+        })
+        .await
     }
 
     /// Runs the search selecting only the key, the named scalar columns (e.g. `[Model::FIELDS.title.name()]`)
     /// and the distance; the vector and other columns are neither sent nor decoded. Each [`Columns`] row
     /// holds the values in the order asked. A name that is not a scalar column of the model is an
-    /// [`Error::InvalidArgument`]. The same caveat as [`Search::fetch_keys`] applies to zero vectors on
+    /// [`Error::InvalidArgument`]. The same caveat as [`Search::fetch_keys`] applies to literal mode on
     /// MariaDB.
     pub async fn fetch_columns<I>(self, db: &Db, columns: I) -> Result<Vec<Columns<M::Key>>>
     where
@@ -388,13 +419,9 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 }
             }
         }
-        let statement = self.render(db, Some(&names))?;
-        let args = self.args(db, &statement)?;
-        let rows = exec::fetch_all(db, statement.sql, args).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in 0..rows.len() {
-            let Some(distance) = decode_distance(&rows, row, names.len() + 1)? else {
-                continue;
+        self.run(db, Some(&names), |rows, row| {
+            let Some(distance) = decode_distance(rows, row, names.len() + 1)? else {
+                return Ok(None);
             };
             let mut values = Vec::with_capacity(names.len());
             for (i, (name, kind)) in names.iter().zip(&kinds).enumerate() {
@@ -406,13 +433,13 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 )?;
                 values.push((*name, value));
             }
-            out.push(Columns {
-                key: decode_key::<M>(&rows, row, 0)?,
+            Ok(Some(Columns {
+                key: decode_key::<M>(rows, row, 0)?,
                 distance,
                 values,
-            });
-        }
-        Ok(out)
+            }))
+        })
+        .await
     }
 
     /// The server's plan for this search (`EXPLAIN`, or SQLite's `EXPLAIN QUERY PLAN`), one line per plan
@@ -421,7 +448,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     pub async fn explain(mut self, db: &Db) -> Result<Vec<String>> {
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.
         self.ef_search = None;
-        let statement = self.render(db, None)?;
+        let statement = self.render(db, None, 0)?;
         let args = self.args(db, &statement)?;
         let explain = match db.backend() {
             crate::Backend::Sqlite => "EXPLAIN QUERY PLAN",
@@ -432,11 +459,16 @@ impl<'q, M: VectorModel> Search<'q, M> {
     }
 }
 
+/// A row's distance; `None` when it has none: SQL NULL, or NaN (MariaDB's cosine of a zero vector).
 fn decode_distance(rows: &exec::Rows, row: usize, column: usize) -> Result<Option<f64>> {
-    <Option<f64> as ColumnType>::decode(rows.cell(row, column)).map_err(|reason| Error::Decode {
-        column: crate::dialect::DISTANCE_ALIAS,
-        reason,
-    })
+    let distance =
+        <Option<f64> as ColumnType>::decode(rows.cell(row, column)).map_err(|reason| {
+            Error::Decode {
+                column: crate::dialect::DISTANCE_ALIAS,
+                reason,
+            }
+        })?;
+    Ok(distance.filter(|d| !d.is_nan()))
 }
 
 fn decode_key<M: VectorModel>(rows: &exec::Rows, row: usize, column: usize) -> Result<M::Key> {

@@ -103,6 +103,11 @@ pub struct SearchPlan<'a> {
     pub columns: Option<&'a [&'a str]>,
     /// On MariaDB, how many candidates the vector index search keeps (`mhnsw_ef_search`, 1 to 10000).
     pub ef_search: Option<usize>,
+    /// Room for rows without a distance (a NULL vector, a zero vector under cosine): this many more rows
+    /// are fetched (and, on TiDB, candidates considered), so that such rows, which sort first, do not take
+    /// the places of rows with a distance. The search counts them and runs again with more room when
+    /// there were more (see [`Search`](crate::Search)).
+    pub reserve: usize,
 }
 
 impl SearchPlan<'_> {
@@ -121,6 +126,7 @@ impl SearchPlan<'_> {
             literal: None,
             columns: None,
             ef_search: None,
+            reserve: 0,
         }
     }
 }
@@ -371,7 +377,7 @@ impl Dialect {
             (Some(ef), Some(prefix)) => prefix(ef),
             _ => String::new(),
         };
-        let limit = plan.limit.min(MAX_LIMIT);
+        let limit = plan.limit.saturating_add(plan.reserve).min(MAX_LIMIT);
 
         let mut params: Vec<Param> = query_param().into_iter().collect();
         let unfiltered =
@@ -394,11 +400,10 @@ impl Dialect {
         } else {
             distance.clone()
         };
-        if plan.max_distance.is_none() && plan.min_distance.is_none() {
-            // A bound already leaves out rows with no distance; without one, say so.
-            if !outer {
-                condition_params.extend(query_param());
-            }
+        if plan.max_distance.is_none() && plan.min_distance.is_none() && !outer {
+            // A bound already leaves out rows with no distance; without one, say so. (The outer query on
+            // TiDB lets them through instead, to be counted: see `SearchPlan::reserve`.)
+            condition_params.extend(query_param());
             conditions.push(format!("{subject} IS NOT NULL"));
         }
         let bounds = [
@@ -423,7 +428,12 @@ impl Dialect {
             self.render_filter(filter, &mut sql, &mut condition_params);
             conditions.push(sql);
         }
-        let conditions = conditions.join(" AND ");
+        let conditions = match conditions.as_slice() {
+            // Alone (a bound, or a filter, which brings its own parentheses) it needs none under `OR`.
+            [one] if outer => one.clone(),
+            _ if outer => format!("({})", conditions.join(" AND ")),
+            _ => conditions.join(" AND "),
+        };
         params.extend(condition_params);
 
         let sql = if outer {
@@ -439,10 +449,15 @@ impl Dialect {
             } else {
                 ("*".to_owned(), list)
             };
+            // Candidates without a distance come back too (first), so that the search can tell how many
+            // of the candidates they took.
             format!(
                 "{prefix}SELECT {outer_list} FROM (SELECT {hint}{inner_list} FROM {table} ORDER BY {alias} LIMIT {}) AS {} \
-                 WHERE {conditions} ORDER BY {alias} LIMIT {limit}",
-                plan.candidates.clamp(limit, MAX_LIMIT),
+                 WHERE {alias} IS NULL OR {conditions} ORDER BY {alias} LIMIT {limit}",
+                plan.candidates
+                    .max(plan.limit)
+                    .saturating_add(plan.reserve)
+                    .min(MAX_LIMIT),
                 self.quote("_candidates")
             )
         } else {
