@@ -35,7 +35,7 @@ fn ddl_statements() {
     assert_eq!(
         d.create_table(&Document::SCHEMA),
         "CREATE TABLE IF NOT EXISTS `documents` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-         `content` LONGTEXT NOT NULL, `embedding` VECTOR(3) NOT NULL)"
+         `content` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, `embedding` VECTOR(3) NOT NULL)"
     );
     assert_eq!(
         d.drop_table(&Document::SCHEMA),
@@ -46,7 +46,7 @@ fn ddl_statements() {
     assert_eq!(
         d.create_table(&Article::SCHEMA),
         "CREATE TABLE IF NOT EXISTS `articles` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-         `title` LONGTEXT NOT NULL, `views` INT UNSIGNED NULL, `embedding` VECTOR(768) NOT NULL, \
+         `title` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, `views` INT UNSIGNED NULL, `embedding` VECTOR(768) NOT NULL, \
          VECTOR INDEX `vec_idx_embedding_l2` ((VEC_L2_DISTANCE(`embedding`))) USING HNSW)"
     );
 }

@@ -86,8 +86,11 @@ pub(crate) fn mysql_scalar_type(scalar: ScalarType) -> &'static str {
         ScalarType::U64 => "BIGINT UNSIGNED",
         ScalarType::F32 => "FLOAT",
         ScalarType::F64 => "DOUBLE",
-        // LONGTEXT, not TEXT: TEXT stops at 64 KiB, and documents often do not.
-        ScalarType::Text => "LONGTEXT",
+        // LONGTEXT, not TEXT: TEXT stops at 64 KiB, and documents often do not. The collation is TiDB's
+        // default, named so that MariaDB (case-insensitive by default) compares text the same way:
+        // byte for byte, case-sensitive, as SQLite does (but for trailing spaces, which both servers
+        // ignore in comparisons and SQLite does not).
+        ScalarType::Text => "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
     }
 }
 

@@ -1,5 +1,6 @@
-//! Rows without a distance (NULL vectors; zero vectors under cosine) never take a result slot: every search
-//! returns `min(k, rows that have a distance and pass)` rows, the brute-force answer, on every backend.
+//! Same model, same answers, on every backend: rows without a distance (NULL vectors; zero vectors under
+//! cosine) never take a result slot, so every search returns `min(k, rows that have a distance and pass)`
+//! rows, the brute-force answer; text filters compare the same way everywhere.
 
 use tidb_vector_core::{Metric, Search, VectorModel};
 use tidb_vector_tests::{Target, TestDb, report, scenarios};
@@ -7,6 +8,7 @@ use tidb_vector_tests::{Target, TestDb, report, scenarios};
 scenarios!(
     searches_skip_rows_without_a_distance,
     the_issue_examples_return_full_answers,
+    text_filters_compare_alike,
 );
 
 #[derive(Debug, Clone, PartialEq, VectorModel)]
@@ -206,6 +208,69 @@ async fn the_issue_examples_return_full_answers(target: Target) {
         target,
         "rows 3 and 4",
         &format!("{keys:?}"),
+    );
+    t.finish().await;
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "texts")]
+struct Text {
+    id: i64,
+    lang: String,
+    #[vector(dimensions = 3)]
+    v: Vec<f32>,
+}
+
+async fn text_filters_compare_alike(target: Target) {
+    let t = TestDb::open(target).await;
+    Text::create_table(&t.db).await.unwrap();
+    let langs = ["en", "EN", "En", "en ", "ën", "de"];
+    let rows = langs.iter().zip(1..).map(|(lang, id)| Text {
+        id,
+        lang: (*lang).to_owned(),
+        v: vec![1.0, id as f32, 0.0],
+    });
+    Text::insert_many(&t.db, rows).await.unwrap();
+    let f = Text::FIELDS;
+    let keys = |hits: Vec<(i64, f64)>| {
+        let mut keys: Vec<i64> = hits.into_iter().map(|(k, _)| k).collect();
+        keys.sort();
+        keys
+    };
+    let search = |filter| {
+        Text::search(&[1.0, 1.0, 1.0])
+            .limit(100)
+            .filter(filter)
+            .exact()
+    };
+    let upper = keys(search(f.lang.eq("EN")).fetch_keys(&t.db).await.unwrap());
+    let listed = keys(
+        search(f.lang.is_in(["En", "de"]))
+            .fetch_keys(&t.db)
+            .await
+            .unwrap(),
+    );
+    let above = keys(search(f.lang.gt("en")).fetch_keys(&t.db).await.unwrap());
+    let counted = Text::count_where(&t.db, f.lang.ne("en")).await.unwrap();
+    // Case-sensitive, accent-sensitive, byte order: the same on every backend.
+    assert_eq!(upper, [2], "= 'EN'");
+    assert_eq!(listed, [3, 6], "IN ('En', 'de')");
+    // Trailing spaces: TiDB's and MariaDB's utf8mb4_bin pad (`'en ' = 'en'`), SQLite's BINARY does not.
+    let padded = keys(search(f.lang.eq("en")).fetch_keys(&t.db).await.unwrap());
+    let (want_padded, want_above, want_counted): (&[i64], &[i64], u64) = match target {
+        Target::Sqlite => (&[1], &[4, 5], 5),
+        _ => (&[1, 4], &[5], 4),
+    };
+    assert_eq!(padded, want_padded, "= 'en' with 'en ' stored");
+    assert_eq!(above, want_above, "> 'en'");
+    assert_eq!(counted, want_counted, "<> 'en'");
+    report(
+        "text filters over en, EN, En, 'en ', ën, de",
+        target,
+        "= 'EN' -> EN only; IN ('En','de') -> En, de (case-sensitive everywhere)",
+        &format!(
+            "= 'EN': {upper:?}; IN: {listed:?}; = 'en': {padded:?} (trailing space ignored on TiDB/MariaDB only)"
+        ),
     );
     t.finish().await;
 }
