@@ -108,6 +108,8 @@ pub struct Search<'q, M> {
     ignore_plan_cache: bool,
     literal: bool,
     ef_search: Option<usize>,
+    /// Rendering for `EXPLAIN`, which MariaDB cannot apply to a `SET STATEMENT ... FOR`.
+    explaining: bool,
 }
 
 impl<M> Clone for Search<'_, M> {
@@ -149,6 +151,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
             ignore_plan_cache: false,
             literal: false,
             ef_search: None,
+            explaining: false,
         }
     }
 
@@ -216,10 +219,12 @@ impl<'q, M: VectorModel> Search<'q, M> {
         self
     }
 
-    /// On MariaDB, how many candidates the vector index search keeps (`mhnsw_ef_search`, 1 to 10000; the
-    /// server's default is 20), for this one statement: higher finds more of the true nearest rows, more
-    /// slowly. Ignored elsewhere (TiDB exposes no such setting). Measured recall@10 on 10,000 random
-    /// 128-dimension vectors with this crate's `M=16` index: 0.44 at 20, 0.90 at 100, 0.99 at 400.
+    /// On MariaDB, how many candidates the vector index search keeps (`mhnsw_ef_search`, 1 to 10000), for
+    /// this one statement: higher finds more of the true nearest rows, more slowly. Without it, an index
+    /// search on MariaDB uses this crate's default, [`DEFAULT_EF_SEARCH`](crate::dialect::mariadb::DEFAULT_EF_SEARCH),
+    /// not the server's 20. Ignored elsewhere (TiDB exposes no such setting). Measured recall@10 on 10,000
+    /// random 128-dimension vectors with this crate's `M=16` index: 0.44 at 20, 0.90 at 100, 0.99 at 400
+    /// (BENCHMARKS.md has the latencies).
     pub fn ef_search(mut self, ef_search: usize) -> Self {
         self.ef_search = Some(ef_search);
         self
@@ -289,7 +294,16 @@ impl<'q, M: VectorModel> Search<'q, M> {
             ignore_plan_cache: self.ignore_plan_cache,
             literal: self.literal.then_some(self.query),
             columns,
-            ef_search: self.ef_search,
+            ef_search: match (self.explaining, self.ef_search) {
+                (true, _) => None,
+                (false, Some(ef)) => Some(ef),
+                // An index search gets the dialect's default (MariaDB's own, 20, finds too few of the
+                // true neighbours); a scan needs none.
+                (false, None) if schema.index.is_some() && !self.exact => {
+                    db.dialect.default_ef_search
+                }
+                (false, None) => None,
+            },
             reserve,
         };
         db.dialect.search(schema, &plan)
@@ -447,7 +461,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// on MariaDB, the vector column's name in the `key` column.
     pub async fn explain(mut self, db: &Db) -> Result<Vec<String>> {
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.
-        self.ef_search = None;
+        self.explaining = true;
         let statement = self.render(db, None, 0)?;
         let args = self.args(db, &statement)?;
         let explain = match db.backend() {

@@ -170,6 +170,8 @@ pub struct Dialect {
     index_needs_tiflash_replica: bool,
     /// What makes one statement search its vector index with a given `ef_search` (MariaDB).
     ef_search_prefix: Option<fn(usize) -> String>,
+    /// The `ef_search` of an index search that names none (MariaDB).
+    pub(crate) default_ef_search: Option<usize>,
 }
 
 /// Which columns a select list carries.

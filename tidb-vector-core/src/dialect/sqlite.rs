@@ -56,6 +56,7 @@ pub static DIALECT: Dialect = Dialect {
             sets.join(", ")
         )
     },
+    default_ef_search: None,
     ef_search_prefix: None,
     index_needs_tiflash_replica: false,
 };

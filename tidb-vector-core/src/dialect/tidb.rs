@@ -42,6 +42,7 @@ pub static DIALECT: Dialect = Dialect {
     // Exact searches carry a WHERE, which is enough to keep TiDB off its vector index.
     ignore_vector_index: |_, _| None,
     upsert_tail: super::on_duplicate_key_update,
+    default_ef_search: None,
     ef_search_prefix: None,
     index_needs_tiflash_replica: true,
 };
