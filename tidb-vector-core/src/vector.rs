@@ -177,6 +177,17 @@ pub fn encode_text_into(values: &[f32], out: &mut String) {
         if i > 0 {
             out.push(',');
         }
+        if value.abs() == f32::MAX {
+            // The shortest text of f32::MAX, `3.4028235e38`, is above f32::MAX as a double, and TiDB reads
+            // vector text as doubles and refuses those above it. The exact double is accepted and narrows
+            // to the same f32. (Every smaller f32's shortest text is within half a step of it, so below.)
+            out.push_str(if *value < 0.0 {
+                "-3.4028234663852886e38"
+            } else {
+                "3.4028234663852886e38"
+            });
+            continue;
+        }
         let text = buffer.format_finite(*value);
         // ryu writes integral values as `1.0`; TiDB writes `1`. Both parse the same; the short form is
         // smaller on the wire and matches what TiDB sends back.
@@ -446,6 +457,27 @@ mod tests {
             "{l2_squared} {dot}"
         );
         assert_eq!(cosine, 2.0);
+    }
+
+    /// TiDB's rule: each number parses as a double no larger than f32::MAX, and narrows to the value.
+    #[test]
+    fn the_largest_values_are_written_as_tidb_accepts_them() {
+        let mut largest = vec![f32::MAX, -f32::MAX];
+        let mut v = f32::MAX;
+        for _ in 0..1000 {
+            v = v.next_down();
+            largest.extend([v, -v]);
+        }
+        let text = encode_text(&largest);
+        let inner = text.trim_start_matches('[').trim_end_matches(']');
+        for (number, want) in inner.split(',').zip(&largest) {
+            let double: f64 = number.parse().unwrap();
+            assert!(double.abs() <= f64::from(f32::MAX), "{number} is above f32::MAX as a double");
+            assert_eq!((double as f32).to_bits(), want.to_bits(), "{number}");
+        }
+        let back = parse_text(&text).unwrap();
+        assert!(back.iter().zip(&largest).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert_eq!(encode_text(&[f32::MAX]), "[3.4028234663852886e38]");
     }
 
     #[test]
