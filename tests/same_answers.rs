@@ -2,6 +2,7 @@
 //! cosine) never take a result slot, so every search returns `min(k, rows that have a distance and pass)`
 //! rows, the brute-force answer; text filters compare the same way everywhere.
 
+use sqlx::AssertSqlSafe;
 use tidb_vector_core::{Metric, Search, VectorModel};
 use tidb_vector_tests::{Target, TestDb, report, scenarios};
 
@@ -273,4 +274,175 @@ async fn text_filters_compare_alike(target: Target) {
         ),
     );
     t.finish().await;
+}
+
+/// TiDB's documented examples and its text form of f32 values, asked of the TiDB functions the tests define
+/// on MariaDB, and of a real TiDB when one is configured: both must answer as TiDB does.
+mod tidb_functions {
+    use super::*;
+
+    async fn scalar(t: &TestDb, sql: &str) -> Result<Option<String>, sqlx::Error> {
+        let pool = t.mysql().expect("a MySQL-protocol target");
+        sqlx::query_scalar::<_, Option<String>>(AssertSqlSafe(format!(
+            "SELECT CAST(({sql}) AS CHAR)"
+        )))
+        .fetch_one(pool)
+        .await
+    }
+
+    async fn tidbs_documented_examples(target: Target) {
+        let t = TestDb::open(target).await;
+        // From TiDB's vector-search docs (data types; functions and operators).
+        let answers = [
+            ("VEC_AS_TEXT('[1.000,   2.5]')", Some("[1,2.5]")),
+            (
+                "VEC_AS_TEXT(VEC_FROM_TEXT('[0.3,     0.5,  -0.1]'))",
+                Some("[0.3,0.5,-0.1]"),
+            ),
+            ("VEC_DIMS('[0.3, 0.5, -0.1]')", Some("3")),
+            ("VEC_DIMS('[]')", Some("0")),
+            ("VEC_L2_DISTANCE('[0, 3]', '[4, 0]')", Some("5")),
+            ("VEC_COSINE_DISTANCE('[1, 1]', '[-1, -1]')", Some("2")),
+            (
+                "VEC_NEGATIVE_INNER_PRODUCT('[1, 2]', '[3, 4]')",
+                Some("-11"),
+            ),
+            ("VEC_L1_DISTANCE('[0, 0]', '[3, 4]')", Some("7")),
+            ("VEC_L2_NORM('[3, 4]')", Some("5")),
+            ("VEC_COSINE_DISTANCE('[0, 0]', '[1, 1]')", None),
+            ("VEC_FROM_TEXT(NULL)", None),
+            (
+                "VEC_AS_TEXT('[2.1, 1.5e-7, -0, 1e-45, 16777217, 1e19]')",
+                Some(
+                    "[2.1,0.00000015,-0,0.000000000000000000000000000000000000000000001,16777216,10000000000000000000]",
+                ),
+            ),
+        ];
+        for (sql, want) in answers {
+            let got = scalar(&t, sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            assert_eq!(got.as_deref(), want, "{sql}");
+        }
+        let errors = [
+            ("VEC_FROM_TEXT('[5, ]')", "Invalid vector text"),
+            ("VEC_FROM_TEXT('null')", "Invalid vector text"),
+            ("VEC_FROM_TEXT('[1,2,3]extra')", "Invalid vector text"),
+            (
+                "VEC_L2_DISTANCE('[1, 2]', '[1, 2, 3]')",
+                "vectors have different dimensions",
+            ),
+        ];
+        for (sql, message) in errors {
+            let error = scalar(&t, sql).await.expect_err(sql);
+            let error = error.as_database_error().expect(sql);
+            assert_eq!(error.code().as_deref(), Some("HY000"), "{sql}");
+            assert!(
+                error.message().contains(message),
+                "{sql}: {}",
+                error.message()
+            );
+        }
+        // TiDB prints each value as Go's strconv.AppendFloat(v, 'f', -1, 32).
+        let mut state = 0x9E37_79B9_u32;
+        let mut checked = 0;
+        for _ in 0..20 {
+            let values: Vec<f32> = (0..100)
+                .map(|_| {
+                    loop {
+                        state ^= state << 13;
+                        state ^= state >> 17;
+                        state ^= state << 5;
+                        // Any bit pattern MariaDB stores (below 1.8e19), both signs, subnormals included.
+                        let value = f32::from_bits(state);
+                        if value.is_finite() && value.abs() < 1e19 {
+                            break value;
+                        }
+                    }
+                })
+                .collect();
+            let sql = format!(
+                "VEC_AS_TEXT(VEC_FROM_TEXT('{}'))",
+                tidb_vector_core::vector::encode_text(&values)
+            );
+            let want = format!(
+                "[{}]",
+                values
+                    .iter()
+                    .map(|v| go_text(*v))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            assert_eq!(
+                scalar(&t, &sql).await.unwrap().as_deref(),
+                Some(want.as_str())
+            );
+            checked += values.len();
+        }
+        report(
+            "TiDB's documented vector examples and f32 text, through the TiDB functions",
+            target,
+            "TiDB's answers; VEC_AS_TEXT = Go's AppendFloat(v, 'f', -1, 32)",
+            &format!("12 examples, 4 errors and {checked} random f32 values as TiDB prints them"),
+        );
+        t.finish().await;
+    }
+
+    /// Go's `strconv.AppendFloat(v, 'f', -1, 32)`: the shortest digits that read back as `v`, in plain
+    /// decimal. That is Rust's `Display` for f32 but for one case: when `v` lies exactly halfway between two
+    /// shortest candidates, Go takes the one ending in an even digit (`ryuDigits32`), Rust the upper one.
+    fn go_text(v: f32) -> String {
+        let rust = v.to_string();
+        let shortest = format!("{:e}", v.abs());
+        let (mantissa, exponent) = shortest.split_once('e').unwrap();
+        let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        let n = digits.len();
+        // The exact value (an f32 is exact as an f64) to far more digits than it has.
+        let exact = format!("{:.*e}", n + 60, f64::from(v.abs()));
+        let (exact_mantissa, exact_exponent) = exact.split_once('e').unwrap();
+        let exact: String = exact_mantissa
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        let tie = exact_exponent == exponent
+            && exact[n..].starts_with('5')
+            && exact[n + 1..].bytes().all(|b| b == b'0');
+        let odd = digits.bytes().last().is_some_and(|d| (d - b'0') % 2 == 1);
+        if !(tie && odd) || v == 0.0 {
+            return rust;
+        }
+        // Go keeps the truncated digits, whose last is even.
+        let kept = exact[..n].trim_end_matches('0');
+        let point = exponent.parse::<i32>().unwrap() + 1;
+        let len = kept.len() as i32;
+        let plain = if point <= 0 {
+            format!("0.{}{kept}", "0".repeat((-point) as usize))
+        } else if point >= len {
+            format!("{kept}{}", "0".repeat((point - len) as usize))
+        } else {
+            format!("{}.{}", &kept[..point as usize], &kept[point as usize..])
+        };
+        if v < 0.0 { format!("-{plain}") } else { plain }
+    }
+
+    #[test]
+    fn go_text_breaks_ties_to_even() {
+        assert_eq!(go_text(-2_110_626.25), "-2110626.2");
+        assert_eq!(go_text(2_110_626.75), "2110626.8");
+        assert_eq!(go_text(0.1), "0.1");
+        assert_eq!(go_text(1e20), "100000000000000000000");
+        assert_eq!(go_text(-0.0), "-0");
+    }
+
+    #[tokio::test]
+    #[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+    async fn tidb_dialect_on_mariadb_answers_tidbs_documented_examples() {
+        tidbs_documented_examples(Target::TiDbOnMariaDb).await;
+    }
+
+    #[tokio::test]
+    #[ignore = "needs a real TiDB: set TIDB_VECTOR_TEST_TIDB_URL"]
+    async fn tidb_answers_its_documented_examples() {
+        tidbs_documented_examples(Target::TiDb).await;
+    }
 }

@@ -7,8 +7,17 @@
 -- another function calls does not reach the caller on MariaDB 11.8, so the checks cannot be shared.
 -- Vectors are MariaDB VECTOR values (little-endian f32 bytes). A text argument such as '[1,2,3]' is
 -- parsed first, as TiDB casts strings to vectors in vector-only functions.
--- What cannot be made the same: MariaDB's own VECTOR(N) column reports a wrong dimension as 1292, not TiDB's
--- 1105, and its text parser refuses numbers that round to f32::MAX.
+-- Checked against TiDB's documented examples and 2,000 random f32 values by tests/same_answers.rs.
+--
+-- What cannot be made the same, plainly:
+-- - MariaDB's own VECTOR(N) column reports a wrong dimension as 1292, not TiDB's 1105.
+-- - MariaDB stores no value of magnitude 1.8e19 or more (sqrt(f32::MAX)); TiDB takes every finite f32. (The
+--   library refuses vectors longer than 9.2e18 anyway: its MAX_NORM.)
+-- - Casts: TiDB's CAST(... AS VECTOR) and vector comparison operators (=, <, ...) have no counterpart here;
+--   the library uses neither.
+-- - Text is read by MariaDB's parser, through a double, then narrowed: a decimal within a hair of the middle
+--   between two f32 values could round differently from TiDB's; the library's own text (shortest digits of
+--   an f32) never does.
 
 DROP FUNCTION IF EXISTS tidb_vec_arg;
 CREATE FUNCTION tidb_vec_arg(v LONGBLOB) RETURNS LONGBLOB DETERMINISTIC
@@ -48,6 +57,10 @@ BEGIN
   IF s IS NULL THEN
     RETURN NULL;
   END IF;
+  -- TiDB reads a JSON array of numbers: MariaDB's parser would also take trailing text (`[1]extra`).
+  IF NOT JSON_VALID(s) OR JSON_TYPE(s) <> 'ARRAY' THEN
+    SIGNAL SQLSTATE 'HY000' SET MESSAGE_TEXT = msg, MYSQL_ERRNO = 1105;
+  END IF;
   SET v = VEC_FromText(s);
   IF v IS NULL THEN
     SIGNAL SQLSTATE 'HY000' SET MESSAGE_TEXT = msg, MYSQL_ERRNO = 1105;
@@ -55,8 +68,59 @@ BEGIN
   RETURN v;
 END;
 
--- Exact text, unlike MariaDB's VEC_ToText (six significant digits): each f32 printed as the shortest
--- decimal of its exact double value, which reads back as the same f32.
+-- Element i of a vector as TiDB prints it (Go's strconv.AppendFloat(v, 'f', -1, 32)): the fewest significant
+-- digits that read back as the same f32, the nearest such when several do, in plain decimal, never with an
+-- exponent: 2.1, 100000000000000000000 for 1e20, 0.00000015, -0.
+DROP FUNCTION IF EXISTS tidb_vec_elem_text;
+CREATE FUNCTION tidb_vec_elem_text(v LONGBLOB, i INT) RETURNS LONGTEXT DETERMINISTIC
+BEGIN
+  DECLARE x DOUBLE DEFAULT tidb_vec_elem(v, i);
+  DECLARE a DOUBLE DEFAULT ABS(x);
+  DECLARE p INT DEFAULT 1;
+  DECLARE e INT;
+  DECLARE k INT;
+  DECLARE d DECIMAL(20, 0);
+  DECLARE s LONGTEXT;
+  DECLARE n INT;
+  IF HEX(SUBSTRING(v, 4 * i + 1, 4)) = '00000080' THEN
+    RETURN '-0';
+  END IF;
+  IF a = 0 THEN
+    RETURN '0';
+  END IF;
+  SET e = FLOOR(LOG10(a));
+  -- p significant digits: d x 10^k, the nearest to x; the first p that reads back as x's f32 wins.
+  search: LOOP
+    SET k = e - p + 1;
+    SET d = ROUND(a / POW(10, k));
+    IF d >= POW(10, p) THEN
+      -- LOG10 fell just below a power of ten.
+      SET d = ROUND(d / 10);
+      SET k = k + 1;
+    END IF;
+    IF p >= 9 OR CAST(CAST(CONCAT(d, 'e', k) AS DOUBLE) AS FLOAT) = CAST(a AS FLOAT) THEN
+      LEAVE search;
+    END IF;
+    SET p = p + 1;
+  END LOOP;
+  WHILE d > 0 AND MOD(d, 10) = 0 DO
+    SET d = d DIV 10;
+    SET k = k + 1;
+  END WHILE;
+  SET s = CAST(d AS CHAR);
+  SET n = CHAR_LENGTH(s);
+  IF k >= 0 THEN
+    SET s = CONCAT(s, REPEAT('0', k));
+  ELSEIF n > -k THEN
+    SET s = CONCAT(LEFT(s, n + k), '.', RIGHT(s, -k));
+  ELSE
+    SET s = CONCAT('0.', REPEAT('0', -k - n), s);
+  END IF;
+  RETURN IF(x < 0, CONCAT('-', s), s);
+END;
+
+-- TiDB's text form of a vector: `[` + elements as above, joined by `,` + `]`. (MariaDB's VEC_ToText keeps
+-- only six significant digits.)
 DROP FUNCTION IF EXISTS VEC_AS_TEXT;
 CREATE FUNCTION VEC_AS_TEXT(v LONGBLOB) RETURNS LONGTEXT DETERMINISTIC
 BEGIN
@@ -69,9 +133,7 @@ BEGIN
   SET v = tidb_vec_arg(v);
   SET n = LENGTH(v) DIV 4;
   WHILE i < n DO
-    -- TiDB prints negative zero as -0; a DOUBLE -0 would print as 0.
-    SET t = CONCAT(t, IF(i > 0, ',', ''),
-                   IF(HEX(SUBSTRING(v, 4 * i + 1, 4)) = '00000080', '-0', tidb_vec_elem(v, i)));
+    SET t = CONCAT(t, IF(i > 0, ',', ''), tidb_vec_elem_text(v, i));
     SET i = i + 1;
   END WHILE;
   RETURN CONCAT(t, ']');

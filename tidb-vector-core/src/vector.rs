@@ -472,11 +472,18 @@ mod tests {
         let inner = text.trim_start_matches('[').trim_end_matches(']');
         for (number, want) in inner.split(',').zip(&largest) {
             let double: f64 = number.parse().unwrap();
-            assert!(double.abs() <= f64::from(f32::MAX), "{number} is above f32::MAX as a double");
+            assert!(
+                double.abs() <= f64::from(f32::MAX),
+                "{number} is above f32::MAX as a double"
+            );
             assert_eq!((double as f32).to_bits(), want.to_bits(), "{number}");
         }
         let back = parse_text(&text).unwrap();
-        assert!(back.iter().zip(&largest).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert!(
+            back.iter()
+                .zip(&largest)
+                .all(|(a, b)| a.to_bits() == b.to_bits())
+        );
         assert_eq!(encode_text(&[f32::MAX]), "[3.4028234663852886e38]");
     }
 
