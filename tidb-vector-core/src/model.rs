@@ -233,7 +233,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     }
 
     /// Inserts many rows in one transaction, with multi-row statements sized under the driver's
-    /// parameter limit and a few MiB each. All rows are stored or none: a bad vector or a server error
+    /// parameter limit, a few MiB each and never over the server's `max_allowed_packet` (a row too large
+    /// for any statement is [`Error::TooLarge`], before it is sent). All rows are stored or none: a bad vector or a server error
     /// rolls back what the batch had sent. Takes rows by value or by reference, from any iterator, and
     /// holds only one statement's rows at a time. Returns the number of rows inserted.
     fn insert_many<I>(db: &Db, rows: I) -> impl Future<Output = Result<u64>> + Send
@@ -256,7 +257,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// The `k` rows nearest to `query` by cosine distance, nearest first.
     ///
     /// On TiDB this is the query shape that a cosine vector index serves. Rows whose distance is undefined
-    /// (a stored zero vector) are left out, so fewer than `k` rows can come back.
+    /// (a stored zero vector, a NULL vector) are left out without taking a place: `k` rows come back when
+    /// the table has `k` rows with a distance (see [`Search`]).
     fn nearest_by_cosine<'a, Q>(db: &'a Db, query: &'a Q, k: usize) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,

@@ -91,9 +91,14 @@ impl<K> Columns<K> {
 /// - on **SQLite** every search is exact.
 ///
 /// With a vector index, results are approximate (that is the index's trade); [`exact`](Search::exact)
-/// ranks every row. Rows with no distance (a NULL vector; a zero vector under cosine) never come back. So
-/// a search returns fewer than `limit` rows when the table has fewer rows with a distance, when the bounds
-/// and filters leave fewer, or (on TiDB, not exact) when fewer of the candidates pass.
+/// ranks every row. Rows with no distance (a NULL vector; a zero vector under cosine) never come back and
+/// never take the place of a row that has one: the search fetches room for them and, when it met more than
+/// it had room for, runs again with twice as much (one more query, or a few, for a search that meets them;
+/// nothing for one that does not). So a search returns fewer than `limit` rows only when the table has
+/// fewer rows with a distance, when the bounds and filters leave fewer, or (on TiDB, not exact) when fewer
+/// of the nearest `candidates` rows with a distance pass.
+///
+/// On MariaDB, an index search without [`ef_search`](Search::ef_search) uses this crate's default (300).
 #[must_use = "a search does nothing until `fetch`"]
 pub struct Search<'q, M> {
     query: &'q [f32],
