@@ -379,6 +379,7 @@ fn check_array_len(cx: &mut Ctxt, len: &syn::Expr, dimensions: usize, lit: &syn:
 
 /// Recognizes `Vec<f32>`, `[f32; N]`, `Vector` (any path ending in it) and `Option` of those.
 pub fn vector_shape(ty: &Type) -> Option<VectorShape<'_>> {
+    let ty = ungrouped(ty);
     let (inner, nullable) = match option_inner(ty) {
         Some(inner) => (inner, true),
         None => (ty, false),
@@ -445,7 +446,9 @@ fn is_key_type(ty: &Type) -> bool {
 
 /// The last path segment of a type without generic arguments (`std::string::String` → `String`).
 fn last_plain_segment(ty: &Type) -> Option<String> {
-    let Type::Path(path) = ty else { return None };
+    let Type::Path(path) = ungrouped(ty) else {
+        return None;
+    };
     if path.qself.is_some() {
         return None;
     }
@@ -453,8 +456,11 @@ fn last_plain_segment(ty: &Type) -> Option<String> {
     matches!(last.arguments, PathArguments::None).then(|| last.ident.to_string())
 }
 
+/// `T` of `Option<T>` (any path ending in `Option`), without its groups.
 fn option_inner(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else { return None };
+    let Type::Path(path) = ungrouped(ty) else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     if last.ident != "Option" {
         return None;
@@ -463,13 +469,25 @@ fn option_inner(ty: &Type) -> Option<&Type> {
         return None;
     };
     match args.args.first() {
-        Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
+        Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(ungrouped(inner)),
         _ => None,
     }
 }
 
 fn is_f32(ty: &Type) -> bool {
-    matches!(ty, Type::Path(p) if p.qself.is_none() && p.path.is_ident("f32"))
+    matches!(ungrouped(ty), Type::Path(p) if p.qself.is_none() && p.path.is_ident("f32"))
+}
+
+/// The type inside invisible groups and parentheses: a type that a `macro_rules!` macro passes on as a `$t:ty`
+/// fragment arrives wrapped in a `Type::Group`, and `(T)` is `T`.
+fn ungrouped(mut ty: &Type) -> &Type {
+    loop {
+        match ty {
+            Type::Group(group) => ty = &group.elem,
+            Type::Paren(paren) => ty = &paren.elem,
+            _ => return ty,
+        }
+    }
 }
 
 #[cfg(test)]
