@@ -8,8 +8,9 @@ use sqlx::Connection as _;
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlSslMode};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
 
+use crate::backend::Backend;
 use crate::config::{Config, TiDbSettings};
-use crate::dialect::{Backend, Dialect};
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
 /// A pool of connections to TiDB, MariaDB or embedded SQLite, and the SQL dialect to speak to it.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::dialect::Backend;
+use crate::backend::Backend;
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

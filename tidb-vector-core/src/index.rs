@@ -1,7 +1,7 @@
 //! Vector index build progress.
 
+use crate::backend::Backend;
 use crate::db::Db;
-use crate::dialect::Backend;
 use crate::error::Result;
 use crate::exec::{self, Arg};
 use crate::schema::Schema;

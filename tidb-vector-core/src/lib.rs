@@ -50,6 +50,7 @@
 //! `VEC_COSINE_DISTANCE` & co, vectors as text), **MariaDB 11.8+** (native `VECTOR`, vectors as bytes) and
 //! **embedded SQLite** with sqlite-vec (the zero-setup default).
 
+mod backend;
 mod config;
 mod db;
 pub mod dialect;
@@ -64,9 +65,9 @@ mod sqlite_ext;
 mod value;
 pub mod vector;
 
+pub use backend::Backend;
 pub use config::{Config, Secret, TiDbSettings};
 pub use db::{Db, PoolSettings};
-pub use dialect::Backend;
 pub use error::{Error, Result, ServerErrorKind, VectorTextError};
 pub use exec::RowReader;
 pub use filter::{CmpOp, Col, Filter, FilterNode, SqlValue};

@@ -6,7 +6,7 @@
 //! exceeds `sqrt(f32::MAX)` ≈ 1.8e19 (error 1292), which TiDB accepts. MariaDB has no L1 or inner-product function;
 //! those are computed from the stored bytes, decoded bit-exactly in SQL, and never use an index.
 
-use super::tidb::{mysql_auto_key, mysql_scalar_type};
+use super::mysql::{mysql_auto_key, mysql_scalar_type};
 use super::{Backend, Dialect, VectorWire};
 use crate::schema::Metric;
 
@@ -60,7 +60,7 @@ pub static DIALECT: Dialect = Dialect {
             )
         })
     },
-    upsert_tail: super::on_duplicate_key_update,
+    upsert_tail: super::mysql::on_duplicate_key_update,
     index_needs_tiflash_replica: false,
     default_ef_search: Some(DEFAULT_EF_SEARCH),
     ef_search_prefix: Some(|ef| format!("SET STATEMENT mhnsw_ef_search = {ef} FOR ")),

@@ -6,8 +6,9 @@
 //! statements valid on other servers that emulate TiDB's functions), and searches keep the
 //! `ORDER BY <distance>(col, <constant>) LIMIT k` shape that TiDB's vector index serves.
 
+use super::mysql::{mysql_auto_key, mysql_scalar_type};
 use super::{Backend, Dialect, VectorWire};
-use crate::schema::{Metric, ScalarType};
+use crate::schema::Metric;
 
 /// TiDB's dialect.
 pub static DIALECT: Dialect = Dialect {
@@ -41,7 +42,7 @@ pub static DIALECT: Dialect = Dialect {
     vector_literal: |values| format!("VEC_FROM_TEXT('{}')", crate::vector::encode_text(values)),
     // Exact searches carry a WHERE, which is enough to keep TiDB off its vector index.
     ignore_vector_index: |_, _| None,
-    upsert_tail: super::on_duplicate_key_update,
+    upsert_tail: super::mysql::on_duplicate_key_update,
     default_ef_search: None,
     ef_search_prefix: None,
     index_needs_tiflash_replica: true,
@@ -71,33 +72,4 @@ pub(crate) fn index_name(column: &str, metric: Metric) -> String {
     } else {
         format!("vec_idx_{metric}")
     }
-}
-
-/// Column types shared by TiDB and MariaDB.
-pub(crate) fn mysql_scalar_type(scalar: ScalarType) -> &'static str {
-    match scalar {
-        ScalarType::Bool => "BOOLEAN",
-        ScalarType::I8 => "TINYINT",
-        ScalarType::I16 => "SMALLINT",
-        ScalarType::I32 => "INT",
-        ScalarType::I64 => "BIGINT",
-        ScalarType::U8 => "TINYINT UNSIGNED",
-        ScalarType::U16 => "SMALLINT UNSIGNED",
-        ScalarType::U32 => "INT UNSIGNED",
-        ScalarType::U64 => "BIGINT UNSIGNED",
-        ScalarType::F32 => "FLOAT",
-        ScalarType::F64 => "DOUBLE",
-        // LONGTEXT, not TEXT: TEXT stops at 64 KiB, and documents often do not. The collation is TiDB's
-        // default, named so that MariaDB (case-insensitive by default) compares text the same way:
-        // byte for byte, case-sensitive, as SQLite does (but for trailing spaces, which both servers
-        // ignore in comparisons and SQLite does not).
-        ScalarType::Text => "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
-    }
-}
-
-pub(crate) fn mysql_auto_key(name: &str, scalar: ScalarType) -> String {
-    format!(
-        "{name} {} NOT NULL AUTO_INCREMENT PRIMARY KEY",
-        mysql_scalar_type(scalar)
-    )
 }

@@ -1,0 +1,165 @@
+//! Record statements: multi-row `INSERT`, get by key, list, `UPDATE`, upsert, `DELETE` and `COUNT`, by key or
+//! by filter.
+
+use super::search::Only;
+use super::{Dialect, MAX_LIMIT, Param, Statement};
+use crate::filter::FilterNode;
+use crate::schema::{ColumnKind, Schema};
+
+impl Dialect {
+    /// A multi-row `INSERT` of `rows` rows, binding every insert column of each row in order.
+    pub fn insert(&self, schema: &Schema, rows: usize) -> String {
+        let columns = schema.insert_columns();
+        let names: Vec<String> = columns.iter().map(|c| self.quote(c.name)).collect();
+        let row: Vec<&str> = columns
+            .iter()
+            .map(|c| match c.kind {
+                ColumnKind::Vector { .. } => self.vector_param,
+                ColumnKind::Scalar(_) => "?",
+            })
+            .collect();
+        let row = format!("({})", row.join(", "));
+        let mut sql = format!(
+            "INSERT INTO {} ({}) VALUES ",
+            self.quote(schema.table),
+            names.join(", ")
+        );
+        sql.reserve(rows * (row.len() + 2));
+        for i in 0..rows {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&row);
+        }
+        sql
+    }
+
+    /// `SELECT <all columns> FROM t WHERE <key> = ?`.
+    pub fn get(&self, schema: &Schema) -> Statement {
+        Statement {
+            sql: format!(
+                "SELECT {} FROM {} WHERE {} = ?",
+                self.select_list(schema, None, Only::All),
+                self.quote(schema.table),
+                self.quote(schema.key_column().name)
+            ),
+            params: vec![Param::Key],
+        }
+    }
+
+    /// `SELECT <all columns> FROM t ORDER BY <key> LIMIT n`.
+    pub fn list(&self, schema: &Schema, limit: usize) -> Statement {
+        Statement {
+            sql: format!(
+                "SELECT {} FROM {} ORDER BY {} LIMIT {}",
+                self.select_list(schema, None, Only::All),
+                self.quote(schema.table),
+                self.quote(schema.key_column().name),
+                limit.min(MAX_LIMIT)
+            ),
+            params: Vec::new(),
+        }
+    }
+
+    /// `UPDATE t SET <every non-key column> = ? WHERE <key> = ?`.
+    pub fn update(&self, schema: &Schema) -> Statement {
+        let mut params = Vec::new();
+        let mut sets = Vec::new();
+        for (i, column) in schema.insert_columns().iter().enumerate() {
+            if column.name == schema.key_column().name {
+                continue;
+            }
+            let value = match column.kind {
+                ColumnKind::Vector { .. } => self.vector_param,
+                ColumnKind::Scalar(_) => "?",
+            };
+            sets.push(format!("{} = {value}", self.quote(column.name)));
+            params.push(Param::Column(i));
+        }
+        params.push(Param::Key);
+        Statement {
+            sql: format!(
+                "UPDATE {} SET {} WHERE {} = ?",
+                self.quote(schema.table),
+                sets.join(", "),
+                self.quote(schema.key_column().name)
+            ),
+            params,
+        }
+    }
+
+    /// An insert of one row with its key that updates the row when the key exists.
+    pub fn upsert(&self, schema: &Schema) -> Statement {
+        let key = schema.key_column().name;
+        let mut names = vec![self.quote(key)];
+        let mut values = vec!["?"];
+        let mut params = vec![Param::Key];
+        let mut updated = Vec::new();
+        for (i, column) in schema.insert_columns().iter().enumerate() {
+            if column.name == key {
+                continue;
+            }
+            names.push(self.quote(column.name));
+            values.push(match column.kind {
+                ColumnKind::Vector { .. } => self.vector_param,
+                ColumnKind::Scalar(_) => "?",
+            });
+            params.push(Param::Column(i));
+            updated.push(column.name);
+        }
+        let tail = (self.upsert_tail)(self, key, &updated);
+        Statement {
+            sql: format!(
+                "INSERT INTO {} ({}) VALUES ({}) {tail}",
+                self.quote(schema.table),
+                names.join(", "),
+                values.join(", ")
+            ),
+            params,
+        }
+    }
+
+    /// `DELETE FROM t WHERE <key> = ?`, or `WHERE <filter>`.
+    pub fn delete(&self, schema: &Schema, filter: Option<&FilterNode>) -> Statement {
+        let (condition, params) = self.condition(schema, filter);
+        Statement {
+            sql: format!("DELETE FROM {} WHERE {condition}", self.quote(schema.table)),
+            params,
+        }
+    }
+
+    /// `SELECT COUNT(*) FROM t`, with an optional filter.
+    pub fn count(&self, schema: &Schema, filter: Option<&FilterNode>) -> Statement {
+        let table = self.quote(schema.table);
+        match filter {
+            None => Statement {
+                sql: format!("SELECT COUNT(*) FROM {table}"),
+                params: Vec::new(),
+            },
+            Some(filter) => {
+                let mut sql = String::new();
+                let mut params = Vec::new();
+                self.render_filter(filter, &mut sql, &mut params);
+                Statement {
+                    sql: format!("SELECT COUNT(*) FROM {table} WHERE {sql}"),
+                    params,
+                }
+            }
+        }
+    }
+
+    fn condition(&self, schema: &Schema, filter: Option<&FilterNode>) -> (String, Vec<Param>) {
+        match filter {
+            None => (
+                format!("{} = ?", self.quote(schema.key_column().name)),
+                vec![Param::Key],
+            ),
+            Some(filter) => {
+                let mut sql = String::new();
+                let mut params = Vec::new();
+                self.render_filter(filter, &mut sql, &mut params);
+                (sql, params)
+            }
+        }
+    }
+}
