@@ -446,12 +446,12 @@ async fn literal_mode_and_hints_do_not_change_answers(target: Target) {
     let plain = bound.clone().fetch_keys(&t.db).await.unwrap();
     let literal = bound.clone().literal();
     assert!(
-        literal.statement(&t.db).unwrap().params.is_empty(),
+        literal.statement(t.db.backend()).unwrap().params.is_empty(),
         "literal mode sends no arguments"
     );
     assert_eq!(literal.fetch_keys(&t.db).await.unwrap(), plain);
     let hinted = bound.clone().read_from_tiflash().ignore_plan_cache();
-    let sql = hinted.statement(&t.db).unwrap().sql;
+    let sql = hinted.statement(t.db.backend()).unwrap().sql;
     assert_eq!(
         sql.contains("/*+ READ_FROM_STORAGE(TIFLASH[items]), IGNORE_PLAN_CACHE() */"),
         target.backend() == Backend::TiDb,
@@ -494,7 +494,7 @@ async fn selected_columns_come_back_alone(target: Target) {
         assert_eq!(p.get("lang"), Some(&SqlValue::Text(h.record.lang.clone())));
         assert_eq!(p.get("score"), Some(&SqlValue::F64(h.record.score)));
     }
-    let sql = search.statement(&t.db).unwrap().sql;
+    let sql = search.statement(t.db.backend()).unwrap().sql;
     assert!(sql.contains("embedding"), "{sql}");
     let unknown = Item::search(query)
         .fetch_columns(&t.db, ["embedding"])
@@ -672,16 +672,20 @@ mod mariadb_index {
             "recall@10 with the default ef_search = {recall}: {recall_at:?}"
         );
         // The default statement names the setting; exact mode and an explicit setting win.
-        let sql = Ann::search(query).statement(&t.db).unwrap().sql;
+        let sql = Ann::search(query).statement(t.db.backend()).unwrap().sql;
         assert!(
             sql.starts_with("SET STATEMENT mhnsw_ef_search = 300 FOR "),
             "{sql}"
         );
-        let sql = Ann::search(query).exact().statement(&t.db).unwrap().sql;
+        let sql = Ann::search(query)
+            .exact()
+            .statement(t.db.backend())
+            .unwrap()
+            .sql;
         assert!(!sql.contains("mhnsw_ef_search"), "{sql}");
         let sql = Ann::search(query)
             .ef_search(40)
-            .statement(&t.db)
+            .statement(t.db.backend())
             .unwrap()
             .sql;
         assert!(

@@ -163,11 +163,6 @@ impl Db {
         self.dialect.backend
     }
 
-    /// The SQL dialect in use.
-    pub fn dialect(&self) -> &'static Dialect {
-        self.dialect
-    }
-
     /// The underlying pool, when the backend speaks the MySQL protocol (TiDB, MariaDB).
     pub fn mysql_pool(&self) -> Option<&MySqlPool> {
         match &self.pool {

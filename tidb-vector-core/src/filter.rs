@@ -158,7 +158,7 @@ impl<M> Filter<M> {
     }
 
     /// The filter's tree.
-    pub fn node(&self) -> &FilterNode {
+    pub(crate) fn node(&self) -> &FilterNode {
         &self.node
     }
 

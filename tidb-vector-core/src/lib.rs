@@ -53,7 +53,7 @@
 mod backend;
 mod config;
 mod db;
-pub mod dialect;
+mod dialect;
 mod error;
 mod exec;
 mod filter;
@@ -68,25 +68,30 @@ pub mod vector;
 pub use backend::Backend;
 pub use config::{Config, Secret, TiDbSettings};
 pub use db::{Db, PoolSettings};
+pub use dialect::{Param, Statement};
 pub use error::{Error, Result, ServerErrorKind, VectorTextError};
-pub use exec::RowReader;
-pub use filter::{CmpOp, Col, Filter, FilterNode, SqlValue};
+pub use filter::{Col, Filter, SqlValue};
 pub use index::IndexProgress;
 pub use model::{SearchFuture, VectorModel};
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 pub use search::{Columns, Hit, Search};
-pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};
+pub use value::{ColumnType, KeyColumn, QueryVector, VectorColumn};
 pub use vector::Vector;
 
 /// Derives [`VectorModel`](trait@VectorModel) for a struct with named fields; see the [crate
 /// documentation](crate#the-derive).
 pub use tidb_vector_derive::VectorModel;
 
-/// Re-exports for the derive's generated code. Not a public API.
+/// What the derive's generated code uses. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::value::{Cell, NotOption};
+    pub use crate::exec::RowReader;
+    pub use crate::value::{Cell, NotOption, Value};
     pub use core::option::Option;
     pub use core::result::Result;
     pub use std::vec::Vec;
 }
+
+// Lets the derive's `::tidb_vector_core` paths resolve in this crate's own tests.
+#[cfg(test)]
+extern crate self as tidb_vector_core;

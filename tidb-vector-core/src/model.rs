@@ -330,7 +330,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     }
 }
 
-async fn count<M: VectorModel>(db: &Db, filter: Option<&crate::FilterNode>) -> Result<u64> {
+async fn count<M: VectorModel>(db: &Db, filter: Option<&crate::filter::FilterNode>) -> Result<u64> {
     let statement = db.dialect.count(&M::SCHEMA, filter);
     let args = record_args::<M>(db, &statement, None, None)?;
     let rows = exec::fetch_all(db, statement.sql, args).await?;

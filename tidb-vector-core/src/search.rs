@@ -2,8 +2,9 @@
 
 use std::fmt;
 
+use crate::backend::Backend;
 use crate::db::Db;
-use crate::dialect::{Param, SearchPlan, Statement};
+use crate::dialect::{Dialect, Param, SearchPlan, Statement};
 use crate::error::{Error, Result};
 use crate::exec::{self, Arg, RowReader};
 use crate::filter::{Filter, SqlValue};
@@ -226,7 +227,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
 
     /// On MariaDB, how many candidates the vector index search keeps (`mhnsw_ef_search`, 1 to 10000), for
     /// this one statement: higher finds more of the true nearest rows, more slowly. Without it, an index
-    /// search on MariaDB uses this crate's default, [`DEFAULT_EF_SEARCH`](crate::dialect::mariadb::DEFAULT_EF_SEARCH),
+    /// search on MariaDB uses this crate's default, 300,
     /// not the server's 20. Ignored elsewhere (TiDB exposes no such setting). Measured recall@10 on 10,000
     /// random 128-dimension vectors with this crate's `M=16` index: 0.44 at 20, 0.90 at 100, 0.99 at 400
     /// (BENCHMARKS.md has the latencies).
@@ -268,12 +269,27 @@ impl<'q, M: VectorModel> Search<'q, M> {
         Ok(())
     }
 
-    /// The statement this search runs on `db`, for inspection (see [`Dialect::search`](crate::dialect::Dialect::search)).
-    pub fn statement(&self, db: &Db) -> Result<Statement> {
-        self.render(db, None, 0)
+    /// The statement this search sends to `backend`, for inspection; no connection is needed. The query
+    /// vector and the options are checked as by [`Search::fetch`]. (`fetch` may run it again with room for
+    /// rows without a distance: see above.)
+    ///
+    /// ```
+    /// # use tidb_vector_core::{Backend, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// let statement = Document::search(&[1.0, 2.0, 3.0]).limit(3).statement(Backend::TiDb)?;
+    /// assert!(statement.sql.ends_with("ORDER BY `_distance` LIMIT 3"));
+    /// # Ok::<(), tidb_vector_core::Error>(())
+    /// ```
+    pub fn statement(&self, backend: Backend) -> Result<Statement> {
+        self.render(Dialect::of(backend), None, 0)
     }
 
-    fn render(&self, db: &Db, columns: Option<&[&str]>, reserve: usize) -> Result<Statement> {
+    fn render(
+        &self,
+        dialect: &'static Dialect,
+        columns: Option<&[&str]>,
+        reserve: usize,
+    ) -> Result<Statement> {
         let schema = &M::SCHEMA;
         self.validate(schema)?;
         if let Some(ef) = self.ef_search
@@ -304,14 +320,12 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 (false, Some(ef)) => Some(ef),
                 // An index search gets the dialect's default (MariaDB's own, 20, finds too few of the
                 // true neighbours); a scan needs none.
-                (false, None) if schema.index.is_some() && !self.exact => {
-                    db.dialect.default_ef_search
-                }
+                (false, None) if schema.index.is_some() && !self.exact => dialect.default_ef_search,
                 (false, None) => None,
             },
             reserve,
         };
-        db.dialect.search(schema, &plan)
+        dialect.search(schema, &plan)
     }
 
     fn args(&self, db: &Db, statement: &Statement) -> Result<Vec<Arg>> {
@@ -347,7 +361,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     ) -> Result<Vec<T>> {
         let mut reserve = 0;
         loop {
-            let statement = self.render(db, columns, reserve)?;
+            let statement = self.render(db.dialect, columns, reserve)?;
             let args = self.args(db, &statement)?;
             let rows = exec::fetch_all(db, statement.sql, args).await?;
             let mut found = Vec::with_capacity(rows.len());
@@ -467,7 +481,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     pub async fn explain(mut self, db: &Db) -> Result<Vec<String>> {
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.
         self.explaining = true;
-        let statement = self.render(db, None, 0)?;
+        let statement = self.render(db.dialect, None, 0)?;
         let args = self.args(db, &statement)?;
         let explain = match db.backend() {
             crate::Backend::Sqlite => "EXPLAIN QUERY PLAN",
@@ -504,6 +518,6 @@ fn is_zero_vector<M: VectorModel>(record: &M) -> bool {
     values
         .get(M::SCHEMA.vector - usize::from(M::SCHEMA.hidden_key))
         .is_some_and(
-            |value| matches!(value, crate::Value::Vector(v) if v.iter().all(|x| *x == 0.0)),
+            |value| matches!(value, crate::value::Value::Vector(v) if v.iter().all(|x| *x == 0.0)),
         )
 }

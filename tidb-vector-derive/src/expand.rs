@@ -70,8 +70,8 @@ fn expand(c: &Container<'_>) -> TokenStream {
                 });
                 values.push(quote_spanned! {span=>
                     match #krate::VectorColumn::floats(&self.#member) {
-                        ::core::option::Option::Some(values) => #krate::Value::Vector(values),
-                        ::core::option::Option::None => #krate::Value::Null,
+                        ::core::option::Option::Some(values) => #krate::__private::Value::Vector(values),
+                        ::core::option::Option::None => #krate::__private::Value::Null,
                     }
                 });
                 reads.push(quote!(#member: row.vector::<#ty>()?));
@@ -96,7 +96,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     quote_spanned! {span=>
                         match #krate::KeyColumn::assigned(&self.#member) {
                             ::core::option::Option::Some(_) => #krate::ColumnType::to_value(&self.#member),
-                            ::core::option::Option::None => #krate::Value::Null,
+                            ::core::option::Option::None => #krate::__private::Value::Null,
                         }
                     }
                 } else {
@@ -187,11 +187,11 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     #key_from_generated
                 }
 
-                fn __values<'__a>(&'__a self, out: &mut #krate::__private::Vec<#krate::Value<'__a>>) {
+                fn __values<'__a>(&'__a self, out: &mut #krate::__private::Vec<#krate::__private::Value<'__a>>) {
                     #(out.push(#values);)*
                 }
 
-                fn __from_row(row: &mut #krate::RowReader<'_>) -> #krate::Result<Self> {
+                fn __from_row(row: &mut #krate::__private::RowReader<'_>) -> #krate::Result<Self> {
                     ::core::result::Result::Ok(Self { #(#reads,)* })
                 }
             }
@@ -241,8 +241,8 @@ fn stub(input: &DeriveInput) -> TokenStream {
                 fn __key_from_generated(_: u64) -> ::core::option::Option<i64> {
                     ::core::option::Option::None
                 }
-                fn __values<'__a>(&'__a self, _: &mut #krate::__private::Vec<#krate::Value<'__a>>) {}
-                fn __from_row(_: &mut #krate::RowReader<'_>) -> #krate::Result<Self> {
+                fn __values<'__a>(&'__a self, _: &mut #krate::__private::Vec<#krate::__private::Value<'__a>>) {}
+                fn __from_row(_: &mut #krate::__private::RowReader<'_>) -> #krate::Result<Self> {
                     ::core::panic!("this VectorModel derive failed to compile")
                 }
             }

@@ -14,6 +14,8 @@ use crate::filter::{FilterNode, SqlValue};
 use crate::schema::{Metric, ScalarType, Schema};
 
 mod ddl;
+#[cfg(test)]
+mod golden_tests;
 pub mod mariadb;
 mod mysql;
 mod records;

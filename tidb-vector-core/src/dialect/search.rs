@@ -45,6 +45,7 @@ pub struct SearchPlan<'a> {
 
 impl SearchPlan<'_> {
     /// A plain nearest-`limit` plan.
+    #[cfg(test)]
     pub fn nearest(metric: Metric, limit: usize) -> Self {
         SearchPlan {
             metric,
@@ -269,11 +270,13 @@ impl Dialect {
     }
 
     /// The k-nearest query with no bounds or filters (see [`Dialect::search`]).
+    #[cfg(test)]
     pub fn nearest(&self, schema: &Schema, metric: Metric, limit: usize) -> Result<Statement> {
         self.search(schema, &SearchPlan::nearest(metric, limit))
     }
 
     /// Rows whose distance is below a bound, nearest first (see [`Dialect::search`]).
+    #[cfg(test)]
     pub fn within(
         &self,
         schema: &Schema,

@@ -1,8 +1,9 @@
 //! Golden test: every statement the TiDB dialect emits, pinned, and checked against the rules of TiDB's
-//! vector SQL (../shared/reference/tidb-vector-sql.md, sections noted beside each check).
+//! vector SQL (../shared/reference/tidb-vector-sql.md, sections noted beside each check). A white-box test:
+//! it drives the dialect directly.
 
-use tidb_vector_core::dialect::{Dialect, Param};
-use tidb_vector_core::{Backend, Metric, VectorModel};
+use super::{Dialect, Param, SearchPlan};
+use crate::{Backend, Metric, VectorModel};
 
 #[derive(VectorModel)]
 #[vector(table = "documents")]
@@ -146,7 +147,6 @@ fn no_vector_column_is_read_raw() {
 
 #[test]
 fn filtered_statements_keep_the_filters_outside_the_candidate_query() {
-    use tidb_vector_core::dialect::SearchPlan;
     let d = tidb();
     let f = Filtered::FIELDS;
     let filter = f.year.ge(2020) & (f.lang.is_in(["en", "de"]) | f.note.is_null());
