@@ -16,7 +16,7 @@ pub fn derive(input: &DeriveInput) -> TokenStream {
     match container {
         Some(container) if !cx.has_errors() => expand(&container),
         _ => {
-            let stub = stub(input);
+            let stub = crate::fallback::stub(input);
             let errors = cx.into_compile_errors();
             quote! { #errors #stub }
         }
@@ -75,7 +75,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     }
                 });
                 reads.push(quote!(#member: row.vector::<#ty>()?));
-                if let Some(len) = model::vector_shape(ty).and_then(|s| s.array_len) {
+                if let Some(len) = crate::ty::vector_shape(ty).and_then(|s| s.array_len) {
                     let message =
                         format!("the array length disagrees with `dimensions = {dimensions}`");
                     assertions.push(quote_spanned! {len.span()=>
@@ -193,57 +193,6 @@ fn expand(c: &Container<'_>) -> TokenStream {
 
                 fn __from_row(row: &mut #krate::__private::RowReader<'_>) -> #krate::Result<Self> {
                     ::core::result::Result::Ok(Self { #(#reads,)* })
-                }
-            }
-        };
-    }
-}
-
-/// An impl that type-checks whatever the input was, emitted beside the errors, so that code using the
-/// model reports no "trait not implemented" errors on top of the real one. It is never run: the build
-/// fails on the errors.
-fn stub(input: &DeriveInput) -> TokenStream {
-    if !input.generics.params.is_empty() {
-        return TokenStream::new();
-    }
-    let krate = quote!(::tidb_vector_core);
-    let ident = &input.ident;
-    let embedding = match &input.data {
-        syn::Data::Struct(data) => data
-            .fields
-            .iter()
-            .find_map(|f| model::vector_shape(&f.ty))
-            .map(|shape| shape.inner)
-            .map(|ty| quote!(#ty)),
-        _ => None,
-    }
-    .unwrap_or_else(|| quote!(#krate::__private::Vec<f32>));
-    quote! {
-        #[doc(hidden)]
-        const _: () = {
-            #[automatically_derived]
-            impl #krate::VectorModel for #ident {
-                type Key = i64;
-                type Embedding = #embedding;
-                const SCHEMA: #krate::Schema = #krate::Schema {
-                    table: "",
-                    columns: &[],
-                    key: 0,
-                    hidden_key: true,
-                    vector: 0,
-                    index: ::core::option::Option::None,
-                };
-                type Fields = ();
-                const FIELDS: () = ();
-                fn __key(&self) -> ::core::option::Option<i64> {
-                    ::core::option::Option::None
-                }
-                fn __key_from_generated(_: u64) -> ::core::option::Option<i64> {
-                    ::core::option::Option::None
-                }
-                fn __values<'__a>(&'__a self, _: &mut #krate::__private::Vec<#krate::__private::Value<'__a>>) {}
-                fn __from_row(_: &mut #krate::__private::RowReader<'_>) -> #krate::Result<Self> {
-                    ::core::panic!("this VectorModel derive failed to compile")
                 }
             }
         };

@@ -12,8 +12,10 @@ use syn::{DeriveInput, parse_macro_input};
 mod attr;
 mod ctxt;
 mod expand;
+mod fallback;
 mod model;
 mod symbol;
+mod ty;
 
 /// Derives `tidb_vector_core::VectorModel`; see the `tidb_vector_core` crate documentation.
 #[proc_macro_derive(VectorModel, attributes(vector))]

@@ -1,9 +1,10 @@
 //! Phase 2: a checked model of the struct. Code generation reads only this.
 
-use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, PathArguments, Type};
+use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::attr::{self, IndexMetric};
 use crate::ctxt::Ctxt;
+use crate::ty::{check_scalar_type, is_key_type, vector_shape};
 
 /// The struct, checked.
 pub struct Container<'a> {
@@ -34,15 +35,6 @@ pub struct Field<'a> {
 pub enum FieldKind {
     Scalar,
     Vector { dimensions: usize },
-}
-
-/// What a field's type is, read from its syntax.
-pub struct VectorShape<'a> {
-    /// The type without `Option`.
-    pub inner: &'a Type,
-    pub nullable: bool,
-    /// The array length when the type is `[f32; N]`.
-    pub array_len: Option<&'a syn::Expr>,
 }
 
 /// The name of the hidden key column.
@@ -377,119 +369,6 @@ fn check_array_len(cx: &mut Ctxt, len: &syn::Expr, dimensions: usize, lit: &syn:
     }
 }
 
-/// Recognizes `Vec<f32>`, `[f32; N]`, `Vector` (any path ending in it) and `Option` of those.
-pub fn vector_shape(ty: &Type) -> Option<VectorShape<'_>> {
-    let ty = ungrouped(ty);
-    let (inner, nullable) = match option_inner(ty) {
-        Some(inner) => (inner, true),
-        None => (ty, false),
-    };
-    let array_len = match inner {
-        Type::Array(array) if is_f32(&array.elem) => Some(&array.len),
-        Type::Path(path) if path.qself.is_none() => {
-            let last = path.path.segments.last()?;
-            match (&last.arguments, last.ident.to_string().as_str()) {
-                (PathArguments::None, "Vector") => None,
-                (PathArguments::AngleBracketed(args), "Vec") if args.args.len() == 1 => {
-                    match args.args.first() {
-                        Some(GenericArgument::Type(t)) if is_f32(t) => None,
-                        _ => return None,
-                    }
-                }
-                _ => return None,
-            }
-        }
-        _ => return None,
-    };
-    Some(VectorShape {
-        inner,
-        nullable,
-        array_len,
-    })
-}
-
-/// The scalar types a column can have, by the last segment of their path.
-const SCALARS: &[&str] = &[
-    "String", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
-];
-/// The scalar types a key can have.
-const KEYS: &[&str] = &["i32", "i64", "u32", "u64"];
-
-/// Checks a scalar field's type by its syntax, so that a wrong type gets one error from the macro rather
-/// than one per use of the type in the generated code. (The generated code's trait bounds remain the
-/// final check, for types this cannot see through, such as aliases.)
-fn check_scalar_type(ty: &Type) -> Result<(), String> {
-    let supported = "a column is String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, or an Option of one \
-         (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with `#[vector(dimensions = N)]`)";
-    let inner = match option_inner(ty) {
-        Some(inner) if option_inner(inner).is_some() => {
-            return Err("a nested Option is not a column type: one Option already makes the column nullable".into());
-        }
-        Some(inner) => inner,
-        None => ty,
-    };
-    match last_plain_segment(inner) {
-        Some(name) if SCALARS.contains(&name.as_str()) => Ok(()),
-        _ => Err(format!(
-            "unsupported field type `{}`; {supported}",
-            quote::ToTokens::to_token_stream(ty)
-                .to_string()
-                .replace(' ', "")
-        )),
-    }
-}
-
-fn is_key_type(ty: &Type) -> bool {
-    let inner = option_inner(ty).unwrap_or(ty);
-    last_plain_segment(inner).is_some_and(|name| KEYS.contains(&name.as_str()))
-}
-
-/// The last path segment of a type without generic arguments (`std::string::String` → `String`).
-fn last_plain_segment(ty: &Type) -> Option<String> {
-    let Type::Path(path) = ungrouped(ty) else {
-        return None;
-    };
-    if path.qself.is_some() {
-        return None;
-    }
-    let last = path.path.segments.last()?;
-    matches!(last.arguments, PathArguments::None).then(|| last.ident.to_string())
-}
-
-/// `T` of `Option<T>` (any path ending in `Option`), without its groups.
-fn option_inner(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ungrouped(ty) else {
-        return None;
-    };
-    let last = path.path.segments.last()?;
-    if last.ident != "Option" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first() {
-        Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(ungrouped(inner)),
-        _ => None,
-    }
-}
-
-fn is_f32(ty: &Type) -> bool {
-    matches!(ungrouped(ty), Type::Path(p) if p.qself.is_none() && p.path.is_ident("f32"))
-}
-
-/// The type inside invisible groups and parentheses: a type that a `macro_rules!` macro passes on as a `$t:ty`
-/// fragment arrives wrapped in a `Type::Group`, and `(T)` is `T`.
-fn ungrouped(mut ty: &Type) -> &Type {
-    loop {
-        match ty {
-            Type::Group(group) => ty = &group.elem,
-            Type::Paren(paren) => ty = &paren.elem,
-            _ => return ty,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,17 +380,5 @@ mod tests {
         assert_eq!(default_table_name("Box"), "boxes");
         assert_eq!(default_table_name("Day"), "days");
         assert_eq!(default_table_name("Item2Vec"), "item2_vecs");
-    }
-
-    #[test]
-    fn vector_shapes_are_recognized_syntactically() {
-        let shape =
-            |src: &str| vector_shape(&syn::parse_str::<Type>(src).unwrap()).map(|s| s.nullable);
-        assert_eq!(shape("Vec<f32>"), Some(false));
-        assert_eq!(shape("Option<[f32; 3]>"), Some(true));
-        assert_eq!(shape("tidb_vector_core::Vector"), Some(false));
-        assert_eq!(shape("Vec<f64>"), None);
-        assert_eq!(shape("String"), None);
-        assert_eq!(shape("[u8; 4]"), None);
     }
 }
