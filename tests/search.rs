@@ -470,7 +470,7 @@ async fn literal_mode_and_hints_do_not_change_answers(target: Target) {
 }
 
 async fn selected_columns_come_back_alone(target: Target) {
-    use tidb_vector_core::SqlValue;
+    use tidb_vector_core::Value;
     let t = loaded(target, 300).await;
     let f = Item::FIELDS;
     let query = &queries(1)[0];
@@ -489,10 +489,10 @@ async fn selected_columns_come_back_alone(target: Target) {
         assert_eq!((p.key, p.distance), (h.key, h.distance));
         let names: Vec<&str> = p.values.iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["tag", "lang", "score"]);
-        let tag = h.record.tag.clone().map_or(SqlValue::Null, SqlValue::Text);
+        let tag = h.record.tag.clone().map_or(Value::Null, Value::Text);
         assert_eq!(p.get("tag"), Some(&tag));
-        assert_eq!(p.get("lang"), Some(&SqlValue::Text(h.record.lang.clone())));
-        assert_eq!(p.get("score"), Some(&SqlValue::F64(h.record.score)));
+        assert_eq!(p.get("lang"), Some(&Value::Text(h.record.lang.clone())));
+        assert_eq!(p.get("score"), Some(&Value::F64(h.record.score)));
     }
     let sql = search.statement(t.db.backend()).unwrap().sql;
     assert!(sql.contains("embedding"), "{sql}");

@@ -8,9 +8,9 @@ use sqlx::{AssertSqlSafe, Transaction};
 use crate::db::{Db, Pool};
 use crate::dialect::{Dialect, VectorWire};
 use crate::error::{Error, Result};
-use crate::filter::SqlValue;
 use crate::schema::{Column, ColumnKind, Schema};
-use crate::value::{Cell, ColumnType, Value, VectorColumn};
+use crate::value::Value;
+use crate::value::{Cell, ColumnType, ValueRef, VectorColumn};
 use crate::vector::{self, validate};
 
 /// A bind parameter. It owns its data, so that a statement can run on a task of its own (see
@@ -49,25 +49,21 @@ pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg {
 }
 
 /// A filter's or key's value as a bind parameter.
-pub(crate) fn sql_value_arg(
-    dialect: &Dialect,
-    column: &'static str,
-    value: &SqlValue,
-) -> Result<Arg> {
+pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Value) -> Result<Arg> {
     Ok(match value {
-        SqlValue::Null => Arg::Null,
-        SqlValue::Bool(b) => Arg::Bool(*b),
-        SqlValue::Int(i) => Arg::Int(*i),
-        SqlValue::UInt(u) if dialect.backend == crate::Backend::Sqlite => {
+        Value::Null => Arg::Null,
+        Value::Bool(b) => Arg::Bool(*b),
+        Value::Int(i) => Arg::Int(*i),
+        Value::UInt(u) if dialect.backend == crate::Backend::Sqlite => {
             Arg::Int(i64::try_from(*u).map_err(|_| Error::Encode {
                 column,
                 reason: format!("{u} is above SQLite's largest integer, {}", i64::MAX),
             })?)
         }
-        SqlValue::UInt(u) => Arg::UInt(*u),
-        SqlValue::F32(f) => Arg::F32(finite(column, *f)?),
-        SqlValue::F64(f) => Arg::F64(finite(column, *f)?),
-        SqlValue::Text(s) => Arg::Text(s.clone()),
+        Value::UInt(u) => Arg::UInt(*u),
+        Value::F32(f) => Arg::F32(finite(column, *f)?),
+        Value::F64(f) => Arg::F64(finite(column, *f)?),
+        Value::Text(s) => Arg::Text(s.clone()),
     })
 }
 
@@ -90,7 +86,7 @@ fn finite<F: Into<f64> + Copy + std::fmt::Display>(column: &'static str, value: 
 pub(crate) fn encode_row(
     dialect: &Dialect,
     columns: &[Column],
-    values: &[Value<'_>],
+    values: &[ValueRef<'_>],
     out: &mut Vec<Arg>,
 ) -> Result<()> {
     for (column, value) in columns.iter().zip(values) {
@@ -100,26 +96,26 @@ pub(crate) fn encode_row(
 }
 
 /// Checks and encodes one value for its column.
-fn encode_value(dialect: &Dialect, column: &Column, value: Value<'_>) -> Result<Arg> {
+fn encode_value(dialect: &Dialect, column: &Column, value: ValueRef<'_>) -> Result<Arg> {
     Ok(match (value, column.kind) {
-        (Value::Vector(values), ColumnKind::Vector { dimensions }) => {
+        (ValueRef::Vector(values), ColumnKind::Vector { dimensions }) => {
             validate(values, Some(dimensions))?;
             vector_arg(dialect, values)
         }
-        (Value::Null, _) => Arg::Null,
-        (Value::Bool(b), _) => Arg::Bool(b),
-        (Value::Int(i), _) => Arg::Int(i),
-        (Value::UInt(u), _) if dialect.backend == crate::Backend::Sqlite => {
+        (ValueRef::Null, _) => Arg::Null,
+        (ValueRef::Bool(b), _) => Arg::Bool(b),
+        (ValueRef::Int(i), _) => Arg::Int(i),
+        (ValueRef::UInt(u), _) if dialect.backend == crate::Backend::Sqlite => {
             Arg::Int(i64::try_from(u).map_err(|_| Error::Encode {
                 column: column.name,
                 reason: format!("{u} is above SQLite's largest integer, {}", i64::MAX),
             })?)
         }
-        (Value::UInt(u), _) => Arg::UInt(u),
-        (Value::F32(f), _) => Arg::F32(finite(column.name, f)?),
-        (Value::F64(f), _) => Arg::F64(finite(column.name, f)?),
-        (Value::Text(s), _) => Arg::Text(s.to_owned()),
-        (Value::Vector(_), ColumnKind::Scalar(_)) => {
+        (ValueRef::UInt(u), _) => Arg::UInt(u),
+        (ValueRef::F32(f), _) => Arg::F32(finite(column.name, f)?),
+        (ValueRef::F64(f), _) => Arg::F64(finite(column.name, f)?),
+        (ValueRef::Text(s), _) => Arg::Text(s.to_owned()),
+        (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
             return Err(Error::Encode {
                 column: column.name,
                 reason: "a vector value for a scalar column".into(),

@@ -8,73 +8,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{BitAnd, BitOr, Not};
 
-/// An owned scalar value, bound as a parameter.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum SqlValue {
-    /// SQL NULL.
-    Null,
-    /// A boolean.
-    Bool(bool),
-    /// A signed integer.
-    Int(i64),
-    /// An unsigned integer.
-    UInt(u64),
-    /// A single-precision float.
-    F32(f32),
-    /// A double-precision float.
-    F64(f64),
-    /// Text.
-    Text(String),
-}
-
-macro_rules! sql_value_from {
-    ($($ty:ty => $variant:ident),*) => {$(
-        impl From<$ty> for SqlValue {
-            fn from(value: $ty) -> Self {
-                SqlValue::$variant(value.into())
-            }
-        }
-    )*};
-}
-sql_value_from!(
-    bool => Bool, i8 => Int, i16 => Int, i32 => Int, i64 => Int, u8 => UInt, u16 => UInt, u32 => UInt,
-    u64 => UInt, f32 => F32, f64 => F64, String => Text
-);
-
-impl From<&str> for SqlValue {
-    fn from(value: &str) -> Self {
-        SqlValue::Text(value.to_owned())
-    }
-}
-
-/// Reads a scalar column of type `kind` as an owned value (NULL as [`SqlValue::Null`]).
-pub(crate) fn decode_sql_value(
-    cell: crate::value::Cell<'_>,
-    kind: crate::ScalarType,
-) -> Result<SqlValue, String> {
-    use crate::ScalarType as T;
-    use crate::value::ColumnType;
-    fn read<V: ColumnType + crate::value::NotOption + Into<SqlValue>>(
-        cell: crate::value::Cell<'_>,
-    ) -> Result<SqlValue, String> {
-        Option::<V>::decode(cell).map(|v| v.map_or(SqlValue::Null, Into::into))
-    }
-    match kind {
-        T::Bool => read::<bool>(cell),
-        T::I8 => read::<i8>(cell),
-        T::I16 => read::<i16>(cell),
-        T::I32 => read::<i32>(cell),
-        T::I64 => read::<i64>(cell),
-        T::U8 => read::<u8>(cell),
-        T::U16 => read::<u16>(cell),
-        T::U32 => read::<u32>(cell),
-        T::U64 => read::<u64>(cell),
-        T::F32 => read::<f32>(cell),
-        T::F64 => read::<f64>(cell),
-        T::Text => read::<String>(cell),
-    }
-}
+use crate::value::Value;
 
 /// A comparison operator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,14 +51,14 @@ pub enum FilterNode {
         /// The operator.
         op: CmpOp,
         /// The value.
-        value: SqlValue,
+        value: Value,
     },
     /// `column IN (values)`, or `NOT IN` when `negated`.
     In {
         /// The column's name.
         column: &'static str,
         /// The values (an empty list matches nothing, or everything when negated).
-        values: Vec<SqlValue>,
+        values: Vec<Value>,
         /// `NOT IN`.
         negated: bool,
     },
@@ -251,7 +185,7 @@ impl<M, V> fmt::Debug for Col<M, V> {
     }
 }
 
-impl<M, V: Into<SqlValue>> Col<M, V> {
+impl<M, V: Into<Value>> Col<M, V> {
     #[doc(hidden)]
     pub const fn new(name: &'static str) -> Self {
         Col {
@@ -376,7 +310,7 @@ mod tests {
             YEAR.is_in([1, 2]).node,
             FilterNode::In {
                 column: "year",
-                values: vec![SqlValue::Int(1), SqlValue::Int(2)],
+                values: vec![Value::Int(1), Value::Int(2)],
                 negated: false
             }
         );
@@ -385,7 +319,7 @@ mod tests {
             FilterNode::Compare {
                 column: "lang",
                 op: CmpOp::Ne,
-                value: SqlValue::Text("x".into())
+                value: Value::Text("x".into())
             }
         );
     }

@@ -70,12 +70,12 @@ pub use config::{Config, Secret, TiDbSettings};
 pub use db::{Db, PoolSettings};
 pub use dialect::{Param, Statement};
 pub use error::{Error, Result, ServerErrorKind, VectorTextError};
-pub use filter::{Col, Filter, SqlValue};
+pub use filter::{Col, Filter};
 pub use index::IndexProgress;
 pub use model::{SearchFuture, VectorModel};
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 pub use search::{Columns, Hit, Search};
-pub use value::{ColumnType, KeyColumn, QueryVector, VectorColumn};
+pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};
 pub use vector::Vector;
 
 /// Derives [`VectorModel`](trait@VectorModel) for a struct with named fields; see the [crate
@@ -86,7 +86,7 @@ pub use tidb_vector_derive::VectorModel;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::exec::RowReader;
-    pub use crate::value::{Cell, NotOption, Value};
+    pub use crate::value::{Cell, NotOption, ValueRef};
     pub use core::option::Option;
     pub use core::result::Result;
     pub use std::vec::Vec;

@@ -11,7 +11,7 @@ use crate::exec::{self, Arg, RowReader, Tx};
 use crate::filter::Filter;
 use crate::schema::{Metric, Schema};
 use crate::search::{Hit, Search};
-use crate::value::{ColumnType, QueryVector, Value};
+use crate::value::{ColumnType, QueryVector, ValueRef};
 
 /// A struct stored in a table with a vector column, searchable by distance.
 ///
@@ -56,7 +56,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     #[doc(hidden)]
     fn __key_from_generated(id: u64) -> Option<Self::Key>;
     #[doc(hidden)]
-    fn __values<'a>(&'a self, out: &mut Vec<Value<'a>>);
+    fn __values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>);
     #[doc(hidden)]
     fn __from_row(row: &mut RowReader<'_>) -> Result<Self>;
 

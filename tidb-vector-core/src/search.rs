@@ -7,10 +7,10 @@ use crate::db::Db;
 use crate::dialect::{Dialect, Param, SearchPlan, Statement};
 use crate::error::{Error, Result};
 use crate::exec::{self, Arg, RowReader};
-use crate::filter::{Filter, SqlValue};
+use crate::filter::Filter;
 use crate::model::VectorModel;
 use crate::schema::Metric;
-use crate::value::ColumnType;
+use crate::value::{ColumnType, Value};
 use crate::vector::validate;
 
 /// One search result: the row, its key and its distance to the query.
@@ -51,12 +51,12 @@ pub struct Columns<K> {
     /// The row's distance to the query.
     pub distance: f64,
     /// The selected columns' values, in the order asked.
-    pub values: Vec<(&'static str, SqlValue)>,
+    pub values: Vec<(&'static str, Value)>,
 }
 
 impl<K> Columns<K> {
     /// The value of a selected column.
-    pub fn get(&self, column: &str) -> Option<&SqlValue> {
+    pub fn get(&self, column: &str) -> Option<&Value> {
         self.values
             .iter()
             .find(|(name, _)| *name == column)
@@ -458,12 +458,13 @@ impl<'q, M: VectorModel> Search<'q, M> {
             };
             let mut values = Vec::with_capacity(names.len());
             for (i, (name, kind)) in names.iter().zip(&kinds).enumerate() {
-                let value = crate::filter::decode_sql_value(rows.cell(row, i + 1), *kind).map_err(
-                    |reason| Error::Decode {
-                        column: name,
-                        reason,
-                    },
-                )?;
+                let value =
+                    crate::value::decode_value(rows.cell(row, i + 1), *kind).map_err(|reason| {
+                        Error::Decode {
+                            column: name,
+                            reason,
+                        }
+                    })?;
                 values.push((*name, value));
             }
             Ok(Some(Columns {
@@ -518,6 +519,6 @@ fn is_zero_vector<M: VectorModel>(record: &M) -> bool {
     values
         .get(M::SCHEMA.vector - usize::from(M::SCHEMA.hidden_key))
         .is_some_and(
-            |value| matches!(value, crate::value::Value::Vector(v) if v.iter().all(|x| *x == 0.0)),
+            |value| matches!(value, crate::value::ValueRef::Vector(v) if v.iter().all(|x| *x == 0.0)),
         )
 }

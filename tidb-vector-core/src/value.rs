@@ -7,10 +7,72 @@ use sqlx::sqlite::SqliteRow;
 use crate::schema::ScalarType;
 use crate::vector::Vector;
 
+/// An owned scalar value, bound as a parameter.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Value {
+    /// SQL NULL.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    UInt(u64),
+    /// A single-precision float.
+    F32(f32),
+    /// A double-precision float.
+    F64(f64),
+    /// Text.
+    Text(String),
+}
+
+macro_rules! sql_value_from {
+    ($($ty:ty => $variant:ident),*) => {$(
+        impl From<$ty> for Value {
+            fn from(value: $ty) -> Self {
+                Value::$variant(value.into())
+            }
+        }
+    )*};
+}
+sql_value_from!(
+    bool => Bool, i8 => Int, i16 => Int, i32 => Int, i64 => Int, u8 => UInt, u16 => UInt, u32 => UInt,
+    u64 => UInt, f32 => F32, f64 => F64, String => Text
+);
+
+impl From<&str> for Value {
+    fn from(value: &str) -> Self {
+        Value::Text(value.to_owned())
+    }
+}
+
+/// Reads a scalar column of type `kind` as an owned value (NULL as [`Value::Null`]).
+pub(crate) fn decode_value(cell: Cell<'_>, kind: crate::ScalarType) -> Result<Value, String> {
+    use crate::ScalarType as T;
+    fn read<V: ColumnType + NotOption + Into<Value>>(cell: Cell<'_>) -> Result<Value, String> {
+        Option::<V>::decode(cell).map(|v| v.map_or(Value::Null, Into::into))
+    }
+    match kind {
+        T::Bool => read::<bool>(cell),
+        T::I8 => read::<i8>(cell),
+        T::I16 => read::<i16>(cell),
+        T::I32 => read::<i32>(cell),
+        T::I64 => read::<i64>(cell),
+        T::U8 => read::<u8>(cell),
+        T::U16 => read::<u16>(cell),
+        T::U32 => read::<u32>(cell),
+        T::U64 => read::<u64>(cell),
+        T::F32 => read::<f32>(cell),
+        T::F64 => read::<f64>(cell),
+        T::Text => read::<String>(cell),
+    }
+}
+
 /// A field's value on its way to the database, borrowed from the model.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[non_exhaustive]
-pub enum Value<'a> {
+pub enum ValueRef<'a> {
     /// SQL NULL.
     Null,
     /// A boolean.
@@ -102,11 +164,11 @@ pub trait ColumnType: sealed::Sealed + Sized {
     /// The SQL type family of the column.
     const SQL_TYPE: ScalarType;
     /// The type without `Option`: what filters on the column compare with.
-    type Bare: Into<crate::filter::SqlValue>;
+    type Bare: Into<Value>;
     /// Whether the column accepts NULL.
     const NULLABLE: bool = false;
     /// The value to bind.
-    fn to_value(&self) -> Value<'_>;
+    fn to_value(&self) -> ValueRef<'_>;
     /// Reads the value back; the error is a reason for [`Error::Decode`](crate::Error::Decode).
     #[doc(hidden)]
     fn decode(cell: Cell<'_>) -> Result<Self, String>;
@@ -118,8 +180,8 @@ macro_rules! scalar {
         impl ColumnType for $ty {
             const SQL_TYPE: ScalarType = ScalarType::$kind;
             type Bare = $ty;
-            fn to_value(&self) -> Value<'_> {
-                Value::$variant((*self).into())
+            fn to_value(&self) -> ValueRef<'_> {
+                ValueRef::$variant((*self).into())
             }
             fn decode(cell: Cell<'_>) -> Result<Self, String> {
                 cell.get::<$ty>().map_err(|e| e.to_string())
@@ -145,8 +207,8 @@ impl sealed::Sealed for u64 {}
 impl ColumnType for u64 {
     const SQL_TYPE: ScalarType = ScalarType::U64;
     type Bare = u64;
-    fn to_value(&self) -> Value<'_> {
-        Value::UInt(*self)
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::UInt(*self)
     }
     fn decode(cell: Cell<'_>) -> Result<Self, String> {
         match cell {
@@ -164,8 +226,8 @@ impl sealed::Sealed for String {}
 impl ColumnType for String {
     const SQL_TYPE: ScalarType = ScalarType::Text;
     type Bare = String;
-    fn to_value(&self) -> Value<'_> {
-        Value::Text(self)
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Text(self)
     }
     fn decode(cell: Cell<'_>) -> Result<Self, String> {
         cell.get::<String>().map_err(|e| e.to_string())
@@ -177,10 +239,10 @@ impl<T: ColumnType + NotOption> ColumnType for Option<T> {
     const SQL_TYPE: ScalarType = T::SQL_TYPE;
     type Bare = T::Bare;
     const NULLABLE: bool = true;
-    fn to_value(&self) -> Value<'_> {
+    fn to_value(&self) -> ValueRef<'_> {
         match self {
             Some(value) => value.to_value(),
-            None => Value::Null,
+            None => ValueRef::Null,
         }
     }
     fn decode(cell: Cell<'_>) -> Result<Self, String> {

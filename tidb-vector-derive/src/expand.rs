@@ -70,8 +70,8 @@ fn expand(c: &Container<'_>) -> TokenStream {
                 });
                 values.push(quote_spanned! {span=>
                     match #krate::VectorColumn::floats(&self.#member) {
-                        ::core::option::Option::Some(values) => #krate::__private::Value::Vector(values),
-                        ::core::option::Option::None => #krate::__private::Value::Null,
+                        ::core::option::Option::Some(values) => #krate::__private::ValueRef::Vector(values),
+                        ::core::option::Option::None => #krate::__private::ValueRef::Null,
                     }
                 });
                 reads.push(quote!(#member: row.vector::<#ty>()?));
@@ -96,7 +96,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     quote_spanned! {span=>
                         match #krate::KeyColumn::assigned(&self.#member) {
                             ::core::option::Option::Some(_) => #krate::ColumnType::to_value(&self.#member),
-                            ::core::option::Option::None => #krate::__private::Value::Null,
+                            ::core::option::Option::None => #krate::__private::ValueRef::Null,
                         }
                     }
                 } else {
@@ -187,7 +187,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     #key_from_generated
                 }
 
-                fn __values<'__a>(&'__a self, out: &mut #krate::__private::Vec<#krate::__private::Value<'__a>>) {
+                fn __values<'__a>(&'__a self, out: &mut #krate::__private::Vec<#krate::__private::ValueRef<'__a>>) {
                     #(out.push(#values);)*
                 }
 

@@ -48,7 +48,7 @@ pub fn stub(input: &DeriveInput) -> TokenStream {
                 fn __key_from_generated(_: u64) -> ::core::option::Option<i64> {
                     ::core::option::Option::None
                 }
-                fn __values<'__a>(&'__a self, _: &mut #krate::__private::Vec<#krate::__private::Value<'__a>>) {}
+                fn __values<'__a>(&'__a self, _: &mut #krate::__private::Vec<#krate::__private::ValueRef<'__a>>) {}
                 fn __from_row(_: &mut #krate::__private::RowReader<'_>) -> #krate::Result<Self> {
                     ::core::panic!("this VectorModel derive failed to compile")
                 }

@@ -10,8 +10,9 @@
 use std::fmt::Write as _;
 
 pub use crate::backend::Backend;
-use crate::filter::{FilterNode, SqlValue};
+use crate::filter::FilterNode;
 use crate::schema::{Metric, ScalarType, Schema};
+use crate::value::Value;
 
 mod ddl;
 #[cfg(test)]
@@ -45,7 +46,7 @@ pub enum Param {
     /// The lower distance bound (inclusive).
     MinDistance,
     /// A filter's or a record statement's value.
-    Value(SqlValue),
+    Value(Value),
     /// The model's value of insert column `n` (record statements).
     Column(usize),
     /// The key (record statements).
