@@ -4,7 +4,7 @@ use std::fmt;
 
 use crate::backend::Backend;
 use crate::db::Db;
-use crate::dialect::{Dialect, Param, SearchPlan, Statement};
+use crate::dialect::{Dialect, Param, SearchOptions, SearchRequest, Statement};
 use crate::error::{Error, Result};
 use crate::exec::{self, Arg, RowReader};
 use crate::filter::Filter;
@@ -103,26 +103,16 @@ impl<K> Columns<K> {
 #[must_use = "a search does nothing until `fetch`"]
 pub struct Search<'q, M> {
     query: &'q [f32],
-    metric: Metric,
-    limit: usize,
-    max_distance: Option<f64>,
-    min_distance: Option<f64>,
-    candidates: Option<usize>,
+    options: SearchOptions,
     filter: Option<Filter<M>>,
-    exact: bool,
-    read_from_tiflash: bool,
-    ignore_plan_cache: bool,
-    literal: bool,
-    ef_search: Option<usize>,
-    /// Rendering for `EXPLAIN`, which MariaDB cannot apply to a `SET STATEMENT ... FOR`.
-    explaining: bool,
 }
 
 impl<M> Clone for Search<'_, M> {
     fn clone(&self) -> Self {
         Search {
+            query: self.query,
+            options: self.options,
             filter: self.filter.clone(),
-            ..*self
         }
     }
 }
@@ -131,13 +121,13 @@ impl<M> fmt::Debug for Search<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Search")
             .field("dimensions", &self.query.len())
-            .field("metric", &self.metric)
-            .field("limit", &self.limit)
-            .field("max_distance", &self.max_distance)
-            .field("min_distance", &self.min_distance)
-            .field("candidates", &self.candidates)
+            .field("metric", &self.options.metric)
+            .field("limit", &self.options.limit)
+            .field("max_distance", &self.options.max_distance)
+            .field("min_distance", &self.options.min_distance)
+            .field("candidates", &self.options.candidates)
             .field("filter", &self.filter)
-            .field("exact", &self.exact)
+            .field("exact", &self.options.exact)
             .finish_non_exhaustive()
     }
 }
@@ -146,43 +136,33 @@ impl<'q, M: VectorModel> Search<'q, M> {
     pub(crate) fn new(query: &'q [f32]) -> Self {
         Search {
             query,
-            metric: Metric::Cosine,
-            limit: 10,
-            max_distance: None,
-            min_distance: None,
-            candidates: None,
+            options: SearchOptions::new(),
             filter: None,
-            exact: false,
-            read_from_tiflash: false,
-            ignore_plan_cache: false,
-            literal: false,
-            ef_search: None,
-            explaining: false,
         }
     }
 
     /// The distance to rank by (default: cosine).
     pub fn metric(mut self, metric: Metric) -> Self {
-        self.metric = metric;
+        self.options.metric = metric;
         self
     }
 
     /// The most rows to return (default: 10). Must be at least 1.
     pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = limit;
+        self.options.limit = limit;
         self
     }
 
     /// Keep only rows whose distance is strictly below `max_distance`.
     pub fn max_distance(mut self, max_distance: f64) -> Self {
-        self.max_distance = Some(max_distance);
+        self.options.max_distance = Some(max_distance);
         self
     }
 
     /// Keep only rows whose distance is in `min..max` (`min` included, `max` not).
     pub fn distance_range(mut self, range: std::ops::Range<f64>) -> Self {
-        self.min_distance = Some(range.start);
-        self.max_distance = Some(range.end);
+        self.options.min_distance = Some(range.start);
+        self.options.max_distance = Some(range.end);
         self
     }
 
@@ -199,7 +179,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// applied (default: `10 × limit` below a limit of 100, else `limit`, as pytidb does). Ignored elsewhere,
     /// in exact mode, and without bounds or filters.
     pub fn candidates(mut self, candidates: usize) -> Self {
-        self.candidates = Some(candidates);
+        self.options.candidates = Some(candidates);
         self
     }
 
@@ -207,21 +187,21 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// full scan. On TiDB the bounds and filters then go into a `WHERE` (which keeps TiDB off its vector
     /// index); on MariaDB the query says `IGNORE INDEX`; on SQLite every search is exact anyway.
     pub fn exact(mut self) -> Self {
-        self.exact = true;
+        self.options.exact = true;
         self
     }
 
     /// On TiDB, add the hint `READ_FROM_STORAGE(TIFLASH[table])`, so the query reads the TiFlash replica
     /// (where the vector index lives) even when the optimizer would pick TiKV. Ignored elsewhere.
     pub fn read_from_tiflash(mut self) -> Self {
-        self.read_from_tiflash = true;
+        self.options.read_from_tiflash = true;
         self
     }
 
     /// On TiDB, add the hint `IGNORE_PLAN_CACHE()`, so a plan chosen for one query vector (say a TiKV plan
     /// picked while the TiFlash replica was not ready) is never reused for the next. Ignored elsewhere.
     pub fn ignore_plan_cache(mut self) -> Self {
-        self.ignore_plan_cache = true;
+        self.options.ignore_plan_cache = true;
         self
     }
 
@@ -232,7 +212,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// random 128-dimension vectors with this crate's `M=16` index: 0.44 at 20, 0.90 at 100, 0.99 at 400
     /// (BENCHMARKS.md has the latencies).
     pub fn ef_search(mut self, ef_search: usize) -> Self {
-        self.ef_search = Some(ef_search);
+        self.options.ef_search = Some(ef_search);
         self
     }
 
@@ -240,23 +220,23 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// filters is sent with no arguments (over the text protocol). Safe: only the validated, finite values
     /// of this crate's codec are written. Filter values are still bound.
     pub fn literal(mut self) -> Self {
-        self.literal = true;
+        self.options.literal = true;
         self
     }
 
     fn validate(&self, schema: &crate::Schema) -> Result<()> {
         validate(self.query, Some(schema.dimensions()))?;
-        if self.metric == Metric::Cosine && self.query.iter().all(|v| *v == 0.0) {
+        if self.options.metric == Metric::Cosine && self.query.iter().all(|v| *v == 0.0) {
             return Err(Error::ZeroQueryVector);
         }
-        if self.limit == 0 {
+        if self.options.limit == 0 {
             return Err(Error::InvalidArgument(
                 "limit is 0; ask for at least one row".into(),
             ));
         }
         for (name, bound) in [
-            ("max_distance", self.max_distance),
-            ("min_distance", self.min_distance),
+            ("max_distance", self.options.max_distance),
+            ("min_distance", self.options.min_distance),
         ] {
             if let Some(bound) = bound
                 && !bound.is_finite()
@@ -281,7 +261,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// # Ok::<(), tidb_vector_core::Error>(())
     /// ```
     pub fn statement(&self, backend: Backend) -> Result<Statement> {
-        self.render(Dialect::of(backend), None, 0)
+        self.render(Dialect::of(backend), None, 0, false)
     }
 
     fn render(
@@ -289,43 +269,26 @@ impl<'q, M: VectorModel> Search<'q, M> {
         dialect: &'static Dialect,
         columns: Option<&[&str]>,
         reserve: usize,
+        explain: bool,
     ) -> Result<Statement> {
         let schema = &M::SCHEMA;
         self.validate(schema)?;
-        if let Some(ef) = self.ef_search
+        if let Some(ef) = self.options.ef_search
             && !(1..=10_000).contains(&ef)
         {
             return Err(Error::InvalidArgument(format!(
                 "ef_search is {ef}; MariaDB takes 1 to 10000"
             )));
         }
-        let plan = SearchPlan {
-            metric: self.metric,
-            limit: self.limit,
-            max_distance: self.max_distance,
-            min_distance: self.min_distance,
+        let request = SearchRequest {
+            options: &self.options,
+            query: self.query,
             filter: self.filter.as_ref().map(|f| &f.node),
-            exact: self.exact,
-            candidates: self.candidates.unwrap_or(if self.limit < 100 {
-                self.limit.saturating_mul(10)
-            } else {
-                self.limit
-            }),
-            read_from_tiflash: self.read_from_tiflash,
-            ignore_plan_cache: self.ignore_plan_cache,
-            literal: self.literal.then_some(self.query),
             columns,
-            ef_search: match (self.explaining, self.ef_search) {
-                (true, _) => None,
-                (false, Some(ef)) => Some(ef),
-                // An index search gets the dialect's default (MariaDB's own, 20, finds too few of the
-                // true neighbours); a scan needs none.
-                (false, None) if schema.index.is_some() && !self.exact => dialect.default_ef_search,
-                (false, None) => None,
-            },
             reserve,
+            explain,
         };
-        dialect.search(schema, &plan)
+        dialect.search(schema, &request)
     }
 
     fn args(&self, db: &Db, statement: &Statement) -> Result<Vec<Arg>> {
@@ -334,8 +297,10 @@ impl<'q, M: VectorModel> Search<'q, M> {
             .iter()
             .map(|param| match param {
                 Param::Query => Ok(exec::vector_arg(db.dialect, self.query)),
-                Param::MaxDistance => Ok(Arg::F64(self.max_distance.unwrap_or(f64::INFINITY))),
-                Param::MinDistance => Ok(Arg::F64(self.min_distance.unwrap_or(0.0))),
+                Param::MaxDistance => {
+                    Ok(Arg::F64(self.options.max_distance.unwrap_or(f64::INFINITY)))
+                }
+                Param::MinDistance => Ok(Arg::F64(self.options.min_distance.unwrap_or(0.0))),
                 Param::Value(value) => exec::sql_value_arg(db.dialect, "filter", value),
                 other => Err(Error::InvalidArgument(format!(
                     "a search cannot bind {other:?}"
@@ -361,7 +326,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     ) -> Result<Vec<T>> {
         let mut reserve = 0;
         loop {
-            let statement = self.render(db.dialect, columns, reserve)?;
+            let statement = self.render(db.dialect, columns, reserve, false)?;
             let args = self.args(db, &statement)?;
             let rows = exec::fetch_all(db, statement.sql, args).await?;
             let mut found = Vec::with_capacity(rows.len());
@@ -373,7 +338,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 }
             }
             if missing <= reserve {
-                found.truncate(self.limit);
+                found.truncate(self.options.limit);
                 return Ok(found);
             }
             reserve = missing.saturating_mul(2);
@@ -387,7 +352,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     pub async fn fetch(self, db: &Db) -> Result<Vec<Hit<M>>> {
         let schema = &M::SCHEMA;
         let distance_column = schema.columns.len();
-        let cosine = self.metric == Metric::Cosine;
+        let cosine = self.options.metric == Metric::Cosine;
         self.run(db, None, |rows, row| {
             let Some(distance) = decode_distance(rows, row, distance_column)? else {
                 return Ok(None);
@@ -479,10 +444,9 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// The server's plan for this search (`EXPLAIN`, or SQLite's `EXPLAIN QUERY PLAN`), one line per plan
     /// row with its columns joined by tabs. On TiDB, a plan that uses the vector index shows `annIndex:`;
     /// on MariaDB, the vector column's name in the `key` column.
-    pub async fn explain(mut self, db: &Db) -> Result<Vec<String>> {
+    pub async fn explain(self, db: &Db) -> Result<Vec<String>> {
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.
-        self.explaining = true;
-        let statement = self.render(db.dialect, None, 0)?;
+        let statement = self.render(db.dialect, None, 0, true)?;
         let args = self.args(db, &statement)?;
         let explain = match db.backend() {
             crate::Backend::Sqlite => "EXPLAIN QUERY PLAN",

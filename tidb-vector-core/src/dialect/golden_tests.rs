@@ -2,7 +2,7 @@
 //! vector SQL (../shared/reference/tidb-vector-sql.md, sections noted beside each check). A white-box test:
 //! it drives the dialect directly.
 
-use super::{Dialect, Param, SearchPlan};
+use super::{Dialect, Param, SearchOptions, SearchRequest};
 use crate::{Backend, Metric, VectorModel};
 
 #[derive(VectorModel)]
@@ -150,10 +150,19 @@ fn filtered_statements_keep_the_filters_outside_the_candidate_query() {
     let d = tidb();
     let f = Filtered::FIELDS;
     let filter = f.year.ge(2020) & (f.lang.is_in(["en", "de"]) | f.note.is_null());
-    let mut plan = SearchPlan::nearest(Metric::Cosine, 5);
-    plan.filter = Some(filter.node());
-    plan.candidates = 50;
-    let statement = d.search(&Filtered::SCHEMA, &plan).unwrap();
+    let mut options = SearchOptions {
+        limit: 5,
+        candidates: Some(50),
+        ..SearchOptions::new()
+    };
+    let render = |options: &SearchOptions| {
+        let request = SearchRequest {
+            filter: Some(filter.node()),
+            ..SearchRequest::new(options, &[])
+        };
+        d.search(&Filtered::SCHEMA, &request).unwrap()
+    };
+    let statement = render(&options);
     // 1.5: the index-eligible nearest-candidates query inside, filters outside; candidates with a NULL
     // distance come back first, to be counted and dropped by the search (issue 11).
     assert_eq!(
@@ -166,10 +175,10 @@ fn filtered_statements_keep_the_filters_outside_the_candidate_query() {
     assert_eq!(statement.params.len(), 4);
 
     // Exact mode: the same conditions in a WHERE over the table, which TiDB answers by a full scan.
-    plan.exact = true;
-    plan.max_distance = Some(0.3);
+    options.exact = true;
+    options.max_distance = Some(0.3);
     assert_eq!(
-        d.search(&Filtered::SCHEMA, &plan).unwrap().sql,
+        render(&options).sql,
         "SELECT `id`, `year`, `lang`, `note`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
          VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `filtered` \
          WHERE VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) < ? AND \
@@ -177,12 +186,18 @@ fn filtered_statements_keep_the_filters_outside_the_candidate_query() {
     );
 
     // Hints and literal mode (1.7): the hints go in the index-eligible query; the literal is the codec's.
-    let mut plan = SearchPlan::nearest(Metric::L2, 3);
-    plan.read_from_tiflash = true;
-    plan.ignore_plan_cache = true;
+    let options = SearchOptions {
+        metric: Metric::L2,
+        limit: 3,
+        read_from_tiflash: true,
+        ignore_plan_cache: true,
+        literal: true,
+        ..SearchOptions::new()
+    };
     let query = [1.0, 2.5, -0.1];
-    plan.literal = Some(&query);
-    let statement = d.search(&Document::SCHEMA, &plan).unwrap();
+    let statement = d
+        .search(&Document::SCHEMA, &SearchRequest::new(&options, &query))
+        .unwrap();
     assert_eq!(
         statement.sql,
         "SELECT /*+ READ_FROM_STORAGE(TIFLASH[documents]), IGNORE_PLAN_CACHE() */ `id`, `content`, \

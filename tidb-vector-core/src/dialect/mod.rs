@@ -24,7 +24,7 @@ mod search;
 pub mod sqlite;
 pub mod tidb;
 
-pub use search::SearchPlan;
+pub(crate) use search::{SearchOptions, SearchRequest};
 
 /// How vectors travel between this crate and the database.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,59 +8,93 @@ use crate::error::{Error, Result};
 use crate::filter::FilterNode;
 use crate::schema::{Column, ColumnKind, Metric, Schema};
 
-/// Everything a search statement depends on; built by [`Search`](crate::Search).
-#[derive(Clone, Debug)]
-pub struct SearchPlan<'a> {
+/// A search's options, as the [`Search`](crate::Search) builder collects them: the one shape the dialect
+/// renders.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SearchOptions {
     /// The distance to rank by.
-    pub metric: Metric,
+    pub(crate) metric: Metric,
     /// The most rows to return.
-    pub limit: usize,
+    pub(crate) limit: usize,
     /// Keep rows whose distance is below this.
-    pub max_distance: Option<f64>,
+    pub(crate) max_distance: Option<f64>,
     /// Keep rows whose distance is at least this.
-    pub min_distance: Option<f64>,
-    /// Keep rows matching this.
-    pub filter: Option<&'a FilterNode>,
+    pub(crate) min_distance: Option<f64>,
+    /// On TiDB, how many nearest rows the index-eligible inner query fetches before filtering (default:
+    /// see [`SearchOptions::candidates`]).
+    pub(crate) candidates: Option<usize>,
     /// Scan every row (exact) rather than use a shape an approximate vector index can serve.
-    pub exact: bool,
-    /// On TiDB, how many nearest rows the index-eligible inner query fetches before filtering.
-    pub candidates: usize,
+    pub(crate) exact: bool,
     /// On TiDB, the `READ_FROM_STORAGE(TIFLASH[t])` hint.
-    pub read_from_tiflash: bool,
+    pub(crate) read_from_tiflash: bool,
     /// On TiDB, the `IGNORE_PLAN_CACHE()` hint.
-    pub ignore_plan_cache: bool,
+    pub(crate) ignore_plan_cache: bool,
     /// Write the (validated) vector and distance bounds into the SQL instead of binding them.
-    pub literal: Option<&'a [f32]>,
+    pub(crate) literal: bool,
+    /// On MariaDB, how many candidates the vector index search keeps (`mhnsw_ef_search`, 1 to 10000);
+    /// `None`: the dialect's default for an index search.
+    pub(crate) ef_search: Option<usize>,
+}
+
+impl SearchOptions {
+    /// Cosine distance, 10 rows, nothing else.
+    pub(crate) fn new() -> Self {
+        SearchOptions {
+            metric: Metric::Cosine,
+            limit: 10,
+            max_distance: None,
+            min_distance: None,
+            candidates: None,
+            exact: false,
+            read_from_tiflash: false,
+            ignore_plan_cache: false,
+            literal: false,
+            ef_search: None,
+        }
+    }
+
+    /// The candidates TiDB's inner query fetches: as set, else `10 × limit` below a limit of 100, else
+    /// `limit` (as pytidb does); never fewer than `limit`.
+    fn candidates(&self) -> usize {
+        let default = if self.limit < 100 {
+            self.limit.saturating_mul(10)
+        } else {
+            self.limit
+        };
+        self.candidates.unwrap_or(default).max(self.limit)
+    }
+}
+
+/// One rendering of a search: its options and what the call adds to them.
+pub(crate) struct SearchRequest<'a> {
+    pub(crate) options: &'a SearchOptions,
+    /// The (validated) query vector, written into the SQL in literal mode.
+    pub(crate) query: &'a [f32],
+    /// Keep rows matching this.
+    pub(crate) filter: Option<&'a FilterNode>,
     /// Select only the key, these scalar columns and the distance (`Some(&[])`: the key alone); `None`
     /// selects every column.
-    pub columns: Option<&'a [&'a str]>,
-    /// On MariaDB, how many candidates the vector index search keeps (`mhnsw_ef_search`, 1 to 10000).
-    pub ef_search: Option<usize>,
+    pub(crate) columns: Option<&'a [&'a str]>,
     /// Room for rows without a distance (a NULL vector, a zero vector under cosine): this many more rows
     /// are fetched (and, on TiDB, candidates considered), so that such rows, which sort first, do not take
     /// the places of rows with a distance. The search counts them and runs again with more room when
     /// there were more (see [`Search`](crate::Search)).
-    pub reserve: usize,
+    pub(crate) reserve: usize,
+    /// For `EXPLAIN`, which MariaDB cannot apply to a `SET STATEMENT ... FOR`: no `ef_search` prefix.
+    pub(crate) explain: bool,
 }
 
-impl SearchPlan<'_> {
-    /// A plain nearest-`limit` plan.
+impl<'a> SearchRequest<'a> {
+    /// Every column, no filter, no room reserved.
     #[cfg(test)]
-    pub fn nearest(metric: Metric, limit: usize) -> Self {
-        SearchPlan {
-            metric,
-            limit,
-            max_distance: None,
-            min_distance: None,
+    pub(crate) fn new(options: &'a SearchOptions, query: &'a [f32]) -> Self {
+        SearchRequest {
+            options,
+            query,
             filter: None,
-            exact: false,
-            candidates: limit,
-            read_from_tiflash: false,
-            ignore_plan_cache: false,
-            literal: None,
             columns: None,
-            ef_search: None,
             reserve: 0,
+            explain: false,
         }
     }
 }
@@ -126,37 +160,47 @@ impl Dialect {
     /// - Otherwise (MariaDB and SQLite, or `exact`): the bounds and filters are a `WHERE`, which also drops
     ///   rows with no distance. On TiDB a `WHERE` means a full scan, so results are exact; on MariaDB an
     ///   exact search also names the vector index in `IGNORE INDEX`.
-    pub fn search(&self, schema: &Schema, plan: &SearchPlan<'_>) -> Result<Statement> {
+    pub(crate) fn search(&self, schema: &Schema, request: &SearchRequest<'_>) -> Result<Statement> {
+        let o = request.options;
+        let literal = o.literal.then_some(request.query);
+        let ef_search = match o.ef_search {
+            _ if request.explain => None,
+            Some(ef) => Some(ef),
+            // An index search gets the dialect's default (MariaDB's own, 20, finds too few of the true
+            // neighbours); a scan needs none.
+            None if schema.index.is_some() && !o.exact => self.default_ef_search,
+            None => None,
+        };
         let literal_bound = |bound: f64| format!("{bound:?}");
-        let vector = match plan.literal {
+        let vector = match literal {
             Some(values) => self.vector_literal(values),
             None => self.vector_param.to_owned(),
         };
         let column = self.quote(schema.vector_column().name);
-        let distance = (self.distance)(plan.metric, &column, &vector, schema.dimensions())
+        let distance = (self.distance)(o.metric, &column, &vector, schema.dimensions())
             .ok_or_else(|| Error::Unsupported {
                 backend: self.backend,
-                what: format!("the {} distance", plan.metric),
+                what: format!("the {} distance", o.metric),
             })?;
-        let query_param = || plan.literal.is_none().then_some(Param::Query);
+        let query_param = || literal.is_none().then_some(Param::Query);
         let alias = self.quote(DISTANCE_ALIAS);
         let table = self.quote(schema.table);
-        let only = match plan.columns {
+        let only = match request.columns {
             Some(names) => Only::Key(names),
             None => Only::All,
         };
         let list = self.select_list(schema, Some(&distance), only);
-        let hint = self.hint(schema, plan);
-        let prefix = match (plan.ef_search, self.ef_search_prefix) {
+        let hint = self.hint(schema, o);
+        let prefix = match (ef_search, self.ef_search_prefix) {
             (Some(ef), Some(prefix)) => prefix(ef),
             _ => String::new(),
         };
-        let limit = plan.limit.saturating_add(plan.reserve).min(MAX_LIMIT);
+        let limit = o.limit.saturating_add(request.reserve).min(MAX_LIMIT);
 
         let mut params: Vec<Param> = query_param().into_iter().collect();
         let unfiltered =
-            plan.filter.is_none() && plan.max_distance.is_none() && plan.min_distance.is_none();
-        if unfiltered && !(plan.exact && self.backend != Backend::Sqlite) {
+            request.filter.is_none() && o.max_distance.is_none() && o.min_distance.is_none();
+        if unfiltered && !(o.exact && self.backend != Backend::Sqlite) {
             return Ok(Statement {
                 sql: format!(
                     "{prefix}SELECT {hint}{list} FROM {table} ORDER BY {alias} LIMIT {limit}"
@@ -168,28 +212,28 @@ impl Dialect {
         // The conditions, on `subject` (the alias in an outer query, the expression in a WHERE).
         let mut conditions = Vec::new();
         let mut condition_params = Vec::new();
-        let outer = self.filter_in_outer_query && !plan.exact;
+        let outer = self.filter_in_outer_query && !o.exact;
         let subject = if outer {
             alias.clone()
         } else {
             distance.clone()
         };
-        if plan.max_distance.is_none() && plan.min_distance.is_none() && !outer {
+        if o.max_distance.is_none() && o.min_distance.is_none() && !outer {
             // A bound already leaves out rows with no distance; without one, say so. (The outer query on
             // TiDB lets them through instead, to be counted: see `SearchPlan::reserve`.)
             condition_params.extend(query_param());
             conditions.push(format!("{subject} IS NOT NULL"));
         }
         let bounds = [
-            (plan.max_distance, "<", Param::MaxDistance),
-            (plan.min_distance, ">=", Param::MinDistance),
+            (o.max_distance, "<", Param::MaxDistance),
+            (o.min_distance, ">=", Param::MinDistance),
         ];
         for (bound, op, param) in bounds {
             let Some(bound) = bound else { continue };
             if !outer {
                 condition_params.extend(query_param());
             }
-            match plan.literal {
+            match literal {
                 Some(_) => conditions.push(format!("{subject} {op} {}", literal_bound(bound))),
                 None => {
                     conditions.push(format!("{subject} {op} ?"));
@@ -197,7 +241,7 @@ impl Dialect {
                 }
             }
         }
-        if let Some(filter) = plan.filter {
+        if let Some(filter) = request.filter {
             let mut sql = String::new();
             self.render_filter(filter, &mut sql, &mut condition_params);
             conditions.push(sql);
@@ -212,7 +256,7 @@ impl Dialect {
 
         let sql = if outer {
             // Some columns only: the inner query still carries every scalar column the filters may read.
-            let (outer_list, inner_list) = if let Some(names) = plan.columns {
+            let (outer_list, inner_list) = if let Some(names) = request.columns {
                 let outer: Vec<String> = std::iter::once(schema.key_column().name)
                     .chain(names.iter().copied())
                     .map(|n| self.quote(n))
@@ -228,14 +272,14 @@ impl Dialect {
             format!(
                 "{prefix}SELECT {outer_list} FROM (SELECT {hint}{inner_list} FROM {table} ORDER BY {alias} LIMIT {}) AS {} \
                  WHERE {alias} IS NULL OR {conditions} ORDER BY {alias} LIMIT {limit}",
-                plan.candidates
-                    .max(plan.limit)
-                    .saturating_add(plan.reserve)
+                o.candidates()
+                    .max(o.limit)
+                    .saturating_add(request.reserve)
                     .min(MAX_LIMIT),
                 self.quote("_candidates")
             )
         } else {
-            let ignore = if plan.exact {
+            let ignore = if o.exact {
                 (self.ignore_vector_index)(schema, self)
                     .map(|clause| format!(" {clause}"))
                     .unwrap_or_default()
@@ -250,7 +294,7 @@ impl Dialect {
     }
 
     /// TiDB optimizer hints, or nothing.
-    fn hint(&self, schema: &Schema, plan: &SearchPlan<'_>) -> String {
+    fn hint(&self, schema: &Schema, plan: &SearchOptions) -> String {
         if self.backend != Backend::TiDb {
             return String::new();
         }
@@ -271,22 +315,36 @@ impl Dialect {
 
     /// The k-nearest query with no bounds or filters (see [`Dialect::search`]).
     #[cfg(test)]
-    pub fn nearest(&self, schema: &Schema, metric: Metric, limit: usize) -> Result<Statement> {
-        self.search(schema, &SearchPlan::nearest(metric, limit))
+    pub(crate) fn nearest(
+        &self,
+        schema: &Schema,
+        metric: Metric,
+        limit: usize,
+    ) -> Result<Statement> {
+        let options = SearchOptions {
+            metric,
+            limit,
+            ..SearchOptions::new()
+        };
+        self.search(schema, &SearchRequest::new(&options, &[]))
     }
 
     /// Rows whose distance is below a bound, nearest first (see [`Dialect::search`]).
     #[cfg(test)]
-    pub fn within(
+    pub(crate) fn within(
         &self,
         schema: &Schema,
         metric: Metric,
         limit: usize,
         candidates: usize,
     ) -> Result<Statement> {
-        let mut plan = SearchPlan::nearest(metric, limit);
-        plan.max_distance = Some(0.0);
-        plan.candidates = candidates;
-        self.search(schema, &plan)
+        let options = SearchOptions {
+            metric,
+            limit,
+            max_distance: Some(0.0),
+            candidates: Some(candidates),
+            ..SearchOptions::new()
+        };
+        self.search(schema, &SearchRequest::new(&options, &[]))
     }
 }
