@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoo
 use crate::backend::Backend;
 use crate::config::{Config, TiDbSettings};
 use crate::dialect::Dialect;
+use crate::driver::{self, Arg, Done, Pool, Rows, SMALL_STATEMENT, Tx, statement_size};
 use crate::error::{Error, Result};
 
 /// A pool of connections to TiDB, MariaDB or embedded SQLite, and the SQL dialect to speak to it.
@@ -42,12 +43,6 @@ impl std::fmt::Debug for Db {
             .field("idle", &idle)
             .finish()
     }
-}
-
-#[derive(Clone)]
-pub(crate) enum Pool {
-    MySql(MySqlPool),
-    Sqlite(SqlitePool),
 }
 
 /// How the connection pool behaves; [`PoolSettings::default`] suits most programs.
@@ -242,24 +237,58 @@ impl Db {
         })
     }
 
-    /// The most bytes one statement may carry: the server's `max_allowed_packet` on TiDB and MariaDB (read
-    /// once, at the first large statement), SQLite's `SQLITE_MAX_LENGTH` (1,000,000,000) otherwise.
+    /// The most bytes one statement may carry, read from the server once, at the first large statement
+    /// (see [`Pool::packet_limit`]).
     pub(crate) async fn packet_limit(&self) -> Result<u64> {
-        let pool = match &self.pool {
-            Pool::MySql(pool) => pool.clone(),
-            Pool::Sqlite(_) => return Ok(1_000_000_000),
-        };
         self.packet_limit
-            .get_or_try_init(|| {
-                crate::exec::detached(async move {
-                    let limit: u64 = sqlx::query_scalar("SELECT @@max_allowed_packet")
-                        .fetch_one(&pool)
-                        .await?;
-                    Ok(limit)
-                })
-            })
+            .get_or_try_init(|| self.pool.packet_limit())
             .await
             .copied()
+    }
+
+    /// Runs a statement that returns no rows (checked first: see [`Db::check_statement`]).
+    pub(crate) async fn execute(&self, sql: String, args: Vec<Arg>) -> Result<Done> {
+        self.check_statement(&sql, &args).await?;
+        driver::execute(&self.pool, sql, args).await
+    }
+
+    /// Runs a query and returns all its rows (checked first: see [`Db::check_statement`]).
+    pub(crate) async fn fetch_all(&self, sql: String, args: Vec<Arg>) -> Result<Rows> {
+        self.check_statement(&sql, &args).await?;
+        driver::fetch_all(&self.pool, sql, args).await
+    }
+
+    /// Begins a transaction.
+    pub(crate) async fn begin(&self) -> Result<Tx> {
+        Tx::begin(&self.pool).await
+    }
+
+    /// Refuses, before anything is sent, a statement with more parameters than the backend takes or more
+    /// bytes than the server's packet limit (a server answers that by closing the connection).
+    async fn check_statement(&self, sql: &str, args: &[Arg]) -> Result<()> {
+        let limit = self.dialect.max_params;
+        if args.len() > limit {
+            return Err(Error::TooLarge {
+                what: "bound values (a filter's `is_in` / `not_in` lists count one each)",
+                size: args.len() as u64,
+                limit: limit as u64,
+                advice: "split the list over several calls",
+            });
+        }
+        let size = statement_size(sql, args);
+        if size < SMALL_STATEMENT {
+            return Ok(());
+        }
+        let limit = self.packet_limit().await?;
+        if size as u64 > limit {
+            return Err(Error::TooLarge {
+                what: "bytes in one statement",
+                size: size as u64,
+                limit,
+                advice: "store less in one value, or raise the server's max_allowed_packet",
+            });
+        }
+        Ok(())
     }
 }
 

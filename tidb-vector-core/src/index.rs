@@ -1,9 +1,9 @@
 //! Vector index build progress.
 
-use crate::backend::Backend;
 use crate::db::Db;
+use crate::dialect::IndexBuild;
+use crate::driver::Arg;
 use crate::error::Result;
-use crate::exec::{self, Arg};
 use crate::schema::Schema;
 
 /// How far a vector index has been built.
@@ -27,20 +27,20 @@ impl IndexProgress {
 
 pub(crate) async fn progress(db: &Db, schema: &Schema) -> Result<Option<IndexProgress>> {
     let table = Arg::Str(schema.table);
-    match db.backend() {
-        Backend::TiDb => {
-            let rows = exec::fetch_all(
-                db,
-                "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
+    match db.dialect.index_build {
+        IndexBuild::TiFlash => {
+            let rows = db
+                .fetch_all(
+                    "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
                  CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), \
                  CAST(COUNT(*) AS SIGNED), \
                  COALESCE(GROUP_CONCAT(NULLIF(ERROR_MESSAGE, '') SEPARATOR '\n'), '') \
                  FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
                  WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ?"
-                    .to_owned(),
-                vec![table],
-            )
-            .await?;
+                        .to_owned(),
+                    vec![table],
+                )
+                .await?;
             let number = |column| -> Result<i64> { Ok(rows.cell(0, column).get::<i64>()?) };
             if number(2)? == 0 {
                 return Ok(None);
@@ -52,27 +52,27 @@ pub(crate) async fn progress(db: &Db, schema: &Schema) -> Result<Option<IndexPro
                 errors: errors.lines().map(str::to_owned).collect(),
             }))
         }
-        Backend::MariaDb => {
-            let rows = exec::fetch_all(
-                db,
-                "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.STATISTICS \
+        IndexBuild::AtOnce => {
+            let rows = db
+                .fetch_all(
+                    "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.STATISTICS \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_TYPE = 'VECTOR'"
-                    .to_owned(),
-                vec![table],
-            )
-            .await?;
+                        .to_owned(),
+                    vec![table],
+                )
+                .await?;
             if rows.cell(0, 0).get::<i64>()? == 0 {
                 return Ok(None);
             }
             // MariaDB builds a vector index within the statement that creates it, and keeps it current.
             let sql = format!("SELECT COUNT(*) FROM {}", db.dialect.quote(schema.table));
-            let rows = exec::fetch_all(db, sql, Vec::new()).await?;
+            let rows = db.fetch_all(sql, Vec::new()).await?;
             Ok(Some(IndexProgress {
                 rows_indexed: rows.cell(0, 0).get::<i64>()?.max(0) as u64,
                 rows_pending: 0,
                 errors: Vec::new(),
             }))
         }
-        Backend::Sqlite => Ok(None),
+        IndexBuild::None => Ok(None),
     }
 }

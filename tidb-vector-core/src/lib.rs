@@ -51,14 +51,16 @@
 //! **embedded SQLite** with sqlite-vec (the zero-setup default).
 
 mod backend;
+mod bind;
 mod config;
 mod db;
 mod dialect;
+mod driver;
 mod error;
-mod exec;
 mod filter;
 mod index;
 mod model;
+mod records;
 mod schema;
 mod search;
 mod sqlite_ext;
@@ -85,7 +87,7 @@ pub use tidb_vector_derive::VectorModel;
 /// What the derive's generated code uses. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::exec::RowReader;
+    pub use crate::bind::RowReader;
     pub use crate::value::{Cell, NotOption, ValueRef};
     pub use core::option::Option;
     pub use core::result::Result;

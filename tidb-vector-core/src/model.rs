@@ -4,11 +4,11 @@ use std::borrow::Borrow;
 use std::future::Future;
 use std::pin::Pin;
 
+use crate::bind::{self, RowReader};
 use crate::db::Db;
-use crate::dialect::{Param, Statement};
 use crate::error::{Error, Result};
-use crate::exec::{self, Arg, RowReader, Tx};
 use crate::filter::Filter;
+use crate::records;
 use crate::schema::{Metric, Schema};
 use crate::search::{Hit, Search};
 use crate::value::{ColumnType, QueryVector, ValueRef};
@@ -64,7 +64,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// with the table), unless a table of that name exists.
     fn create_table(db: &Db) -> impl Future<Output = Result<()>> + Send {
         async move {
-            exec::execute(db, db.dialect.create_table(&Self::SCHEMA), Vec::new()).await?;
+            db.execute(db.dialect.create_table(&Self::SCHEMA), Vec::new())
+                .await?;
             Ok(())
         }
     }
@@ -72,7 +73,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// Drops the table if it exists, with all its rows.
     fn drop_table(db: &Db) -> impl Future<Output = Result<()>> + Send {
         async move {
-            exec::execute(db, db.dialect.drop_table(&Self::SCHEMA), Vec::new()).await?;
+            db.execute(db.dialect.drop_table(&Self::SCHEMA), Vec::new())
+                .await?;
             Ok(())
         }
     }
@@ -96,7 +98,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                     what: format!("a {metric} vector index"),
                 })?;
             for statement in statements {
-                exec::execute(db, statement, Vec::new()).await?;
+                db.execute(statement, Vec::new()).await?;
             }
             Ok(())
         }
@@ -117,8 +119,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Self>>> + Send + 'a {
         async move {
             let statement = db.dialect.get(&Self::SCHEMA);
-            let args = record_args::<Self>(db, &statement, None, Some(key))?;
-            let rows = exec::fetch_all(db, statement.sql, args).await?;
+            let args = records::record_args::<Self>(db, &statement, None, Some(key))?;
+            let rows = db.fetch_all(statement.sql, args).await?;
             if rows.len() == 0 {
                 return Ok(None);
             }
@@ -130,7 +132,9 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn list(db: &Db, limit: usize) -> impl Future<Output = Result<Vec<(Self::Key, Self)>>> + Send {
         async move {
             let schema = &Self::SCHEMA;
-            let rows = exec::fetch_all(db, db.dialect.list(schema, limit).sql, Vec::new()).await?;
+            let rows = db
+                .fetch_all(db.dialect.list(schema, limit).sql, Vec::new())
+                .await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in 0..rows.len() {
                 let key = Self::Key::decode(rows.cell(row, schema.key)).map_err(|reason| {
@@ -155,10 +159,10 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool>> + Send + 'a {
         async move {
             let statement = db.dialect.update(&Self::SCHEMA);
-            let args = record_args::<Self>(db, &statement, Some(record), Some(key))?;
+            let args = records::record_args::<Self>(db, &statement, Some(record), Some(key))?;
             // `rows_affected` counts rows found, not only rows changed (sqlx asks MySQL-protocol servers
             // for found rows), so an update that changes nothing still reports its row.
-            Ok(exec::execute(db, statement.sql, args).await?.rows_affected > 0)
+            Ok(db.execute(statement.sql, args).await?.rows_affected > 0)
         }
     }
 
@@ -170,8 +174,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<()>> + Send + 'a {
         async move {
             let statement = db.dialect.upsert(&Self::SCHEMA);
-            let args = record_args::<Self>(db, &statement, Some(record), Some(key))?;
-            exec::execute(db, statement.sql, args).await?;
+            let args = records::record_args::<Self>(db, &statement, Some(record), Some(key))?;
+            db.execute(statement.sql, args).await?;
             Ok(())
         }
     }
@@ -183,8 +187,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool>> + Send + 'a {
         async move {
             let statement = db.dialect.delete(&Self::SCHEMA, None);
-            let args = record_args::<Self>(db, &statement, None, Some(key))?;
-            Ok(exec::execute(db, statement.sql, args).await?.rows_affected > 0)
+            let args = records::record_args::<Self>(db, &statement, None, Some(key))?;
+            Ok(db.execute(statement.sql, args).await?.rows_affected > 0)
         }
     }
 
@@ -192,19 +196,19 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn delete_where(db: &Db, filter: Filter<Self>) -> impl Future<Output = Result<u64>> + Send {
         async move {
             let statement = db.dialect.delete(&Self::SCHEMA, Some(filter.node()));
-            let args = record_args::<Self>(db, &statement, None, None)?;
-            Ok(exec::execute(db, statement.sql, args).await?.rows_affected)
+            let args = records::record_args::<Self>(db, &statement, None, None)?;
+            Ok(db.execute(statement.sql, args).await?.rows_affected)
         }
     }
 
     /// The number of rows.
     fn count(db: &Db) -> impl Future<Output = Result<u64>> + Send {
-        count::<Self>(db, None)
+        records::count::<Self>(db, None)
     }
 
     /// The number of rows matching `filter`.
     fn count_where(db: &Db, filter: Filter<Self>) -> impl Future<Output = Result<u64>> + Send {
-        async move { count::<Self>(db, Some(filter.node())).await }
+        async move { records::count::<Self>(db, Some(filter.node())).await }
     }
 
     /// Inserts this row and returns its key (the one the database assigned when the model's key is
@@ -215,8 +219,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             let mut values = Vec::with_capacity(schema.columns.len());
             self.__values(&mut values);
             let mut args = Vec::with_capacity(values.len());
-            exec::encode_row(db.dialect, schema.insert_columns(), &values, &mut args)?;
-            let done = exec::execute(db, db.dialect.insert(schema, 1), args).await?;
+            bind::encode_row(db.dialect, schema.insert_columns(), &values, &mut args)?;
+            let done = db.execute(db.dialect.insert(schema, 1), args).await?;
             if let Some(key) = self.__key() {
                 return Ok(key);
             }
@@ -243,7 +247,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         I::IntoIter: Send,
         I::Item: Borrow<Self> + Send,
     {
-        insert_many::<Self, I>(db, rows)
+        records::insert_many::<Self, I>(db, rows)
     }
 
     /// Starts a search for the rows nearest to `query` (cosine distance and 10 rows unless set otherwise).
@@ -330,144 +334,6 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     }
 }
 
-async fn count<M: VectorModel>(db: &Db, filter: Option<&crate::filter::FilterNode>) -> Result<u64> {
-    let statement = db.dialect.count(&M::SCHEMA, filter);
-    let args = record_args::<M>(db, &statement, None, None)?;
-    let rows = exec::fetch_all(db, statement.sql, args).await?;
-    let count: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
-    Ok(u64::try_from(count).unwrap_or(0))
-}
-
-/// The arguments of a record statement: the record's column values, the key, filter values.
-fn record_args<'a, M: VectorModel>(
-    db: &Db,
-    statement: &Statement,
-    record: Option<&'a M>,
-    key: Option<&'a M::Key>,
-) -> Result<Vec<Arg>> {
-    let schema = &M::SCHEMA;
-    let columns = schema.insert_columns();
-    let mut values = Vec::new();
-    if let Some(record) = record {
-        record.__values(&mut values);
-    }
-    let mut args = Vec::with_capacity(statement.params.len());
-    for param in &statement.params {
-        match param {
-            Param::Column(i) => {
-                let (Some(column), Some(value)) = (columns.get(*i), values.get(*i)) else {
-                    return Err(Error::InvalidArgument(format!("no value for column {i}")));
-                };
-                exec::encode_row(
-                    db.dialect,
-                    std::slice::from_ref(column),
-                    &[*value],
-                    &mut args,
-                )?;
-            }
-            Param::Key => {
-                let key = key.ok_or_else(|| Error::InvalidArgument("no key given".into()))?;
-                exec::encode_row(
-                    db.dialect,
-                    std::slice::from_ref(schema.key_column()),
-                    &[key.to_value()],
-                    &mut args,
-                )?;
-            }
-            Param::Value(value) => args.push(exec::sql_value_arg(db.dialect, "filter", value)?),
-            other => {
-                return Err(Error::InvalidArgument(format!(
-                    "a record statement cannot bind {other:?}"
-                )));
-            }
-        }
-    }
-    Ok(args)
-}
-
 /// The future of a search shortcut. Boxed so that its type does not depend on the query vector's type:
 /// a query of the wrong type is then reported once, at the call.
 pub type SearchFuture<'a, M> = Pin<Box<dyn Future<Output = Result<Vec<Hit<M>>>> + Send + 'a>>;
-
-/// The most bytes of parameters one bulk statement carries when the server takes more: large enough that
-/// a statement's round trip is a small part of its cost.
-const STATEMENT_BYTES: usize = 4 << 20;
-
-async fn insert_many<M, I>(db: &Db, rows: I) -> Result<u64>
-where
-    M: VectorModel,
-    I: IntoIterator,
-    I::Item: Borrow<M>,
-{
-    let schema = &M::SCHEMA;
-    let columns = schema.insert_columns();
-    let max_rows = (db.dialect.max_params / columns.len()).max(1);
-    let mut rows = rows.into_iter().peekable();
-    if rows.peek().is_none() {
-        return Ok(0);
-    }
-    // No statement may pass the server's packet limit; leave room for the statement's text.
-    let packet = usize::try_from(db.packet_limit().await?).unwrap_or(usize::MAX);
-    let row_text = db.dialect.insert(schema, 1).len();
-    let budget = packet.saturating_sub(row_text + 1024);
-    let mut tx = Tx::begin(db).await?;
-    let mut inserted = 0;
-    let mut full_chunk_sql: Option<(usize, String)> = None;
-    // A row that did not fit in the previous statement, already checked and encoded.
-    let mut carried: Option<(Vec<Arg>, usize)> = None;
-    loop {
-        // Each row is checked and encoded once, as it arrives, into arguments that own their data: only
-        // one statement's worth of encoded rows is held at a time, and no row is kept.
-        let mut args: Vec<Arg> = Vec::with_capacity(max_rows.min(4096) * columns.len());
-        let (mut count, mut bytes) = (0, 0);
-        while count < max_rows && bytes < STATEMENT_BYTES.min(budget) {
-            let start = args.len();
-            let row_bytes = match carried.take() {
-                Some((row_args, row_bytes)) => {
-                    args.extend(row_args);
-                    row_bytes
-                }
-                None => {
-                    let Some(row) = rows.next() else { break };
-                    let mut values = Vec::with_capacity(columns.len());
-                    row.borrow().__values(&mut values);
-                    exec::encode_row(db.dialect, columns, &values, &mut args)?;
-                    let row_bytes = exec::statement_size("", &args[start..]) + row_text;
-                    if row_bytes > budget {
-                        return Err(Error::TooLarge {
-                            what: "bytes in one row",
-                            size: row_bytes as u64,
-                            limit: budget as u64,
-                            advice: "store less in one row, or raise the server's max_allowed_packet",
-                        });
-                    }
-                    row_bytes
-                }
-            };
-            if count > 0 && bytes + row_bytes > budget {
-                carried = Some((args.split_off(start), row_bytes));
-                break;
-            }
-            bytes += row_bytes;
-            count += 1;
-        }
-        if count == 0 {
-            break;
-        }
-        // Every full chunk has the same shape: render it once (and let the driver reuse its prepared
-        // statement).
-        let sql = match &full_chunk_sql {
-            Some((rows, sql)) if *rows == count => sql.clone(),
-            _ => {
-                let sql = db.dialect.insert(schema, count);
-                full_chunk_sql = Some((count, sql.clone()));
-                sql
-            }
-        };
-        let (back, done) = tx.execute(sql, args).await;
-        inserted += done?.rows_affected;
-        tx = back.ok_or(Error::Database(sqlx::Error::PoolClosed))?;
-    }
-    tx.commit().await?;
-    Ok(inserted)
-}

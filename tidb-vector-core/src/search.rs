@@ -3,10 +3,11 @@
 use std::fmt;
 
 use crate::backend::Backend;
+use crate::bind::{self, RowReader};
 use crate::db::Db;
-use crate::dialect::{Dialect, Param, SearchOptions, SearchRequest, Statement};
+use crate::dialect::{Dialect, SearchOptions, SearchRequest, Statement};
+use crate::driver::Arg;
 use crate::error::{Error, Result};
-use crate::exec::{self, Arg, RowReader};
 use crate::filter::Filter;
 use crate::model::VectorModel;
 use crate::schema::Metric;
@@ -292,21 +293,13 @@ impl<'q, M: VectorModel> Search<'q, M> {
     }
 
     fn args(&self, db: &Db, statement: &Statement) -> Result<Vec<Arg>> {
-        statement
-            .params
-            .iter()
-            .map(|param| match param {
-                Param::Query => Ok(exec::vector_arg(db.dialect, self.query)),
-                Param::MaxDistance => {
-                    Ok(Arg::F64(self.options.max_distance.unwrap_or(f64::INFINITY)))
-                }
-                Param::MinDistance => Ok(Arg::F64(self.options.min_distance.unwrap_or(0.0))),
-                Param::Value(value) => exec::sql_value_arg(db.dialect, "filter", value),
-                other => Err(Error::InvalidArgument(format!(
-                    "a search cannot bind {other:?}"
-                ))),
-            })
-            .collect()
+        let binds = bind::Binds {
+            query: self.query,
+            max_distance: self.options.max_distance,
+            min_distance: self.options.min_distance,
+            ..bind::Binds::default()
+        };
+        bind::bind(db.dialect, statement, &binds)
     }
 
     /// Runs the search and decodes each row with `decode` (`None`: the row has no distance), keeping at
@@ -322,13 +315,13 @@ impl<'q, M: VectorModel> Search<'q, M> {
         &self,
         db: &Db,
         columns: Option<&[&str]>,
-        mut decode: impl FnMut(&exec::Rows, usize) -> Result<Option<T>>,
+        mut decode: impl FnMut(&crate::driver::Rows, usize) -> Result<Option<T>>,
     ) -> Result<Vec<T>> {
         let mut reserve = 0;
         loop {
             let statement = self.render(db.dialect, columns, reserve, false)?;
             let args = self.args(db, &statement)?;
-            let rows = exec::fetch_all(db, statement.sql, args).await?;
+            let rows = db.fetch_all(statement.sql, args).await?;
             let mut found = Vec::with_capacity(rows.len());
             let mut missing = 0;
             for row in 0..rows.len() {
@@ -448,17 +441,16 @@ impl<'q, M: VectorModel> Search<'q, M> {
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.
         let statement = self.render(db.dialect, None, 0, true)?;
         let args = self.args(db, &statement)?;
-        let explain = match db.backend() {
-            crate::Backend::Sqlite => "EXPLAIN QUERY PLAN",
-            _ => "EXPLAIN",
-        };
-        let rows = exec::fetch_all(db, format!("{explain} {}", statement.sql), args).await?;
+        let explain = db.dialect.explain;
+        let rows = db
+            .fetch_all(format!("{explain} {}", statement.sql), args)
+            .await?;
         Ok(rows.lines())
     }
 }
 
 /// A row's distance; `None` when it has none: SQL NULL, or NaN (MariaDB's cosine of a zero vector).
-fn decode_distance(rows: &exec::Rows, row: usize, column: usize) -> Result<Option<f64>> {
+fn decode_distance(rows: &crate::driver::Rows, row: usize, column: usize) -> Result<Option<f64>> {
     let distance =
         <Option<f64> as ColumnType>::decode(rows.cell(row, column)).map_err(|reason| {
             Error::Decode {
@@ -469,7 +461,11 @@ fn decode_distance(rows: &exec::Rows, row: usize, column: usize) -> Result<Optio
     Ok(distance.filter(|d| !d.is_nan()))
 }
 
-fn decode_key<M: VectorModel>(rows: &exec::Rows, row: usize, column: usize) -> Result<M::Key> {
+fn decode_key<M: VectorModel>(
+    rows: &crate::driver::Rows,
+    row: usize,
+    column: usize,
+) -> Result<M::Key> {
     M::Key::decode(rows.cell(row, column)).map_err(|reason| Error::Decode {
         column: M::SCHEMA.key_column().name,
         reason,

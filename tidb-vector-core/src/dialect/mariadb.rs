@@ -63,6 +63,11 @@ pub static DIALECT: Dialect = Dialect {
     upsert_tail: super::mysql::on_duplicate_key_update,
     index_needs_tiflash_replica: false,
     default_ef_search: Some(DEFAULT_EF_SEARCH),
+    explain: "EXPLAIN",
+    optimizer_hints: false,
+    exact_needs_where: true,
+    max_integer: u64::MAX,
+    index_build: super::IndexBuild::AtOnce,
     ef_search_prefix: Some(|ef| format!("SET STATEMENT mhnsw_ef_search = {ef} FOR ")),
 };
 

@@ -103,6 +103,29 @@ pub struct Dialect {
     ef_search_prefix: Option<fn(usize) -> String>,
     /// The `ef_search` of an index search that names none (MariaDB).
     pub(crate) default_ef_search: Option<usize>,
+    /// The statement that shows a query's plan.
+    pub(crate) explain: &'static str,
+    /// Whether the server takes optimizer hints (`/*+ ... */`, TiDB).
+    optimizer_hints: bool,
+    /// Whether an exact search with no bounds or filters still takes the `WHERE` shape (TiDB: a `WHERE` is
+    /// what keeps it off the vector index; MariaDB: that shape carries `IGNORE INDEX`). SQLite's searches
+    /// are all exact anyway.
+    exact_needs_where: bool,
+    /// The largest integer a column stores: `u64::MAX` on TiDB and MariaDB, `i64::MAX` on SQLite.
+    pub(crate) max_integer: u64,
+    /// How the vector index is built, and where its progress is read.
+    pub(crate) index_build: IndexBuild,
+}
+
+/// How a backend builds a vector index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IndexBuild {
+    /// In the background, on TiFlash: progress in `INFORMATION_SCHEMA.TIFLASH_INDEXES` (TiDB).
+    TiFlash,
+    /// Within the statement that creates it, kept current afterwards (MariaDB).
+    AtOnce,
+    /// No vector index (SQLite).
+    None,
 }
 
 /// `X'0000803f...'`: a vector's little-endian `f32` bytes as a hex literal.

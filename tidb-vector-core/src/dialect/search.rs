@@ -3,7 +3,6 @@
 //! record reads.
 
 use super::{DISTANCE_ALIAS, Dialect, MAX_LIMIT, Param, Statement};
-use crate::backend::Backend;
 use crate::error::{Error, Result};
 use crate::filter::FilterNode;
 use crate::schema::{Column, ColumnKind, Metric, Schema};
@@ -200,7 +199,7 @@ impl Dialect {
         let mut params: Vec<Param> = query_param().into_iter().collect();
         let unfiltered =
             request.filter.is_none() && o.max_distance.is_none() && o.min_distance.is_none();
-        if unfiltered && !(o.exact && self.backend != Backend::Sqlite) {
+        if unfiltered && !(o.exact && self.exact_needs_where) {
             return Ok(Statement {
                 sql: format!(
                     "{prefix}SELECT {hint}{list} FROM {table} ORDER BY {alias} LIMIT {limit}"
@@ -295,7 +294,7 @@ impl Dialect {
 
     /// TiDB optimizer hints, or nothing.
     fn hint(&self, schema: &Schema, plan: &SearchOptions) -> String {
-        if self.backend != Backend::TiDb {
+        if !self.optimizer_hints {
             return String::new();
         }
         let mut hints = Vec::new();

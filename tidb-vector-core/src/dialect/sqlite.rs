@@ -57,6 +57,11 @@ pub static DIALECT: Dialect = Dialect {
         )
     },
     default_ef_search: None,
+    explain: "EXPLAIN QUERY PLAN",
+    optimizer_hints: false,
+    exact_needs_where: false,
+    max_integer: i64::MAX as u64,
+    index_build: super::IndexBuild::None,
     ef_search_prefix: None,
     index_needs_tiflash_replica: false,
 };

@@ -44,6 +44,11 @@ pub static DIALECT: Dialect = Dialect {
     ignore_vector_index: |_, _| None,
     upsert_tail: super::mysql::on_duplicate_key_update,
     default_ef_search: None,
+    explain: "EXPLAIN",
+    optimizer_hints: true,
+    exact_needs_where: true,
+    max_integer: u64::MAX,
+    index_build: super::IndexBuild::TiFlash,
     ef_search_prefix: None,
     index_needs_tiflash_replica: true,
 };

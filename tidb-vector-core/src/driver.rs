@@ -1,17 +1,39 @@
-//! Runs rendered statements: turns [`Value`]s into driver binds, reads rows back through [`RowReader`].
+//! The driver layer over sqlx: the pool of either driver, bind arguments, statements run cancel-safely on
+//! tasks of their own, fetched rows, and transactions. It knows nothing of models or dialects.
 
-use sqlx::mysql::{MySql, MySqlArguments, MySqlRow};
+use sqlx::mysql::{MySql, MySqlArguments, MySqlPool, MySqlRow};
 use sqlx::query::Query;
-use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, Transaction};
 
-use crate::db::{Db, Pool};
-use crate::dialect::{Dialect, VectorWire};
 use crate::error::{Error, Result};
-use crate::schema::{Column, ColumnKind, Schema};
-use crate::value::Value;
-use crate::value::{Cell, ColumnType, ValueRef, VectorColumn};
-use crate::vector::{self, validate};
+use crate::value::Cell;
+
+/// A pool of either driver.
+#[derive(Clone)]
+pub(crate) enum Pool {
+    MySql(MySqlPool),
+    Sqlite(SqlitePool),
+}
+
+impl Pool {
+    /// The most bytes one statement may carry: the server's `max_allowed_packet` (MySQL protocol), SQLite's
+    /// `SQLITE_MAX_LENGTH` (1,000,000,000).
+    pub(crate) async fn packet_limit(&self) -> Result<u64> {
+        match self.clone() {
+            Pool::Sqlite(_) => Ok(1_000_000_000),
+            Pool::MySql(pool) => {
+                detached(async move {
+                    let limit: u64 = sqlx::query_scalar("SELECT @@max_allowed_packet")
+                        .fetch_one(&pool)
+                        .await?;
+                    Ok(limit)
+                })
+                .await
+            }
+        }
+    }
+}
 
 /// A bind parameter. It owns its data, so that a statement can run on a task of its own (see
 /// [`detached`]).
@@ -38,90 +60,6 @@ impl Arg {
             _ => 8,
         }
     }
-}
-
-/// A vector as the dialect binds it; validate it first.
-pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg {
-    match dialect.vector_wire {
-        VectorWire::Text => Arg::Text(vector::encode_text(values)),
-        VectorWire::Bytes => Arg::Bytes(vector::encode_bytes(values)),
-    }
-}
-
-/// A filter's or key's value as a bind parameter.
-pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Value) -> Result<Arg> {
-    Ok(match value {
-        Value::Null => Arg::Null,
-        Value::Bool(b) => Arg::Bool(*b),
-        Value::Int(i) => Arg::Int(*i),
-        Value::UInt(u) if dialect.backend == crate::Backend::Sqlite => {
-            Arg::Int(i64::try_from(*u).map_err(|_| Error::Encode {
-                column,
-                reason: format!("{u} is above SQLite's largest integer, {}", i64::MAX),
-            })?)
-        }
-        Value::UInt(u) => Arg::UInt(*u),
-        Value::F32(f) => Arg::F32(finite(column, *f)?),
-        Value::F64(f) => Arg::F64(finite(column, *f)?),
-        Value::Text(s) => Arg::Text(s.clone()),
-    })
-}
-
-/// A float scalar, refused when it is NaN or infinite: SQLite would store NaN as NULL (read back as `None`)
-/// and infinities as they are, MariaDB and TiDB refuse both; so nowhere is it stored as given.
-fn finite<F: Into<f64> + Copy + std::fmt::Display>(column: &'static str, value: F) -> Result<F> {
-    if value.into().is_finite() {
-        Ok(value)
-    } else {
-        Err(Error::Encode {
-            column,
-            reason: format!(
-                "{value} is not a finite number; store None (NULL) or a number instead"
-            ),
-        })
-    }
-}
-
-/// Checks and encodes one row's values (in `insert_columns` order) onto `out`.
-pub(crate) fn encode_row(
-    dialect: &Dialect,
-    columns: &[Column],
-    values: &[ValueRef<'_>],
-    out: &mut Vec<Arg>,
-) -> Result<()> {
-    for (column, value) in columns.iter().zip(values) {
-        out.push(encode_value(dialect, column, *value)?);
-    }
-    Ok(())
-}
-
-/// Checks and encodes one value for its column.
-fn encode_value(dialect: &Dialect, column: &Column, value: ValueRef<'_>) -> Result<Arg> {
-    Ok(match (value, column.kind) {
-        (ValueRef::Vector(values), ColumnKind::Vector { dimensions }) => {
-            validate(values, Some(dimensions))?;
-            vector_arg(dialect, values)
-        }
-        (ValueRef::Null, _) => Arg::Null,
-        (ValueRef::Bool(b), _) => Arg::Bool(b),
-        (ValueRef::Int(i), _) => Arg::Int(i),
-        (ValueRef::UInt(u), _) if dialect.backend == crate::Backend::Sqlite => {
-            Arg::Int(i64::try_from(u).map_err(|_| Error::Encode {
-                column: column.name,
-                reason: format!("{u} is above SQLite's largest integer, {}", i64::MAX),
-            })?)
-        }
-        (ValueRef::UInt(u), _) => Arg::UInt(u),
-        (ValueRef::F32(f), _) => Arg::F32(finite(column.name, f)?),
-        (ValueRef::F64(f), _) => Arg::F64(finite(column.name, f)?),
-        (ValueRef::Text(s), _) => Arg::Text(s.to_owned()),
-        (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
-            return Err(Error::Encode {
-                column: column.name,
-                reason: "a vector value for a scalar column".into(),
-            });
-        }
-    })
 }
 
 fn mysql_query(sql: String, args: Vec<Arg>) -> Query<'static, MySql, MySqlArguments> {
@@ -217,40 +155,11 @@ pub(crate) fn statement_size(sql: &str, args: &[Arg]) -> usize {
 
 /// Statements below this size are sent without asking the server's packet limit (MySQL's own minimum
 /// `max_allowed_packet` default is 16 MiB on MariaDB, 64 MiB on TiDB; 1 MiB is far under both).
-const SMALL_STATEMENT: usize = 1 << 20;
-
-/// Refuses, before anything is sent, a statement with more parameters than the backend takes or more
-/// bytes than the server's packet limit (a server answers that by closing the connection).
-async fn check_statement(db: &Db, sql: &str, args: &[Arg]) -> Result<()> {
-    let limit = db.dialect.max_params;
-    if args.len() > limit {
-        return Err(Error::TooLarge {
-            what: "bound values (a filter's `is_in` / `not_in` lists count one each)",
-            size: args.len() as u64,
-            limit: limit as u64,
-            advice: "split the list over several calls",
-        });
-    }
-    let size = statement_size(sql, args);
-    if size < SMALL_STATEMENT {
-        return Ok(());
-    }
-    let limit = db.packet_limit().await?;
-    if size as u64 > limit {
-        return Err(Error::TooLarge {
-            what: "bytes in one statement",
-            size: size as u64,
-            limit,
-            advice: "store less in one value, or raise the server's max_allowed_packet",
-        });
-    }
-    Ok(())
-}
+pub(crate) const SMALL_STATEMENT: usize = 1 << 20;
 
 /// Runs a statement that returns no rows.
-pub(crate) async fn execute(db: &Db, sql: String, args: Vec<Arg>) -> Result<Done> {
-    check_statement(db, &sql, &args).await?;
-    match db.pool.clone() {
+pub(crate) async fn execute(pool: &Pool, sql: String, args: Vec<Arg>) -> Result<Done> {
+    match pool.clone() {
         Pool::MySql(pool) => {
             detached(async move { Ok(mysql_query(sql, args).execute(&pool).await?.into()) }).await
         }
@@ -299,9 +208,8 @@ impl Rows {
 }
 
 /// Runs a query and returns all its rows.
-pub(crate) async fn fetch_all(db: &Db, sql: String, args: Vec<Arg>) -> Result<Rows> {
-    check_statement(db, &sql, &args).await?;
-    match db.pool.clone() {
+pub(crate) async fn fetch_all(pool: &Pool, sql: String, args: Vec<Arg>) -> Result<Rows> {
+    match pool.clone() {
         Pool::MySql(pool) => {
             detached(async move { Ok(Rows::MySql(mysql_query(sql, args).fetch_all(&pool).await?)) })
                 .await
@@ -329,8 +237,8 @@ pub(crate) enum Tx {
 }
 
 impl Tx {
-    pub(crate) async fn begin(db: &Db) -> Result<Tx> {
-        match db.pool.clone() {
+    pub(crate) async fn begin(pool: &Pool) -> Result<Tx> {
+        match pool.clone() {
             Pool::MySql(pool) => detached(async move { Ok(Tx::MySql(pool.begin().await?)) }).await,
             Pool::Sqlite(pool) => {
                 detached(async move { Ok(Tx::Sqlite(pool.begin().await?)) }).await
@@ -382,95 +290,4 @@ impl Tx {
             Tx::Sqlite(tx) => tx.rollback().await,
         };
     }
-}
-
-/// Reads one fetched row into a model, field by field, in schema order. Used by the derive's generated
-/// code; not meant to be called directly.
-pub struct RowReader<'r> {
-    rows: &'r Rows,
-    row: usize,
-    next: usize,
-    columns: &'static [Column],
-    wire: VectorWire,
-}
-
-impl<'r> RowReader<'r> {
-    /// A reader positioned at the first field of row `row` (past a hidden key).
-    pub(crate) fn new(rows: &'r Rows, row: usize, schema: &Schema, dialect: &Dialect) -> Self {
-        RowReader {
-            rows,
-            row,
-            next: usize::from(schema.hidden_key),
-            columns: schema.columns,
-            wire: dialect.vector_wire,
-        }
-    }
-
-    fn advance(&mut self) -> Result<(Cell<'r>, &'static Column)> {
-        let column = self.columns.get(self.next).ok_or_else(|| Error::Decode {
-            column: "?",
-            reason: "the model read more fields than the schema has columns".into(),
-        })?;
-        let cell = self.rows.cell(self.row, self.next);
-        self.next += 1;
-        Ok((cell, column))
-    }
-
-    /// Reads the next field, a scalar.
-    pub fn scalar<T: ColumnType>(&mut self) -> Result<T> {
-        let (cell, column) = self.advance()?;
-        T::decode(cell).map_err(|reason| Error::Decode {
-            column: column.name,
-            reason,
-        })
-    }
-
-    /// Reads the next field, a vector.
-    pub fn vector<T: VectorColumn>(&mut self) -> Result<T> {
-        let (cell, column) = self.advance()?;
-        let values = read_vector(cell, self.wire, column)?;
-        T::from_floats(values).map_err(|reason| Error::Decode {
-            column: column.name,
-            reason,
-        })
-    }
-}
-
-/// Reads a vector cell as the dialect sends it, checking it against the column's dimensions.
-fn read_vector(
-    cell: Cell<'_>,
-    wire: VectorWire,
-    column: &'static Column,
-) -> Result<Option<Vec<f32>>> {
-    let decode_error = |reason: String| Error::Decode {
-        column: column.name,
-        reason,
-    };
-    if cell.is_null()? {
-        return Ok(None);
-    }
-    let values = match wire {
-        VectorWire::Text => {
-            let text: String = cell.get().map_err(|e| decode_error(e.to_string()))?;
-            vector::parse_text(&text).map_err(|e| decode_error(e.to_string()))?
-        }
-        VectorWire::Bytes => {
-            let bytes: Vec<u8> = cell.get().map_err(|e| decode_error(e.to_string()))?;
-            vector::decode_bytes(&bytes).ok_or_else(|| {
-                decode_error(format!(
-                    "{} bytes is not a whole number of f32 values",
-                    bytes.len()
-                ))
-            })?
-        }
-    };
-    if let ColumnKind::Vector { dimensions } = column.kind
-        && values.len() != dimensions
-    {
-        return Err(decode_error(format!(
-            "the vector has {} dimensions, the column {dimensions}",
-            values.len()
-        )));
-    }
-    Ok(Some(values))
 }

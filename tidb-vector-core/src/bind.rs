@@ -1,0 +1,237 @@
+//! Between models and the driver: values checked and encoded into bind arguments the way the dialect wants
+//! them, one binder for every statement parameter, and rows read back into models.
+
+use crate::dialect::{Dialect, Param, Statement, VectorWire};
+use crate::driver::{Arg, Rows};
+use crate::error::{Error, Result};
+use crate::schema::{Column, ColumnKind, Schema};
+use crate::value::{Cell, ColumnType, Value, ValueRef, VectorColumn};
+use crate::vector::{self, validate};
+
+/// What a statement's parameters take their values from; a statement uses what it names (see [`Param`]).
+#[derive(Default)]
+pub(crate) struct Binds<'a> {
+    /// The insert columns, and the model's values for them in that order (record statements).
+    pub(crate) columns: &'a [Column],
+    pub(crate) record: &'a [ValueRef<'a>],
+    /// The key's column and value.
+    pub(crate) key: Option<(&'a Column, ValueRef<'a>)>,
+    /// The query vector, validated (searches).
+    pub(crate) query: &'a [f32],
+    /// The distance bounds (searches).
+    pub(crate) max_distance: Option<f64>,
+    pub(crate) min_distance: Option<f64>,
+}
+
+/// The arguments of `statement`, one per parameter, in order: every kind of [`Param`] is bound here.
+pub(crate) fn bind(
+    dialect: &Dialect,
+    statement: &Statement,
+    binds: &Binds<'_>,
+) -> Result<Vec<Arg>> {
+    let missing = |what: &str| {
+        Error::InvalidArgument(format!("the statement needs {what}, and none was given"))
+    };
+    let mut args = Vec::with_capacity(statement.params.len());
+    for param in &statement.params {
+        args.push(match param {
+            Param::Column(i) => {
+                let (Some(column), Some(value)) = (binds.columns.get(*i), binds.record.get(*i))
+                else {
+                    return Err(missing("a column's value"));
+                };
+                encode_value(dialect, column, *value)?
+            }
+            Param::Key => {
+                let (column, value) = binds.key.ok_or_else(|| missing("a key"))?;
+                encode_value(dialect, column, value)?
+            }
+            Param::Value(value) => sql_value_arg(dialect, "filter", value)?,
+            Param::Query => vector_arg(dialect, binds.query),
+            Param::MaxDistance => Arg::F64(binds.max_distance.unwrap_or(f64::INFINITY)),
+            Param::MinDistance => Arg::F64(binds.min_distance.unwrap_or(0.0)),
+        });
+    }
+    Ok(args)
+}
+
+/// A vector as the dialect binds it; validate it first.
+pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg {
+    match dialect.vector_wire {
+        VectorWire::Text => Arg::Text(vector::encode_text(values)),
+        VectorWire::Bytes => Arg::Bytes(vector::encode_bytes(values)),
+    }
+}
+
+/// A filter's or key's value as a bind parameter.
+pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Value) -> Result<Arg> {
+    Ok(match value {
+        Value::Null => Arg::Null,
+        Value::Bool(b) => Arg::Bool(*b),
+        Value::Int(i) => Arg::Int(*i),
+        Value::UInt(u) => unsigned(dialect, column, *u)?,
+        Value::F32(f) => Arg::F32(finite(column, *f)?),
+        Value::F64(f) => Arg::F64(finite(column, *f)?),
+        Value::Text(s) => Arg::Text(s.clone()),
+    })
+}
+
+/// An unsigned integer, as the backend stores it: SQLite's integers are signed, so it takes those up to
+/// `i64::MAX` (as signed) and refuses larger ones.
+fn unsigned(dialect: &Dialect, column: &'static str, value: u64) -> Result<Arg> {
+    if value > dialect.max_integer {
+        return Err(Error::Encode {
+            column,
+            reason: format!(
+                "{value} is above {}'s largest integer, {}",
+                dialect.backend, dialect.max_integer
+            ),
+        });
+    }
+    Ok(match i64::try_from(value) {
+        Ok(signed) if dialect.max_integer <= i64::MAX as u64 => Arg::Int(signed),
+        _ => Arg::UInt(value),
+    })
+}
+
+/// A float scalar, refused when it is NaN or infinite: SQLite would store NaN as NULL (read back as `None`)
+/// and infinities as they are, MariaDB and TiDB refuse both; so nowhere is it stored as given.
+fn finite<F: Into<f64> + Copy + std::fmt::Display>(column: &'static str, value: F) -> Result<F> {
+    if value.into().is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::Encode {
+            column,
+            reason: format!(
+                "{value} is not a finite number; store None (NULL) or a number instead"
+            ),
+        })
+    }
+}
+
+/// Checks and encodes one row's values (in `insert_columns` order) onto `out`.
+pub(crate) fn encode_row(
+    dialect: &Dialect,
+    columns: &[Column],
+    values: &[ValueRef<'_>],
+    out: &mut Vec<Arg>,
+) -> Result<()> {
+    for (column, value) in columns.iter().zip(values) {
+        out.push(encode_value(dialect, column, *value)?);
+    }
+    Ok(())
+}
+
+/// Checks and encodes one value for its column.
+fn encode_value(dialect: &Dialect, column: &Column, value: ValueRef<'_>) -> Result<Arg> {
+    Ok(match (value, column.kind) {
+        (ValueRef::Vector(values), ColumnKind::Vector { dimensions }) => {
+            validate(values, Some(dimensions))?;
+            vector_arg(dialect, values)
+        }
+        (ValueRef::Null, _) => Arg::Null,
+        (ValueRef::Bool(b), _) => Arg::Bool(b),
+        (ValueRef::Int(i), _) => Arg::Int(i),
+        (ValueRef::UInt(u), _) => unsigned(dialect, column.name, u)?,
+        (ValueRef::F32(f), _) => Arg::F32(finite(column.name, f)?),
+        (ValueRef::F64(f), _) => Arg::F64(finite(column.name, f)?),
+        (ValueRef::Text(s), _) => Arg::Text(s.to_owned()),
+        (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
+            return Err(Error::Encode {
+                column: column.name,
+                reason: "a vector value for a scalar column".into(),
+            });
+        }
+    })
+}
+
+/// Reads one fetched row into a model, field by field, in schema order. Used by the derive's generated
+/// code; not meant to be called directly.
+pub struct RowReader<'r> {
+    rows: &'r Rows,
+    row: usize,
+    next: usize,
+    columns: &'static [Column],
+    wire: VectorWire,
+}
+
+impl<'r> RowReader<'r> {
+    /// A reader positioned at the first field of row `row` (past a hidden key).
+    pub(crate) fn new(rows: &'r Rows, row: usize, schema: &Schema, dialect: &Dialect) -> Self {
+        RowReader {
+            rows,
+            row,
+            next: usize::from(schema.hidden_key),
+            columns: schema.columns,
+            wire: dialect.vector_wire,
+        }
+    }
+
+    fn advance(&mut self) -> Result<(Cell<'r>, &'static Column)> {
+        let column = self.columns.get(self.next).ok_or_else(|| Error::Decode {
+            column: "?",
+            reason: "the model read more fields than the schema has columns".into(),
+        })?;
+        let cell = self.rows.cell(self.row, self.next);
+        self.next += 1;
+        Ok((cell, column))
+    }
+
+    /// Reads the next field, a scalar.
+    pub fn scalar<T: ColumnType>(&mut self) -> Result<T> {
+        let (cell, column) = self.advance()?;
+        T::decode(cell).map_err(|reason| Error::Decode {
+            column: column.name,
+            reason,
+        })
+    }
+
+    /// Reads the next field, a vector.
+    pub fn vector<T: VectorColumn>(&mut self) -> Result<T> {
+        let (cell, column) = self.advance()?;
+        let values = read_vector(cell, self.wire, column)?;
+        T::from_floats(values).map_err(|reason| Error::Decode {
+            column: column.name,
+            reason,
+        })
+    }
+}
+
+/// Reads a vector cell as the dialect sends it, checking it against the column's dimensions.
+fn read_vector(
+    cell: Cell<'_>,
+    wire: VectorWire,
+    column: &'static Column,
+) -> Result<Option<Vec<f32>>> {
+    let decode_error = |reason: String| Error::Decode {
+        column: column.name,
+        reason,
+    };
+    if cell.is_null()? {
+        return Ok(None);
+    }
+    let values = match wire {
+        VectorWire::Text => {
+            let text: String = cell.get().map_err(|e| decode_error(e.to_string()))?;
+            vector::parse_text(&text).map_err(|e| decode_error(e.to_string()))?
+        }
+        VectorWire::Bytes => {
+            let bytes: Vec<u8> = cell.get().map_err(|e| decode_error(e.to_string()))?;
+            vector::decode_bytes(&bytes).ok_or_else(|| {
+                decode_error(format!(
+                    "{} bytes is not a whole number of f32 values",
+                    bytes.len()
+                ))
+            })?
+        }
+    };
+    if let ColumnKind::Vector { dimensions } = column.kind
+        && values.len() != dimensions
+    {
+        return Err(decode_error(format!(
+            "the vector has {} dimensions, the column {dimensions}",
+            values.len()
+        )));
+    }
+    Ok(Some(values))
+}

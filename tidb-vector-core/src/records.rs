@@ -1,0 +1,125 @@
+//! The record operations behind [`VectorModel`]'s methods: counting, the arguments of record statements,
+//! and the bulk-insert engine.
+
+use std::borrow::Borrow;
+
+use crate::bind;
+use crate::db::Db;
+use crate::dialect::Statement;
+use crate::driver::Arg;
+use crate::error::{Error, Result};
+use crate::filter::FilterNode;
+use crate::model::VectorModel;
+use crate::value::ColumnType;
+
+pub(crate) async fn count<M: VectorModel>(db: &Db, filter: Option<&FilterNode>) -> Result<u64> {
+    let statement = db.dialect.count(&M::SCHEMA, filter);
+    let args = record_args::<M>(db, &statement, None, None)?;
+    let rows = db.fetch_all(statement.sql, args).await?;
+    let count: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// The arguments of a record statement: the record's column values, the key, filter values.
+pub(crate) fn record_args<M: VectorModel>(
+    db: &Db,
+    statement: &Statement,
+    record: Option<&M>,
+    key: Option<&M::Key>,
+) -> Result<Vec<Arg>> {
+    let schema = &M::SCHEMA;
+    let mut values = Vec::new();
+    if let Some(record) = record {
+        record.__values(&mut values);
+    }
+    let binds = bind::Binds {
+        columns: schema.insert_columns(),
+        record: &values,
+        key: key.map(|key| (schema.key_column(), key.to_value())),
+        ..bind::Binds::default()
+    };
+    bind::bind(db.dialect, statement, &binds)
+}
+
+/// The most bytes of parameters one bulk statement carries when the server takes more: large enough that
+/// a statement's round trip is a small part of its cost.
+const STATEMENT_BYTES: usize = 4 << 20;
+
+pub(crate) async fn insert_many<M, I>(db: &Db, rows: I) -> Result<u64>
+where
+    M: VectorModel,
+    I: IntoIterator,
+    I::Item: Borrow<M>,
+{
+    let schema = &M::SCHEMA;
+    let columns = schema.insert_columns();
+    let max_rows = (db.dialect.max_params / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    if rows.peek().is_none() {
+        return Ok(0);
+    }
+    // No statement may pass the server's packet limit; leave room for the statement's text.
+    let packet = usize::try_from(db.packet_limit().await?).unwrap_or(usize::MAX);
+    let row_text = db.dialect.insert(schema, 1).len();
+    let budget = packet.saturating_sub(row_text + 1024);
+    let mut tx = db.begin().await?;
+    let mut inserted = 0;
+    let mut full_chunk_sql: Option<(usize, String)> = None;
+    // A row that did not fit in the previous statement, already checked and encoded.
+    let mut carried: Option<(Vec<Arg>, usize)> = None;
+    loop {
+        // Each row is checked and encoded once, as it arrives, into arguments that own their data: only
+        // one statement's worth of encoded rows is held at a time, and no row is kept.
+        let mut args: Vec<Arg> = Vec::with_capacity(max_rows.min(4096) * columns.len());
+        let (mut count, mut bytes) = (0, 0);
+        while count < max_rows && bytes < STATEMENT_BYTES.min(budget) {
+            let start = args.len();
+            let row_bytes = match carried.take() {
+                Some((row_args, row_bytes)) => {
+                    args.extend(row_args);
+                    row_bytes
+                }
+                None => {
+                    let Some(row) = rows.next() else { break };
+                    let mut values = Vec::with_capacity(columns.len());
+                    row.borrow().__values(&mut values);
+                    bind::encode_row(db.dialect, columns, &values, &mut args)?;
+                    let row_bytes = crate::driver::statement_size("", &args[start..]) + row_text;
+                    if row_bytes > budget {
+                        return Err(Error::TooLarge {
+                            what: "bytes in one row",
+                            size: row_bytes as u64,
+                            limit: budget as u64,
+                            advice: "store less in one row, or raise the server's max_allowed_packet",
+                        });
+                    }
+                    row_bytes
+                }
+            };
+            if count > 0 && bytes + row_bytes > budget {
+                carried = Some((args.split_off(start), row_bytes));
+                break;
+            }
+            bytes += row_bytes;
+            count += 1;
+        }
+        if count == 0 {
+            break;
+        }
+        // Every full chunk has the same shape: render it once (and let the driver reuse its prepared
+        // statement).
+        let sql = match &full_chunk_sql {
+            Some((rows, sql)) if *rows == count => sql.clone(),
+            _ => {
+                let sql = db.dialect.insert(schema, count);
+                full_chunk_sql = Some((count, sql.clone()));
+                sql
+            }
+        };
+        let (back, done) = tx.execute(sql, args).await;
+        inserted += done?.rows_affected;
+        tx = back.ok_or(Error::Database(sqlx::Error::PoolClosed))?;
+    }
+    tx.commit().await?;
+    Ok(inserted)
+}
