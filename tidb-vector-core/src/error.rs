@@ -38,12 +38,13 @@ pub enum Error {
     /// A vector is so long that distances to it overflow `f32`, in which every backend computes them (see
     /// [`MAX_NORM`](crate::vector::MAX_NORM)).
     #[error(
-        "vector has length (Euclidean norm) {norm:e}, above {max:e}: distances to it would overflow f32 and come back wrong; scale it down (cosine distance ignores scale)",
-        max = crate::vector::MAX_NORM
+        "vector has length (Euclidean norm) {norm:e}, above {max:e}: distances to it would overflow f32 and come back wrong; scale it down (cosine distance ignores scale)"
     )]
     Magnitude {
         /// The vector's Euclidean norm.
         norm: f64,
+        /// The largest norm taken, [`MAX_NORM`](crate::vector::MAX_NORM).
+        max: f64,
     },
     /// A statement would be larger than the server takes, so it was not sent: too many bound values, or a
     /// row or value over the server's packet size (`max_allowed_packet`).

@@ -60,7 +60,6 @@ mod error;
 mod filter;
 mod index;
 mod model;
-mod records;
 mod schema;
 mod search;
 mod sqlite_ext;

@@ -135,6 +135,7 @@ pub fn validate(values: &[f32], expected_dimensions: Option<usize>) -> Result<()
         }),
         None => Err(Error::Magnitude {
             norm: squared.sqrt(),
+            max: MAX_NORM,
         }),
     }
 }
@@ -428,7 +429,7 @@ mod tests {
         ));
         assert!(matches!(
             validate(&[1e20, 1.0, 1.0], Some(3)),
-            Err(Error::Magnitude { norm }) if norm > 9.9e19
+            Err(Error::Magnitude { norm, .. }) if norm > 9.9e19
         ));
         // The whole of a long vector counts, not its largest value.
         assert!(matches!(

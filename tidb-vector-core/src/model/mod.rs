@@ -8,10 +8,11 @@ use crate::bind::{self, RowReader};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
-use crate::records;
 use crate::schema::{Metric, Schema};
 use crate::search::{Hit, Search};
 use crate::value::{ColumnType, QueryVector, ValueRef};
+
+mod records;
 
 /// A struct stored in a table with a vector column, searchable by distance.
 ///

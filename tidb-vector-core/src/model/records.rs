@@ -3,13 +3,13 @@
 
 use std::borrow::Borrow;
 
+use super::VectorModel;
 use crate::bind;
 use crate::db::Db;
 use crate::dialect::Statement;
 use crate::driver::Arg;
 use crate::error::{Error, Result};
 use crate::filter::FilterNode;
-use crate::model::VectorModel;
 use crate::value::ColumnType;
 
 pub(crate) async fn count<M: VectorModel>(db: &Db, filter: Option<&FilterNode>) -> Result<u64> {
