@@ -27,45 +27,69 @@ pub enum Value {
     Text(String),
 }
 
-macro_rules! sql_value_from {
-    ($($ty:ty => $variant:ident),*) => {$(
-        impl From<$ty> for Value {
-            fn from(value: $ty) -> Self {
-                Value::$variant(value.into())
+/// The scalar column types, listed once: each Rust type, its [`ScalarType`], its [`Value`] variant, and
+/// whether its [`ColumnType`] impl is generated (`copy`) or written out below (`by_hand`). Generates
+/// `From<T> for Value`, `NotOption`, the seal, the generated `ColumnType` impls and [`decode_value`].
+macro_rules! scalar_types {
+    ($($ty:ty => $kind:ident, $variant:ident, $how:ident;)*) => {
+        $(
+            impl From<$ty> for Value {
+                fn from(value: $ty) -> Self {
+                    Value::$variant(value.into())
+                }
+            }
+            impl NotOption for $ty {}
+            impl sealed::Sealed for $ty {}
+            column_type!($ty => $kind, $variant, $how);
+        )*
+
+        /// Reads a scalar column of type `kind` as an owned value (NULL as [`Value::Null`]).
+        pub(crate) fn decode_value(cell: Cell<'_>, kind: ScalarType) -> Result<Value, String> {
+            fn read<V: ColumnType + NotOption + Into<Value>>(cell: Cell<'_>) -> Result<Value, String> {
+                Option::<V>::decode(cell).map(|v| v.map_or(Value::Null, Into::into))
+            }
+            match kind {
+                $(ScalarType::$kind => read::<$ty>(cell),)*
             }
         }
-    )*};
+    };
 }
-sql_value_from!(
-    bool => Bool, i8 => Int, i16 => Int, i32 => Int, i64 => Int, u8 => UInt, u16 => UInt, u32 => UInt,
-    u64 => UInt, f32 => F32, f64 => F64, String => Text
-);
+
+/// A `ColumnType` impl for a `Copy` scalar that the driver reads as it is.
+macro_rules! column_type {
+    ($ty:ty => $kind:ident, $variant:ident, copy) => {
+        impl ColumnType for $ty {
+            const SQL_TYPE: ScalarType = ScalarType::$kind;
+            type Bare = $ty;
+            fn to_value(&self) -> ValueRef<'_> {
+                ValueRef::$variant((*self).into())
+            }
+            fn decode(cell: Cell<'_>) -> Result<Self, String> {
+                cell.get::<$ty>().map_err(|e| e.to_string())
+            }
+        }
+    };
+    ($ty:ty => $kind:ident, $variant:ident, by_hand) => {};
+}
+
+scalar_types! {
+    bool => Bool, Bool, copy;
+    i8 => I8, Int, copy;
+    i16 => I16, Int, copy;
+    i32 => I32, Int, copy;
+    i64 => I64, Int, copy;
+    u8 => U8, UInt, copy;
+    u16 => U16, UInt, copy;
+    u32 => U32, UInt, copy;
+    u64 => U64, UInt, by_hand;
+    f32 => F32, F32, copy;
+    f64 => F64, F64, copy;
+    String => Text, Text, by_hand;
+}
 
 impl From<&str> for Value {
     fn from(value: &str) -> Self {
         Value::Text(value.to_owned())
-    }
-}
-
-/// Reads a scalar column of type `kind` as an owned value (NULL as [`Value::Null`]).
-pub(crate) fn decode_value(cell: Cell<'_>, kind: crate::ScalarType) -> Result<Value, String> {
-    use crate::ScalarType as T;
-    fn read<V: ColumnType + NotOption + Into<Value>>(cell: Cell<'_>) -> Result<Value, String> {
-        Option::<V>::decode(cell).map(|v| v.map_or(Value::Null, Into::into))
-    }
-    match kind {
-        T::Bool => read::<bool>(cell),
-        T::I8 => read::<i8>(cell),
-        T::I16 => read::<i16>(cell),
-        T::I32 => read::<i32>(cell),
-        T::I64 => read::<i64>(cell),
-        T::U8 => read::<u8>(cell),
-        T::U16 => read::<u16>(cell),
-        T::U32 => read::<u32>(cell),
-        T::U64 => read::<u64>(cell),
-        T::F32 => read::<f32>(cell),
-        T::F64 => read::<f64>(cell),
-        T::Text => read::<String>(cell),
     }
 }
 
@@ -174,36 +198,6 @@ pub trait ColumnType: sealed::Sealed + Sized {
     fn decode(cell: Cell<'_>) -> Result<Self, String>;
 }
 
-macro_rules! scalar {
-    ($($ty:ty => $kind:ident, $variant:ident;)*) => {$(
-        impl sealed::Sealed for $ty {}
-        impl ColumnType for $ty {
-            const SQL_TYPE: ScalarType = ScalarType::$kind;
-            type Bare = $ty;
-            fn to_value(&self) -> ValueRef<'_> {
-                ValueRef::$variant((*self).into())
-            }
-            fn decode(cell: Cell<'_>) -> Result<Self, String> {
-                cell.get::<$ty>().map_err(|e| e.to_string())
-            }
-        }
-    )*};
-}
-
-scalar! {
-    bool => Bool, Bool;
-    i8 => I8, Int;
-    i16 => I16, Int;
-    i32 => I32, Int;
-    i64 => I64, Int;
-    u8 => U8, UInt;
-    u16 => U16, UInt;
-    u32 => U32, UInt;
-    f32 => F32, F32;
-    f64 => F64, F64;
-}
-
-impl sealed::Sealed for u64 {}
 impl ColumnType for u64 {
     const SQL_TYPE: ScalarType = ScalarType::U64;
     type Bare = u64;
@@ -222,7 +216,6 @@ impl ColumnType for u64 {
     }
 }
 
-impl sealed::Sealed for String {}
 impl ColumnType for String {
     const SQL_TYPE: ScalarType = ScalarType::Text;
     type Bare = String;
@@ -260,22 +253,7 @@ pub trait NotOption {}
 macro_rules! not_option {
     ($($ty:ty),*) => {$(impl NotOption for $ty {})*};
 }
-not_option!(
-    bool,
-    i8,
-    i16,
-    i32,
-    i64,
-    u8,
-    u16,
-    u32,
-    u64,
-    f32,
-    f64,
-    String,
-    Vec<f32>,
-    Vector
-);
+not_option!(Vec<f32>, Vector);
 impl<const N: usize> NotOption for [f32; N] {}
 
 /// An integer type that can be a model's primary key (auto-increment).

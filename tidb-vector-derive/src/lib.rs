@@ -10,6 +10,7 @@ use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 
 mod attr;
+mod check;
 mod ctxt;
 mod expand;
 mod fallback;

@@ -3,6 +3,7 @@
 use syn::{Data, DeriveInput, Fields, Ident, Type};
 
 use crate::attr::{self, IndexMetric};
+use crate::check;
 use crate::ctxt::Ctxt;
 use crate::ty::{check_scalar_type, is_key_type, vector_shape};
 
@@ -39,10 +40,6 @@ pub enum FieldKind {
 
 /// The name of the hidden key column.
 pub const HIDDEN_KEY: &str = "id";
-/// Column names the generated SQL uses for itself.
-const RESERVED: &[&str] = &["_distance", "_candidates"];
-/// TiDB's (and MySQL's) longest identifier.
-const MAX_IDENTIFIER: usize = 64;
 
 /// Builds the model, recording every problem; `None` when the input cannot be modelled at all.
 pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'a>> {
@@ -91,7 +88,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
 
     let table = match &container.table {
         Some(lit) => {
-            check_identifier(cx, &lit.value(), lit, "table");
+            check::identifier(cx, &lit.value(), lit, "table");
             lit.value()
         }
         None => default_table_name(&input.ident.to_string()),
@@ -111,13 +108,13 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
         let attrs_ok = cx.error_count() == errors_before;
         let column = match &attrs.rename {
             Some(lit) => {
-                check_identifier(cx, &lit.value(), lit, "column");
+                check::identifier(cx, &lit.value(), lit, "column");
                 lit.value()
             }
             None => {
                 let name = ident.to_string();
                 let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
-                check_identifier(cx, &name, ident, "column");
+                check::identifier(cx, &name, ident, "column");
                 name
             }
         };
@@ -125,7 +122,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
         let kind = match (&attrs.dimensions, &shape) {
             (Some((dimensions, lit)), Some(shape)) => {
                 if let Some(len) = shape.array_len {
-                    check_array_len(cx, len, *dimensions, lit);
+                    check::array_len(cx, len, *dimensions, lit);
                 }
                 if let Some(first) = vector {
                     cx.error_spanned_by(
@@ -241,7 +238,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
             cx.error_spanned_by(field.ty, message);
         }
     }
-    check_unique_columns(cx, &fields, &key);
+    check::unique_columns(cx, &fields, &key);
 
     let Some(vector) = vector else {
         if !cx.has_errors() || named.named.is_empty() {
@@ -293,79 +290,6 @@ fn default_table_name(ident: &str) -> String {
         format!("{snake}es")
     } else {
         format!("{snake}s")
-    }
-}
-
-/// Names TiDB accepts without surprises: 1 to 64 characters, ASCII letters, digits and `_`, not all
-/// digits, and none of the names the generated SQL uses.
-fn check_identifier(cx: &mut Ctxt, name: &str, span: impl quote::ToTokens, what: &str) {
-    let problem = if name.is_empty() {
-        Some("is empty".to_owned())
-    } else if name.chars().count() > MAX_IDENTIFIER {
-        Some(format!(
-            "has {} characters; TiDB allows at most {MAX_IDENTIFIER}",
-            name.chars().count()
-        ))
-    } else if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-    {
-        Some(format!(
-            "contains {c:?}; use ASCII letters, digits and `_` only"
-        ))
-    } else if name.chars().all(|c| c.is_ascii_digit()) {
-        Some("is all digits; start it with a letter or `_`".to_owned())
-    } else if RESERVED.contains(&name) {
-        Some("is reserved for the distance in generated queries; rename it".to_owned())
-    } else {
-        None
-    };
-    if let Some(problem) = problem {
-        cx.error_spanned_by(span, format!("{what} name `{name}` {problem}"));
-    }
-}
-
-fn check_unique_columns(cx: &mut Ctxt, fields: &[Field<'_>], key: &Key) {
-    let mut seen: Vec<&str> = Vec::new();
-    if matches!(key, Key::Hidden) {
-        seen.push(HIDDEN_KEY);
-    }
-    for field in fields {
-        if seen.iter().any(|s| s.eq_ignore_ascii_case(&field.column)) {
-            let message = if field.column.eq_ignore_ascii_case(HIDDEN_KEY)
-                && matches!(key, Key::Hidden)
-            {
-                format!(
-                    "column `{}` clashes with the hidden key column `id`; rename the column or make this field the key",
-                    field.column
-                )
-            } else {
-                format!(
-                    "column `{}` appears twice (column names are case-insensitive); rename one",
-                    field.column
-                )
-            };
-            cx.error_spanned_by(field.ident, message);
-        } else {
-            seen.push(&field.column);
-        }
-    }
-}
-
-/// `[f32; N]` with a literal `N` must agree with `dimensions`; other lengths are checked at compile time
-/// by a constant assertion in the generated code.
-fn check_array_len(cx: &mut Ctxt, len: &syn::Expr, dimensions: usize, lit: &syn::LitInt) {
-    if let syn::Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Int(n),
-        ..
-    }) = len
-        && let Ok(n) = n.base10_parse::<usize>()
-        && n != dimensions
-    {
-        cx.error_spanned_by(
-            lit,
-            format!("`dimensions = {dimensions}` disagrees with the field's type `[f32; {n}]`; make them equal"),
-        );
     }
 }
 
