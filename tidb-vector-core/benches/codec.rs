@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use tidb_vector_core::vector::{encode_text, encode_text_into, parse_text};
+use tidb_vector_core::vector::{encode_text, encode_text_into, parse_text, validate};
 
 /// Embedding-like values: mixed signs and magnitudes, most with full f32 precision.
 fn vector(dimensions: usize) -> Vec<f32> {
@@ -108,6 +108,18 @@ fn codec(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("bare lexical-core", dimensions), |b| {
             b.iter(|| black_box(bare_lexical(black_box(&text))))
+        });
+        group.finish();
+
+        // The check every stored or searched vector goes through (dimensions, finite values, length),
+        // against the least a library could do: a bare finiteness loop.
+        let mut group = c.benchmark_group(format!("validate/{dimensions}"));
+        group.throughput(Throughput::Elements(dimensions as u64));
+        group.bench_function(BenchmarkId::new("tidb-vector", dimensions), |b| {
+            b.iter(|| black_box(validate(black_box(&values), Some(dimensions)).is_ok()))
+        });
+        group.bench_function(BenchmarkId::new("bare is_finite", dimensions), |b| {
+            b.iter(|| black_box(black_box(&values).iter().all(|v| v.is_finite())))
         });
         group.finish();
     }

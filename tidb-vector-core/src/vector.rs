@@ -122,22 +122,40 @@ pub fn validate(values: &[f32], expected_dimensions: Option<usize>) -> Result<()
     if values.len() > MAX_DIMENSIONS {
         return Err(Error::TooManyDimensions { got: values.len() });
     }
-    // One pass (it vectorizes): NaN or an infinity makes the sum NaN or infinite, which fails the test too;
-    // the reason is looked for only when something is wrong.
-    let squared = squared_norm(values);
-    if squared <= MAX_NORM * MAX_NORM {
+    // One pass in f32 lanes (it vectorizes): NaN or an infinity makes the sum NaN or infinite, and so does
+    // an overflow, which all fail the test; only then is the reason looked for, in f64.
+    if squared_norm_f32(values) <= (MAX_NORM * MAX_NORM) as f32 {
         return Ok(());
     }
-    match values.iter().position(|v| !v.is_finite()) {
-        Some(index) => Err(Error::NonFinite {
+    if let Some(index) = values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::NonFinite {
             index,
             value: values[index],
-        }),
-        None => Err(Error::Magnitude {
-            norm: squared.sqrt(),
-            max: MAX_NORM,
-        }),
+        });
     }
+    let norm = squared_norm(values).sqrt();
+    if norm <= MAX_NORM {
+        // Rounding in f32 put it over; the exact length is within the bound.
+        return Ok(());
+    }
+    Err(Error::Magnitude {
+        norm,
+        max: MAX_NORM,
+    })
+}
+
+/// The sum of the squares in `f32`, over eight lanes so that the loop vectorizes: fast, and infinite (or
+/// NaN) when a value is, or when the sum overflows.
+fn squared_norm_f32(values: &[f32]) -> f32 {
+    let mut lanes = [0.0_f32; 8];
+    let chunks = values.chunks_exact(8);
+    let rest: f32 = chunks.remainder().iter().map(|v| v * v).sum();
+    for chunk in chunks {
+        for (lane, v) in lanes.iter_mut().zip(chunk) {
+            *lane += v * v;
+        }
+    }
+    lanes.iter().sum::<f32>() + rest
 }
 
 /// The sum of the squares, in `f64` (which cannot overflow for `f32` inputs), over eight lanes so that the
