@@ -50,6 +50,11 @@ for op in ("encode", "decode"):
         rows.append((f"{op} {dims}-dim vs bare {best_name[5:]} loop (fastest of {', '.join(n[5:] for n in limit_names)})",
                      ns(ours), ns(limits[best_name]), limits[best_name] / ours, 0.8))
 
+for dims in (768, 1536):
+    rows.append((f"validate {dims}-dim (dimensions, finite, length) vs a bare is_finite loop",
+                 ns(codec[("validate", dims, "tidb-vector")]), ns(codec[("validate", dims, "bare is_finite")]),
+                 codec[("validate", dims, "bare is_finite")] / codec[("validate", dims, "tidb-vector")], 1.0))
+
 rows.append((f"insert_many 10,000 x 768 vs hand-written sqlx multi-row (same statements, one transaction; per-round ratios {db['insert_vs_hand_spread']})",
              f"{db['insert_many_10k_768_s']} s", f"{db['hand_multi_row_10k_768_s']} s", float(db["insert_vs_hand_speed"]), 0.95))
 rows.append(("the same, client CPU time (the library's own cost; the server's noise does not reach it)",
