@@ -45,23 +45,9 @@ fn points() -> Vec<Point> {
         .collect()
 }
 
+/// The brute-force distance; `None` where there is none (a zero vector under cosine).
 fn distance(metric: Metric, a: &[f32], b: &[f32]) -> Option<f64> {
-    let pairs = a.iter().zip(b).map(|(x, y)| (f64::from(*x), f64::from(*y)));
-    let d = match metric {
-        Metric::Cosine => {
-            let (mut dot, mut na, mut nb) = (0.0, 0.0, 0.0);
-            for (x, y) in pairs {
-                dot += x * y;
-                na += x * x;
-                nb += y * y;
-            }
-            1.0 - dot / (na.sqrt() * nb.sqrt())
-        }
-        Metric::L2 => pairs.map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt(),
-        Metric::L1 => pairs.map(|(x, y)| (x - y).abs()).sum(),
-        _ => -pairs.map(|(x, y)| x * y).sum::<f64>(),
-    };
-    (!d.is_nan()).then_some(d)
+    Some(tidb_vector_tests::distance(metric, a, b)).filter(|d| !d.is_nan())
 }
 
 /// The brute-force distances: rows with a distance that pass `keep` and the bound, nearest first.

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use tidb_vector_core::{Backend, Error, Metric, Vector, VectorModel};
-use tidb_vector_tests::{Target, TestDb, scenarios};
+use tidb_vector_tests::{Target, TestDb, distance, scenarios};
 
 scenarios!(
     exact_search_is_the_brute_force_answer,
@@ -76,24 +76,6 @@ fn items() -> &'static [Item] {
 fn queries(n: usize) -> Vec<Vec<f32>> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     (0..n).map(|_| rng.vector()).collect()
-}
-
-fn distance(metric: Metric, a: &[f32], b: &[f32]) -> f64 {
-    let pairs = a.iter().zip(b).map(|(x, y)| (f64::from(*x), f64::from(*y)));
-    match metric {
-        Metric::Cosine => {
-            let (mut dot, mut na, mut nb) = (0.0, 0.0, 0.0);
-            for (x, y) in pairs {
-                dot += x * y;
-                na += x * x;
-                nb += y * y;
-            }
-            1.0 - dot / (na.sqrt() * nb.sqrt())
-        }
-        Metric::L2 => pairs.map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt(),
-        Metric::L1 => pairs.map(|(x, y)| (x - y).abs()).sum(),
-        _ => -pairs.map(|(x, y)| x * y).sum::<f64>(),
-    }
 }
 
 /// The brute-force answer: rows passing `keep` with distance in `bounds`, nearest first, at most `limit`.

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::{AssertSqlSafe, Connection as _};
-use tidb_vector_core::{Backend, Db};
+use tidb_vector_core::{Backend, Db, Metric};
 
 /// TiDB's vector functions with TiDB's semantics, for MariaDB (see the file's header).
 pub const TIDB_FUNCTIONS: &str = include_str!("tidb_functions.sql");
@@ -221,4 +221,23 @@ macro_rules! scenarios {
             })*
         }
     };
+}
+
+/// The brute-force distance, computed in `f64` (NaN for a cosine with a zero vector).
+pub fn distance(metric: Metric, a: &[f32], b: &[f32]) -> f64 {
+    let pairs = a.iter().zip(b).map(|(x, y)| (f64::from(*x), f64::from(*y)));
+    match metric {
+        Metric::Cosine => {
+            let (mut dot, mut na, mut nb) = (0.0, 0.0, 0.0);
+            for (x, y) in pairs {
+                dot += x * y;
+                na += x * x;
+                nb += y * y;
+            }
+            1.0 - dot / (na.sqrt() * nb.sqrt())
+        }
+        Metric::L2 => pairs.map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt(),
+        Metric::L1 => pairs.map(|(x, y)| (x - y).abs()).sum(),
+        _ => -pairs.map(|(x, y)| x * y).sum::<f64>(),
+    }
 }
