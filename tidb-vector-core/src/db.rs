@@ -11,12 +11,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoo
 use crate::backend::Backend;
 use crate::config::{Config, TiDbSettings};
 use crate::dialect::Dialect;
-use crate::driver::{self, Arg, Done, Pool, Rows, SMALL_STATEMENT, Tx, statement_size};
+use crate::driver::{self, Pool};
 use crate::error::{Error, Result};
+use crate::executor::Transaction;
 
 /// A pool of connections to TiDB, MariaDB or embedded SQLite, and the SQL dialect to speak to it.
 ///
-/// Cheap to clone (the pool is shared). Every model operation takes a `&Db`.
+/// Cheap to clone (the pool is shared). Every model operation and search takes a `&Db` (or another
+/// [`Executor`](crate::Executor): a [`Transaction`] begun here, or a caller's own connection).
 #[derive(Clone)]
 pub struct Db {
     pub(crate) pool: Pool,
@@ -35,7 +37,7 @@ impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (size, idle) = match &self.pool {
             Pool::MySql(pool) => (pool.size(), pool.num_idle()),
-            Pool::Sqlite(pool) => (pool.size(), pool.num_idle()),
+            Pool::Sqlite(pool, _) => (pool.size(), pool.num_idle()),
         };
         f.debug_struct("Db")
             .field("backend", &self.backend())
@@ -153,6 +155,18 @@ impl Db {
         }
     }
 
+    /// Wraps an existing SQLite pool. sqlite-vec is loaded into each of its connections at the connection's
+    /// first use by this crate (one query to check); the pool's other users may call its functions after
+    /// that.
+    pub fn from_sqlite_pool(pool: SqlitePool) -> Db {
+        Db {
+            pool: Pool::Sqlite(pool, false),
+            dialect: Dialect::of(Backend::Sqlite),
+            _keep_alive: None,
+            packet_limit: Arc::default(),
+        }
+    }
+
     /// The backend this handle speaks to.
     pub fn backend(&self) -> Backend {
         self.dialect.backend
@@ -162,14 +176,14 @@ impl Db {
     pub fn mysql_pool(&self) -> Option<&MySqlPool> {
         match &self.pool {
             Pool::MySql(pool) => Some(pool),
-            Pool::Sqlite(_) => None,
+            Pool::Sqlite(..) => None,
         }
     }
 
     /// The underlying pool, when the backend is SQLite.
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.pool {
-            Pool::Sqlite(pool) => Some(pool),
+            Pool::Sqlite(pool, _) => Some(pool),
             Pool::MySql(_) => None,
         }
     }
@@ -178,7 +192,7 @@ impl Db {
     pub async fn close(&self) {
         match &self.pool {
             Pool::MySql(pool) => pool.close().await,
-            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Sqlite(pool, _) => pool.close().await,
         }
     }
 
@@ -201,7 +215,6 @@ impl Db {
     }
 
     async fn sqlite(url: &str, settings: &PoolSettings) -> Result<Db> {
-        crate::sqlite_ext::register();
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::Config(format!("invalid SQLite URL: {e}")))?
             .create_if_missing(true);
@@ -211,26 +224,26 @@ impl Db {
             // the pool's connection and `keep_alive` see one database. The pool keeps one connection:
             // SQLite serialises writes anyway, and a shared in-memory database locks by table.
             let keep_alive = SqliteConnection::connect_with(&options).await?;
-            let pool = SqlitePoolOptions::new()
+            let pool = sqlite_pool_options()
                 .max_connections(1)
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options)
                 .await?;
             return Ok(Db {
-                pool: Pool::Sqlite(pool),
+                pool: Pool::Sqlite(pool, true),
                 dialect: Dialect::of(Backend::Sqlite),
                 _keep_alive: Some(Arc::new(Mutex::new(keep_alive))),
                 packet_limit: Arc::default(),
             });
         }
-        let pool = SqlitePoolOptions::new()
+        let pool = sqlite_pool_options()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .idle_timeout(settings.idle_timeout)
             .connect_with(options.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal))
             .await?;
         Ok(Db {
-            pool: Pool::Sqlite(pool),
+            pool: Pool::Sqlite(pool, true),
             dialect: Dialect::of(Backend::Sqlite),
             _keep_alive: None,
             packet_limit: Arc::default(),
@@ -246,50 +259,38 @@ impl Db {
             .copied()
     }
 
-    /// Runs a statement that returns no rows (checked first: see [`Db::check_statement`]).
-    pub(crate) async fn execute(&self, sql: String, args: Vec<Arg>) -> Result<Done> {
-        self.check_statement(&sql, &args).await?;
-        driver::execute(&self.pool, sql, args).await
+    /// Begins a transaction on a connection from the pool. Every model operation and search runs in it
+    /// when given `&mut tx`; the caller's own sqlx statements run in it through
+    /// [`Transaction::as_mysql`] or [`Transaction::as_sqlite`]. Nothing is stored until
+    /// [`Transaction::commit`]; dropped uncommitted, it rolls back.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+    /// let mut tx = db.begin().await?;
+    /// Document { content: "dog".into(), embedding: vec![1.0, 2.0, 1.0] }.insert(&mut tx).await?;
+    /// assert_eq!(Document::count(&mut tx).await?, 1); // seen inside the transaction
+    /// tx.rollback().await?; // and gone
+    /// # Ok(()) }
+    /// ```
+    pub async fn begin(&self) -> Result<Transaction> {
+        Ok(Transaction::new(
+            driver::Tx::begin(&self.pool).await?,
+            self.dialect,
+        ))
     }
+}
 
-    /// Runs a query and returns all its rows (checked first: see [`Db::check_statement`]).
-    pub(crate) async fn fetch_all(&self, sql: String, args: Vec<Arg>) -> Result<Rows> {
-        self.check_statement(&sql, &args).await?;
-        driver::fetch_all(&self.pool, sql, args).await
-    }
-
-    /// Begins a transaction.
-    pub(crate) async fn begin(&self) -> Result<Tx> {
-        Tx::begin(&self.pool).await
-    }
-
-    /// Refuses, before anything is sent, a statement with more parameters than the backend takes or more
-    /// bytes than the server's packet limit (a server answers that by closing the connection).
-    async fn check_statement(&self, sql: &str, args: &[Arg]) -> Result<()> {
-        let limit = self.dialect.max_params;
-        if args.len() > limit {
-            return Err(Error::TooLarge {
-                what: "bound values (a filter's `is_in` / `not_in` lists count one each)",
-                size: args.len() as u64,
-                limit: limit as u64,
-                advice: "split the list over several calls",
-            });
-        }
-        let size = statement_size(sql, args);
-        if size < SMALL_STATEMENT {
-            return Ok(());
-        }
-        let limit = self.packet_limit().await?;
-        if size as u64 > limit {
-            return Err(Error::TooLarge {
-                what: "bytes in one statement",
-                size: size as u64,
-                limit,
-                advice: "store less in one value, or raise the server's max_allowed_packet",
-            });
-        }
-        Ok(())
-    }
+/// The options of this crate's SQLite pools: sqlite-vec is loaded into each connection as it opens.
+fn sqlite_pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new().after_connect(|conn, _| {
+        Box::pin(async move {
+            crate::sqlite_ext::load(conn)
+                .await
+                .map_err(|e| sqlx::Error::Configuration(e.to_string().into()))
+        })
+    })
 }
 
 /// The connection options for TiDB's settings: TLS with full verification when a CA is given.

@@ -1,9 +1,9 @@
 //! The driver layer over sqlx: the pool of either driver, bind arguments, statements run cancel-safely on
 //! tasks of their own, fetched rows, and transactions. It knows nothing of models or dialects.
 
-use sqlx::mysql::{MySql, MySqlArguments, MySqlPool, MySqlRow};
+use sqlx::mysql::{MySql, MySqlArguments, MySqlConnection, MySqlPool, MySqlRow};
 use sqlx::query::Query;
-use sqlx::sqlite::{Sqlite, SqliteArguments, SqlitePool, SqliteRow};
+use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, Transaction};
 
 use crate::error::{Error, Result};
@@ -13,7 +13,21 @@ use crate::value::Cell;
 #[derive(Clone)]
 pub(crate) enum Pool {
     MySql(MySqlPool),
-    Sqlite(SqlitePool),
+    /// The flag says whether the pool's connections load sqlite-vec as they open (this crate's pools do;
+    /// a caller's pool gets it at each connection's first use instead: see [`sqlite_connection`]).
+    Sqlite(SqlitePool, bool),
+}
+
+/// A connection from a SQLite pool, with sqlite-vec loaded.
+async fn sqlite_connection(
+    pool: &SqlitePool,
+    loads_extension: bool,
+) -> Result<sqlx::pool::PoolConnection<Sqlite>> {
+    let mut conn = pool.acquire().await?;
+    if !loads_extension {
+        crate::sqlite_ext::ensure_loaded(&mut conn).await?;
+    }
+    Ok(conn)
 }
 
 impl Pool {
@@ -21,18 +35,26 @@ impl Pool {
     /// `SQLITE_MAX_LENGTH` (1,000,000,000).
     pub(crate) async fn packet_limit(&self) -> Result<u64> {
         match self.clone() {
-            Pool::Sqlite(_) => Ok(1_000_000_000),
+            Pool::Sqlite(..) => Ok(SQLITE_MAX_LENGTH),
             Pool::MySql(pool) => {
                 detached(async move {
-                    let limit: u64 = sqlx::query_scalar("SELECT @@max_allowed_packet")
-                        .fetch_one(&pool)
-                        .await?;
-                    Ok(limit)
+                    let mut conn = pool.acquire().await?;
+                    mysql_packet_limit(&mut conn).await
                 })
                 .await
             }
         }
     }
+}
+
+/// SQLite's `SQLITE_MAX_LENGTH`: the most bytes of a statement or value.
+pub(crate) const SQLITE_MAX_LENGTH: u64 = 1_000_000_000;
+
+/// The server's `max_allowed_packet`.
+pub(crate) async fn mysql_packet_limit(conn: &mut MySqlConnection) -> Result<u64> {
+    Ok(sqlx::query_scalar("SELECT @@max_allowed_packet")
+        .fetch_one(conn)
+        .await?)
 }
 
 /// A bind parameter. It owns its data, so that a statement can run on a task of its own (see
@@ -163,10 +185,50 @@ pub(crate) async fn execute(pool: &Pool, sql: String, args: Vec<Arg>) -> Result<
         Pool::MySql(pool) => {
             detached(async move { Ok(mysql_query(sql, args).execute(&pool).await?.into()) }).await
         }
-        Pool::Sqlite(pool) => {
-            detached(async move { Ok(sqlite_query(sql, args).execute(&pool).await?.into()) }).await
+        Pool::Sqlite(pool, loads) => {
+            detached(async move {
+                let mut conn = sqlite_connection(&pool, loads).await?;
+                sqlite_execute(&mut conn, sql, args).await
+            })
+            .await
         }
     }
+}
+
+/// Runs a statement that returns no rows on a caller's connection, in the caller's future.
+pub(crate) async fn mysql_execute(
+    conn: &mut MySqlConnection,
+    sql: String,
+    args: Vec<Arg>,
+) -> Result<Done> {
+    Ok(mysql_query(sql, args).execute(conn).await?.into())
+}
+
+/// Runs a statement that returns no rows on a caller's connection, in the caller's future.
+pub(crate) async fn sqlite_execute(
+    conn: &mut SqliteConnection,
+    sql: String,
+    args: Vec<Arg>,
+) -> Result<Done> {
+    Ok(sqlite_query(sql, args).execute(conn).await?.into())
+}
+
+/// Runs a query on a caller's connection, in the caller's future.
+pub(crate) async fn mysql_fetch_all(
+    conn: &mut MySqlConnection,
+    sql: String,
+    args: Vec<Arg>,
+) -> Result<Rows> {
+    Ok(Rows::MySql(mysql_query(sql, args).fetch_all(conn).await?))
+}
+
+/// Runs a query on a caller's connection, in the caller's future.
+pub(crate) async fn sqlite_fetch_all(
+    conn: &mut SqliteConnection,
+    sql: String,
+    args: Vec<Arg>,
+) -> Result<Rows> {
+    Ok(Rows::Sqlite(sqlite_query(sql, args).fetch_all(conn).await?))
 }
 
 /// Fetched rows of either driver.
@@ -214,11 +276,10 @@ pub(crate) async fn fetch_all(pool: &Pool, sql: String, args: Vec<Arg>) -> Resul
             detached(async move { Ok(Rows::MySql(mysql_query(sql, args).fetch_all(&pool).await?)) })
                 .await
         }
-        Pool::Sqlite(pool) => {
+        Pool::Sqlite(pool, loads) => {
             detached(async move {
-                Ok(Rows::Sqlite(
-                    sqlite_query(sql, args).fetch_all(&pool).await?,
-                ))
+                let mut conn = sqlite_connection(&pool, loads).await?;
+                sqlite_fetch_all(&mut conn, sql, args).await
             })
             .await
         }
@@ -240,8 +301,12 @@ impl Tx {
     pub(crate) async fn begin(pool: &Pool) -> Result<Tx> {
         match pool.clone() {
             Pool::MySql(pool) => detached(async move { Ok(Tx::MySql(pool.begin().await?)) }).await,
-            Pool::Sqlite(pool) => {
-                detached(async move { Ok(Tx::Sqlite(pool.begin().await?)) }).await
+            Pool::Sqlite(pool, loads) => {
+                detached(async move {
+                    let conn = sqlite_connection(&pool, loads).await?;
+                    Ok(Tx::Sqlite(Transaction::begin(conn, None).await?))
+                })
+                .await
             }
         }
     }
@@ -263,7 +328,10 @@ impl Tx {
             };
             if let Err((tx, _)) = send.send((tx, done)) {
                 // The caller was dropped while the statement ran.
-                tx.rollback().await;
+                let _ = match tx {
+                    Tx::MySql(tx) => tx.rollback().await,
+                    Tx::Sqlite(tx) => tx.rollback().await,
+                };
             }
         });
         match receive.await {
@@ -284,10 +352,60 @@ impl Tx {
         .await
     }
 
-    async fn rollback(self) {
-        let _ = match self {
-            Tx::MySql(tx) => tx.rollback().await,
-            Tx::Sqlite(tx) => tx.rollback().await,
-        };
+    pub(crate) async fn rollback(self) -> Result<()> {
+        detached(async move {
+            match self {
+                Tx::MySql(tx) => tx.rollback().await?,
+                Tx::Sqlite(tx) => tx.rollback().await?,
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+/// The transaction of a bulk operation: a [`Tx`] of the library's own on a pool, or one nested in a
+/// caller's connection (a savepoint when the caller has a transaction open).
+pub(crate) enum TxHandle<'c> {
+    /// `None` only while a statement runs, or after one was cut off (see [`Tx::execute`]).
+    Detached(Option<Tx>),
+    MySql(Transaction<'c, MySql>),
+    Sqlite(Transaction<'c, Sqlite>),
+}
+
+impl TxHandle<'_> {
+    /// Runs a statement in the transaction.
+    pub(crate) async fn execute(&mut self, sql: String, args: Vec<Arg>) -> Result<Done> {
+        match self {
+            TxHandle::Detached(slot) => {
+                let tx = slot
+                    .take()
+                    .ok_or(Error::Database(sqlx::Error::PoolClosed))?;
+                let (back, done) = tx.execute(sql, args).await;
+                *slot = back;
+                done
+            }
+            TxHandle::MySql(tx) => Ok(mysql_query(sql, args).execute(&mut **tx).await?.into()),
+            TxHandle::Sqlite(tx) => Ok(sqlite_query(sql, args).execute(&mut **tx).await?.into()),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self {
+            TxHandle::Detached(Some(tx)) => tx.commit().await,
+            TxHandle::Detached(None) => Err(Error::Database(sqlx::Error::PoolClosed)),
+            TxHandle::MySql(tx) => Ok(tx.commit().await?),
+            TxHandle::Sqlite(tx) => Ok(tx.commit().await?),
+        }
+    }
+
+    /// Rolls back, leaving a caller's enclosing transaction as it was before this one began.
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self {
+            TxHandle::Detached(Some(tx)) => tx.rollback().await,
+            TxHandle::Detached(None) => Ok(()),
+            TxHandle::MySql(tx) => Ok(tx.rollback().await?),
+            TxHandle::Sqlite(tx) => Ok(tx.rollback().await?),
+        }
     }
 }

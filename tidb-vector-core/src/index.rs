@@ -1,9 +1,9 @@
 //! Vector index build progress.
 
-use crate::db::Db;
 use crate::dialect::IndexBuild;
 use crate::driver::Arg;
 use crate::error::Result;
+use crate::executor::Session;
 use crate::schema::Schema;
 
 /// How far a vector index has been built.
@@ -25,11 +25,14 @@ impl IndexProgress {
     }
 }
 
-pub(crate) async fn progress(db: &Db, schema: &Schema) -> Result<Option<IndexProgress>> {
+pub(crate) async fn progress(
+    session: &mut Session<'_>,
+    schema: &Schema,
+) -> Result<Option<IndexProgress>> {
     let table = Arg::Str(schema.table);
-    match db.dialect.index_build {
+    match session.dialect().index_build {
         IndexBuild::TiFlash => {
-            let rows = db
+            let rows = session
                 .fetch_all(
                     "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
                  CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), \
@@ -53,7 +56,7 @@ pub(crate) async fn progress(db: &Db, schema: &Schema) -> Result<Option<IndexPro
             }))
         }
         IndexBuild::AtOnce => {
-            let rows = db
+            let rows = session
                 .fetch_all(
                     "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.STATISTICS \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_TYPE = 'VECTOR'"
@@ -65,8 +68,11 @@ pub(crate) async fn progress(db: &Db, schema: &Schema) -> Result<Option<IndexPro
                 return Ok(None);
             }
             // MariaDB builds a vector index within the statement that creates it, and keeps it current.
-            let sql = format!("SELECT COUNT(*) FROM {}", db.dialect.quote(schema.table));
-            let rows = db.fetch_all(sql, Vec::new()).await?;
+            let sql = format!(
+                "SELECT COUNT(*) FROM {}",
+                session.dialect().quote(schema.table)
+            );
+            let rows = session.fetch_all(sql, Vec::new()).await?;
             Ok(Some(IndexProgress {
                 rows_indexed: rows.cell(0, 0).get::<i64>()?.max(0) as u64,
                 rows_pending: 0,

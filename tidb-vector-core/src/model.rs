@@ -5,8 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::bind::{self, RowReader};
-use crate::db::Db;
 use crate::error::{Error, Result};
+use crate::executor::Executor;
 use crate::filter::Filter;
 use crate::schema::{Metric, Schema};
 use crate::search::{Hit, Search};
@@ -63,19 +63,21 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
 
     /// Creates the table (and its vector index, where the model asks for one and the backend builds it
     /// with the table), unless a table of that name exists.
-    fn create_table(db: &Db) -> impl Future<Output = Result<()>> + Send {
+    fn create_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
-            db.execute(db.dialect.create_table(&Self::SCHEMA), Vec::new())
-                .await?;
+            let mut session = db.__session();
+            let sql = session.dialect().create_table(&Self::SCHEMA);
+            session.execute(sql, Vec::new()).await?;
             Ok(())
         }
     }
 
     /// Drops the table if it exists, with all its rows.
-    fn drop_table(db: &Db) -> impl Future<Output = Result<()>> + Send {
+    fn drop_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
-            db.execute(db.dialect.drop_table(&Self::SCHEMA), Vec::new())
-                .await?;
+            let mut session = db.__session();
+            let sql = session.dialect().drop_table(&Self::SCHEMA);
+            session.execute(sql, Vec::new()).await?;
             Ok(())
         }
     }
@@ -84,22 +86,26 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// REPLICA 1` and then `ALTER TABLE ... ADD VECTOR INDEX ... USING HNSW` (the index builds in the
     /// background; see [`VectorModel::vector_index_progress`]); on MariaDB, `ALTER TABLE ... ADD VECTOR
     /// INDEX`, built at once. SQLite has no vector index: [`Error::Unsupported`].
-    fn create_vector_index(db: &Db, metric: Metric) -> impl Future<Output = Result<()>> + Send {
+    fn create_vector_index<'c>(
+        db: impl Executor<'c>,
+        metric: Metric,
+    ) -> impl Future<Output = Result<()>> + Send {
         async move {
+            let mut session = db.__session();
             if !metric.is_indexable() {
                 return Err(Error::InvalidArgument(format!(
                     "TiDB indexes only cosine and L2 distances, not {metric}"
                 )));
             }
-            let statements = db
-                .dialect
+            let statements = session
+                .dialect()
                 .add_vector_index(&Self::SCHEMA, metric)
                 .ok_or_else(|| Error::Unsupported {
-                    backend: db.backend(),
+                    backend: session.backend(),
                     what: format!("a {metric} vector index"),
                 })?;
             for statement in statements {
-                db.execute(statement, Vec::new()).await?;
+                session.execute(statement, Vec::new()).await?;
             }
             Ok(())
         }
@@ -107,34 +113,41 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
 
     /// How far the table's vector index has been built, or `None` when the table has none. TiDB builds it
     /// in the background on TiFlash (from `INFORMATION_SCHEMA.TIFLASH_INDEXES`); MariaDB builds it at once.
-    fn vector_index_progress(
-        db: &Db,
+    fn vector_index_progress<'c>(
+        db: impl Executor<'c>,
     ) -> impl Future<Output = Result<Option<crate::IndexProgress>>> + Send {
-        crate::index::progress(db, &Self::SCHEMA)
+        async move { crate::index::progress(&mut db.__session(), &Self::SCHEMA).await }
     }
 
     /// The row with this key, if any.
-    fn get<'a>(
-        db: &'a Db,
-        key: &'a Self::Key,
-    ) -> impl Future<Output = Result<Option<Self>>> + Send + 'a {
+    fn get<'c>(
+        db: impl Executor<'c>,
+        key: &Self::Key,
+    ) -> impl Future<Output = Result<Option<Self>>> + Send {
         async move {
-            let statement = db.dialect.get(&Self::SCHEMA);
-            let args = records::record_args::<Self>(db, &statement, None, Some(key))?;
-            let rows = db.fetch_all(statement.sql, args).await?;
+            let mut session = db.__session();
+            let dialect = session.dialect();
+            let statement = dialect.get(&Self::SCHEMA);
+            let args = records::record_args::<Self>(dialect, &statement, None, Some(key))?;
+            let rows = session.fetch_all(statement.sql, args).await?;
             if rows.len() == 0 {
                 return Ok(None);
             }
-            Self::__from_row(&mut RowReader::new(&rows, 0, &Self::SCHEMA, db.dialect)).map(Some)
+            Self::__from_row(&mut RowReader::new(&rows, 0, &Self::SCHEMA, dialect)).map(Some)
         }
     }
 
     /// The first `limit` rows in key order, each with its key.
-    fn list(db: &Db, limit: usize) -> impl Future<Output = Result<Vec<(Self::Key, Self)>>> + Send {
+    fn list<'c>(
+        db: impl Executor<'c>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(Self::Key, Self)>>> + Send {
         async move {
             let schema = &Self::SCHEMA;
-            let rows = db
-                .fetch_all(db.dialect.list(schema, limit).sql, Vec::new())
+            let mut session = db.__session();
+            let dialect = session.dialect();
+            let rows = session
+                .fetch_all(dialect.list(schema, limit).sql, Vec::new())
                 .await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in 0..rows.len() {
@@ -144,7 +157,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                         reason,
                     }
                 })?;
-                let record = Self::__from_row(&mut RowReader::new(&rows, row, schema, db.dialect))?;
+                let record = Self::__from_row(&mut RowReader::new(&rows, row, schema, dialect))?;
                 out.push((key, record));
             }
             Ok(out)
@@ -153,75 +166,98 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
 
     /// Replaces every column but the key of the row with this key by `record`'s values; returns whether a
     /// row had that key.
-    fn update<'a>(
-        db: &'a Db,
-        key: &'a Self::Key,
-        record: &'a Self,
-    ) -> impl Future<Output = Result<bool>> + Send + 'a {
+    fn update<'c>(
+        db: impl Executor<'c>,
+        key: &Self::Key,
+        record: &Self,
+    ) -> impl Future<Output = Result<bool>> + Send {
         async move {
-            let statement = db.dialect.update(&Self::SCHEMA);
-            let args = records::record_args::<Self>(db, &statement, Some(record), Some(key))?;
+            let mut session = db.__session();
+            let statement = session.dialect().update(&Self::SCHEMA);
+            let args = records::record_args::<Self>(
+                session.dialect(),
+                &statement,
+                Some(record),
+                Some(key),
+            )?;
             // `rows_affected` counts rows found, not only rows changed (sqlx asks MySQL-protocol servers
             // for found rows), so an update that changes nothing still reports its row.
-            Ok(db.execute(statement.sql, args).await?.rows_affected > 0)
+            Ok(session.execute(statement.sql, args).await?.rows_affected > 0)
         }
     }
 
     /// Inserts `record` under `key`, or replaces the row that has that key.
-    fn upsert<'a>(
-        db: &'a Db,
-        key: &'a Self::Key,
-        record: &'a Self,
-    ) -> impl Future<Output = Result<()>> + Send + 'a {
+    fn upsert<'c>(
+        db: impl Executor<'c>,
+        key: &Self::Key,
+        record: &Self,
+    ) -> impl Future<Output = Result<()>> + Send {
         async move {
-            let statement = db.dialect.upsert(&Self::SCHEMA);
-            let args = records::record_args::<Self>(db, &statement, Some(record), Some(key))?;
-            db.execute(statement.sql, args).await?;
+            let mut session = db.__session();
+            let statement = session.dialect().upsert(&Self::SCHEMA);
+            let args = records::record_args::<Self>(
+                session.dialect(),
+                &statement,
+                Some(record),
+                Some(key),
+            )?;
+            session.execute(statement.sql, args).await?;
             Ok(())
         }
     }
 
     /// Deletes the row with this key; returns whether there was one.
-    fn delete<'a>(
-        db: &'a Db,
-        key: &'a Self::Key,
-    ) -> impl Future<Output = Result<bool>> + Send + 'a {
+    fn delete<'c>(
+        db: impl Executor<'c>,
+        key: &Self::Key,
+    ) -> impl Future<Output = Result<bool>> + Send {
         async move {
-            let statement = db.dialect.delete(&Self::SCHEMA, None);
-            let args = records::record_args::<Self>(db, &statement, None, Some(key))?;
-            Ok(db.execute(statement.sql, args).await?.rows_affected > 0)
+            let mut session = db.__session();
+            let statement = session.dialect().delete(&Self::SCHEMA, None);
+            let args =
+                records::record_args::<Self>(session.dialect(), &statement, None, Some(key))?;
+            Ok(session.execute(statement.sql, args).await?.rows_affected > 0)
         }
     }
 
     /// Deletes the rows matching `filter`; returns how many.
-    fn delete_where(db: &Db, filter: Filter<Self>) -> impl Future<Output = Result<u64>> + Send {
+    fn delete_where<'c>(
+        db: impl Executor<'c>,
+        filter: Filter<Self>,
+    ) -> impl Future<Output = Result<u64>> + Send {
         async move {
-            let statement = db.dialect.delete(&Self::SCHEMA, Some(filter.node()));
-            let args = records::record_args::<Self>(db, &statement, None, None)?;
-            Ok(db.execute(statement.sql, args).await?.rows_affected)
+            let mut session = db.__session();
+            let statement = session.dialect().delete(&Self::SCHEMA, Some(filter.node()));
+            let args = records::record_args::<Self>(session.dialect(), &statement, None, None)?;
+            Ok(session.execute(statement.sql, args).await?.rows_affected)
         }
     }
 
     /// The number of rows.
-    fn count(db: &Db) -> impl Future<Output = Result<u64>> + Send {
-        records::count::<Self>(db, None)
+    fn count<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<u64>> + Send {
+        async move { records::count::<Self>(&mut db.__session(), None).await }
     }
 
     /// The number of rows matching `filter`.
-    fn count_where(db: &Db, filter: Filter<Self>) -> impl Future<Output = Result<u64>> + Send {
-        async move { records::count::<Self>(db, Some(filter.node())).await }
+    fn count_where<'c>(
+        db: impl Executor<'c>,
+        filter: Filter<Self>,
+    ) -> impl Future<Output = Result<u64>> + Send {
+        async move { records::count::<Self>(&mut db.__session(), Some(filter.node())).await }
     }
 
     /// Inserts this row and returns its key (the one the database assigned when the model's key is
     /// unset). The vector is checked before anything is sent.
-    fn insert(&self, db: &Db) -> impl Future<Output = Result<Self::Key>> + Send {
+    fn insert<'c>(&self, db: impl Executor<'c>) -> impl Future<Output = Result<Self::Key>> + Send {
         async move {
             let schema = &Self::SCHEMA;
+            let mut session = db.__session();
+            let dialect = session.dialect();
             let mut values = Vec::with_capacity(schema.columns.len());
             self.__values(&mut values);
             let mut args = Vec::with_capacity(values.len());
-            bind::encode_row(db.dialect, schema.insert_columns(), &values, &mut args)?;
-            let done = db.execute(db.dialect.insert(schema, 1), args).await?;
+            bind::encode_row(dialect, schema.insert_columns(), &values, &mut args)?;
+            let done = session.execute(dialect.insert(schema, 1), args).await?;
             if let Some(key) = self.__key() {
                 return Ok(key);
             }
@@ -242,13 +278,16 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// for any statement is [`Error::TooLarge`], before it is sent). All rows are stored or none: a bad vector or a server error
     /// rolls back what the batch had sent. Takes rows by value or by reference, from any iterator, and
     /// holds only one statement's rows at a time. Returns the number of rows inserted.
-    fn insert_many<I>(db: &Db, rows: I) -> impl Future<Output = Result<u64>> + Send
+    fn insert_many<'c, I>(
+        db: impl Executor<'c>,
+        rows: I,
+    ) -> impl Future<Output = Result<u64>> + Send
     where
         I: IntoIterator + Send,
         I::IntoIter: Send,
         I::Item: Borrow<Self> + Send,
     {
-        records::insert_many::<Self, I>(db, rows)
+        async move { records::insert_many::<Self, I>(&mut db.__session(), rows).await }
     }
 
     /// Starts a search for the rows nearest to `query` (cosine distance and 10 rows unless set otherwise).
@@ -264,7 +303,11 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// On TiDB this is the query shape that a cosine vector index serves. Rows whose distance is undefined
     /// (a stored zero vector, a NULL vector) are left out without taking a place: `k` rows come back when
     /// the table has `k` rows with a distance (see [`Search`]).
-    fn nearest_by_cosine<'a, Q>(db: &'a Db, query: &'a Q, k: usize) -> SearchFuture<'a, Self>
+    fn nearest_by_cosine<'a, Q>(
+        db: impl Executor<'a> + 'a,
+        query: &'a Q,
+        k: usize,
+    ) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
@@ -277,7 +320,11 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     }
 
     /// The `k` rows nearest to `query` by Euclidean (L2) distance, nearest first.
-    fn nearest_by_l2<'a, Q>(db: &'a Db, query: &'a Q, k: usize) -> SearchFuture<'a, Self>
+    fn nearest_by_l2<'a, Q>(
+        db: impl Executor<'a> + 'a,
+        query: &'a Q,
+        k: usize,
+    ) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
@@ -285,7 +332,11 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     }
 
     /// The `k` rows nearest to `query` by Manhattan (L1) distance, nearest first (never index-assisted).
-    fn nearest_by_l1<'a, Q>(db: &'a Db, query: &'a Q, k: usize) -> SearchFuture<'a, Self>
+    fn nearest_by_l1<'a, Q>(
+        db: impl Executor<'a> + 'a,
+        query: &'a Q,
+        k: usize,
+    ) -> SearchFuture<'a, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
@@ -295,7 +346,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// The `k` rows with the largest inner product with `query` (smallest negative inner product) first
     /// (never index-assisted).
     fn nearest_by_negative_inner_product<'a, Q>(
-        db: &'a Db,
+        db: impl Executor<'a> + 'a,
         query: &'a Q,
         k: usize,
     ) -> SearchFuture<'a, Self>
@@ -316,7 +367,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// (see [`Search::candidates`]), so a row within the threshold but outside those candidates is missed;
     /// raise `candidates` through [`VectorModel::search`] when that matters.
     fn within_distance<'a, Q>(
-        db: &'a Db,
+        db: impl Executor<'a> + 'a,
         metric: Metric,
         query: &'a Q,
         max_distance: f64,

@@ -4,10 +4,10 @@ use std::fmt;
 
 use crate::backend::Backend;
 use crate::bind::{self, RowReader};
-use crate::db::Db;
 use crate::dialect::{Dialect, SearchOptions, SearchRequest, Statement};
 use crate::driver::Arg;
 use crate::error::{Error, Result};
+use crate::executor::{Executor, Session};
 use crate::filter::Filter;
 use crate::model::VectorModel;
 use crate::schema::Metric;
@@ -292,14 +292,14 @@ impl<'q, M: VectorModel> Search<'q, M> {
         dialect.search(schema, &request)
     }
 
-    fn args(&self, db: &Db, statement: &Statement) -> Result<Vec<Arg>> {
+    fn args(&self, dialect: &Dialect, statement: &Statement) -> Result<Vec<Arg>> {
         let binds = bind::Binds {
             query: self.query,
             max_distance: self.options.max_distance,
             min_distance: self.options.min_distance,
             ..bind::Binds::default()
         };
-        bind::bind(db.dialect, statement, &binds)
+        bind::bind(dialect, statement, &binds)
     }
 
     /// Runs the search and decodes each row with `decode` (`None`: the row has no distance), keeping at
@@ -313,15 +313,15 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// few (the room at least doubles each time).
     async fn run<T>(
         &self,
-        db: &Db,
+        session: &mut Session<'_>,
         columns: Option<&[&str]>,
         mut decode: impl FnMut(&crate::driver::Rows, usize) -> Result<Option<T>>,
     ) -> Result<Vec<T>> {
         let mut reserve = 0;
         loop {
-            let statement = self.render(db.dialect, columns, reserve, false)?;
-            let args = self.args(db, &statement)?;
-            let rows = db.fetch_all(statement.sql, args).await?;
+            let statement = self.render(session.dialect(), columns, reserve, false)?;
+            let args = self.args(session.dialect(), &statement)?;
+            let rows = session.fetch_all(statement.sql, args).await?;
             let mut found = Vec::with_capacity(rows.len());
             let mut missing = 0;
             for row in 0..rows.len() {
@@ -342,16 +342,18 @@ impl<'q, M: VectorModel> Search<'q, M> {
     ///
     /// The query vector is checked first (dimensions, finite values, length, and non-zero for cosine), as
     /// are the limit and bounds; nothing is sent when they are wrong.
-    pub async fn fetch(self, db: &Db) -> Result<Vec<Hit<M>>> {
+    pub async fn fetch<'c>(self, db: impl Executor<'c>) -> Result<Vec<Hit<M>>> {
         let schema = &M::SCHEMA;
         let distance_column = schema.columns.len();
         let cosine = self.options.metric == Metric::Cosine;
-        self.run(db, None, |rows, row| {
+        let mut session = db.__session();
+        let dialect = session.dialect();
+        self.run(&mut session, None, |rows, row| {
             let Some(distance) = decode_distance(rows, row, distance_column)? else {
                 return Ok(None);
             };
             let key = decode_key::<M>(rows, row, schema.key)?;
-            let record = M::__from_row(&mut RowReader::new(rows, row, schema, db.dialect))?;
+            let record = M::__from_row(&mut RowReader::new(rows, row, schema, dialect))?;
             if cosine && is_zero_vector(&record) {
                 // Cosine is undefined for a zero vector; MariaDB's text protocol (literal mode) shows it as 0.
                 return Ok(None);
@@ -369,8 +371,8 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// is not sent (TiDB's docs recommend leaving it out of the select list). Rows without a distance are
     /// left out as by [`Search::fetch`]; the one exception is MariaDB in [`literal`](Search::literal) mode,
     /// whose text protocol sends a zero vector's cosine as `0`, which this mode cannot tell from a real 0.
-    pub async fn fetch_keys(self, db: &Db) -> Result<Vec<(M::Key, f64)>> {
-        self.run(db, Some(&[]), |rows, row| {
+    pub async fn fetch_keys<'c>(self, db: impl Executor<'c>) -> Result<Vec<(M::Key, f64)>> {
+        self.run(&mut db.__session(), Some(&[]), |rows, row| {
             Ok(match decode_distance(rows, row, 1)? {
                 Some(distance) => Some((decode_key::<M>(rows, row, 0)?, distance)),
                 None => None,
@@ -384,7 +386,11 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// holds the values in the order asked. A name that is not a scalar column of the model is an
     /// [`Error::InvalidArgument`]. The same caveat as [`Search::fetch_keys`] applies to literal mode on
     /// MariaDB.
-    pub async fn fetch_columns<I>(self, db: &Db, columns: I) -> Result<Vec<Columns<M::Key>>>
+    pub async fn fetch_columns<'c, I>(
+        self,
+        db: impl Executor<'c>,
+        columns: I,
+    ) -> Result<Vec<Columns<M::Key>>>
     where
         I: IntoIterator<Item = &'static str>,
     {
@@ -410,7 +416,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 }
             }
         }
-        self.run(db, Some(&names), |rows, row| {
+        self.run(&mut db.__session(), Some(&names), |rows, row| {
             let Some(distance) = decode_distance(rows, row, names.len() + 1)? else {
                 return Ok(None);
             };
@@ -437,13 +443,14 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// The server's plan for this search (`EXPLAIN`, or SQLite's `EXPLAIN QUERY PLAN`), one line per plan
     /// row with its columns joined by tabs. On TiDB, a plan that uses the vector index shows `annIndex:`;
     /// on MariaDB, the vector column's name in the `key` column.
-    pub async fn explain(self, db: &Db) -> Result<Vec<String>> {
+    pub async fn explain<'c>(self, db: impl Executor<'c>) -> Result<Vec<String>> {
+        let mut session = db.__session();
+        let dialect = session.dialect();
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.
-        let statement = self.render(db.dialect, None, 0, true)?;
-        let args = self.args(db, &statement)?;
-        let explain = db.dialect.explain;
-        let rows = db
-            .fetch_all(format!("{explain} {}", statement.sql), args)
+        let statement = self.render(dialect, None, 0, true)?;
+        let args = self.args(dialect, &statement)?;
+        let rows = session
+            .fetch_all(format!("{} {}", dialect.explain, statement.sql), args)
             .await?;
         Ok(rows.lines())
     }

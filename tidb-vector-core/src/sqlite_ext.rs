@@ -1,44 +1,67 @@
-//! Loads sqlite-vec into every SQLite connection this process opens, plus the one distance it lacks.
+//! Loads sqlite-vec, plus the one distance it lacks, into the SQLite connections this crate uses: its own
+//! pools' connections as they open, and a caller's connection at its first operation. Other SQLite
+//! connections of the process are left alone.
 
 use std::ffi::{c_char, c_int};
-use std::sync::Once;
 
 use libsqlite3_sys as ffi;
+use sqlx::sqlite::SqliteConnection;
+
+use crate::error::{Error, Result};
 
 /// SQL name of the negative inner product this crate registers (sqlite-vec has none).
 pub(crate) const NEGATIVE_INNER_PRODUCT: &str = "tidb_vector_negative_inner_product";
 
-/// Registers the extensions once per process, before the first SQLite connection opens.
-pub(crate) fn register() {
-    static REGISTER: Once = Once::new();
-    REGISTER.call_once(|| {
-        // SAFETY: `sqlite3_vec_init` is sqlite-vec's extension entry point, compiled against the same
-        // bundled SQLite as sqlx (one libsqlite3-sys in the tree); it has exactly the signature that
-        // `sqlite3_auto_extension` expects, which the C API declares as `void (*)(void)`.
-        unsafe {
-            ffi::sqlite3_auto_extension(Some(std::mem::transmute::<
-                *const (),
-                unsafe extern "C" fn(
-                    *mut ffi::sqlite3,
-                    *mut *mut c_char,
-                    *const ffi::sqlite3_api_routines,
-                ) -> c_int,
-            >(
-                sqlite_vec::sqlite3_vec_init as *const ()
-            )));
-            ffi::sqlite3_auto_extension(Some(register_functions));
+/// Loads sqlite-vec and this crate's function into a connection that has neither.
+pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<()> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle().as_ptr();
+    // SAFETY: `db` is the live connection, locked for this call. `sqlite3_vec_init` is sqlite-vec's
+    // extension entry point, compiled with `SQLITE_CORE` against the same bundled SQLite as sqlx (one
+    // libsqlite3-sys in the tree), so it takes no API routines; the crate declares it without parameters,
+    // hence the cast to its real signature.
+    let code = unsafe {
+        let init = std::mem::transmute::<
+            *const (),
+            unsafe extern "C" fn(
+                *mut ffi::sqlite3,
+                *mut *mut c_char,
+                *const ffi::sqlite3_api_routines,
+            ) -> c_int,
+        >(sqlite_vec::sqlite3_vec_init as *const ());
+        match init(db, std::ptr::null_mut(), std::ptr::null()) {
+            ffi::SQLITE_OK => register_functions(db),
+            code => code,
         }
-    });
+    };
+    if code != ffi::SQLITE_OK {
+        return Err(Error::Config(format!(
+            "cannot load sqlite-vec into the SQLite connection (SQLite result code {code})"
+        )));
+    }
+    Ok(())
 }
 
-unsafe extern "C" fn register_functions(
-    db: *mut ffi::sqlite3,
-    _error: *mut *mut c_char,
-    _api: *const ffi::sqlite3_api_routines,
-) -> c_int {
+/// Loads sqlite-vec into a caller's connection unless it is there already.
+pub(crate) async fn ensure_loaded(conn: &mut SqliteConnection) -> Result<()> {
+    let loaded = sqlx::query_scalar::<_, String>("SELECT vec_version()")
+        .fetch_one(&mut *conn)
+        .await
+        .is_ok();
+    if !loaded {
+        load(conn).await?;
+    }
+    Ok(())
+}
+
+/// Registers this crate's function on a connection.
+///
+/// # Safety
+/// `db` is a live connection that no other thread uses during the call.
+unsafe fn register_functions(db: *mut ffi::sqlite3) -> c_int {
     let name = c"tidb_vector_negative_inner_product";
     debug_assert_eq!(name.to_str(), Ok(NEGATIVE_INNER_PRODUCT));
-    // SAFETY: `db` is the connection SQLite is initializing; the name is NUL-terminated and static, and the
+    // SAFETY: `db` is live and ours for the call (see above); the name is NUL-terminated and static, and the
     // callback matches `xFunc`'s signature.
     unsafe {
         ffi::sqlite3_create_function_v2(

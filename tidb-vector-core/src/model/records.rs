@@ -5,24 +5,27 @@ use std::borrow::Borrow;
 
 use super::VectorModel;
 use crate::bind;
-use crate::db::Db;
-use crate::dialect::Statement;
-use crate::driver::Arg;
+use crate::dialect::{Dialect, Statement};
+use crate::driver::{Arg, TxHandle};
 use crate::error::{Error, Result};
+use crate::executor::Session;
 use crate::filter::FilterNode;
 use crate::value::ColumnType;
 
-pub(crate) async fn count<M: VectorModel>(db: &Db, filter: Option<&FilterNode>) -> Result<u64> {
-    let statement = db.dialect.count(&M::SCHEMA, filter);
-    let args = record_args::<M>(db, &statement, None, None)?;
-    let rows = db.fetch_all(statement.sql, args).await?;
+pub(crate) async fn count<M: VectorModel>(
+    session: &mut Session<'_>,
+    filter: Option<&FilterNode>,
+) -> Result<u64> {
+    let statement = session.dialect().count(&M::SCHEMA, filter);
+    let args = record_args::<M>(session.dialect(), &statement, None, None)?;
+    let rows = session.fetch_all(statement.sql, args).await?;
     let count: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
 /// The arguments of a record statement: the record's column values, the key, filter values.
 pub(crate) fn record_args<M: VectorModel>(
-    db: &Db,
+    dialect: &Dialect,
     statement: &Statement,
     record: Option<&M>,
     key: Option<&M::Key>,
@@ -38,31 +41,55 @@ pub(crate) fn record_args<M: VectorModel>(
         key: key.map(|key| (schema.key_column(), key.to_value())),
         ..bind::Binds::default()
     };
-    bind::bind(db.dialect, statement, &binds)
+    bind::bind(dialect, statement, &binds)
 }
 
 /// The most bytes of parameters one bulk statement carries when the server takes more: large enough that
 /// a statement's round trip is a small part of its cost.
 const STATEMENT_BYTES: usize = 4 << 20;
 
-pub(crate) async fn insert_many<M, I>(db: &Db, rows: I) -> Result<u64>
+/// Inserts every row in one transaction of its own (nested in a caller's, if one is open): all or none.
+pub(crate) async fn insert_many<M, I>(session: &mut Session<'_>, rows: I) -> Result<u64>
 where
     M: VectorModel,
     I: IntoIterator,
     I::Item: Borrow<M>,
 {
-    let schema = &M::SCHEMA;
-    let columns = schema.insert_columns();
-    let max_rows = (db.dialect.max_params / columns.len()).max(1);
     let mut rows = rows.into_iter().peekable();
     if rows.peek().is_none() {
         return Ok(0);
     }
-    // No statement may pass the server's packet limit; leave room for the statement's text.
-    let packet = usize::try_from(db.packet_limit().await?).unwrap_or(usize::MAX);
-    let row_text = db.dialect.insert(schema, 1).len();
+    // No statement may pass the server's packet limit.
+    let packet = usize::try_from(session.packet_limit().await?).unwrap_or(usize::MAX);
+    let dialect = session.dialect();
+    let mut tx = session.begin().await?;
+    match insert_rows::<M>(dialect, &mut tx, rows, packet).await {
+        Ok(inserted) => {
+            tx.commit().await?;
+            Ok(inserted)
+        }
+        Err(error) => {
+            // On a pool the transaction would roll back when dropped; in a caller's transaction only this
+            // savepoint's rows must go, and the caller's transaction must stay usable.
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+/// The statements of a bulk insert, in `tx`; returns how many rows they inserted.
+async fn insert_rows<M: VectorModel>(
+    dialect: &Dialect,
+    tx: &mut TxHandle<'_>,
+    mut rows: impl Iterator<Item = impl Borrow<M>>,
+    packet: usize,
+) -> Result<u64> {
+    let schema = &M::SCHEMA;
+    let columns = schema.insert_columns();
+    let max_rows = (dialect.max_params / columns.len()).max(1);
+    // Leave room in the packet for the statement's text.
+    let row_text = dialect.insert(schema, 1).len();
     let budget = packet.saturating_sub(row_text + 1024);
-    let mut tx = db.begin().await?;
     let mut inserted = 0;
     let mut full_chunk_sql: Option<(usize, String)> = None;
     // A row that did not fit in the previous statement, already checked and encoded.
@@ -83,7 +110,7 @@ where
                     let Some(row) = rows.next() else { break };
                     let mut values = Vec::with_capacity(columns.len());
                     row.borrow().__values(&mut values);
-                    bind::encode_row(db.dialect, columns, &values, &mut args)?;
+                    bind::encode_row(dialect, columns, &values, &mut args)?;
                     let row_bytes = crate::driver::statement_size("", &args[start..]) + row_text;
                     if row_bytes > budget {
                         return Err(Error::TooLarge {
@@ -111,15 +138,12 @@ where
         let sql = match &full_chunk_sql {
             Some((rows, sql)) if *rows == count => sql.clone(),
             _ => {
-                let sql = db.dialect.insert(schema, count);
+                let sql = dialect.insert(schema, count);
                 full_chunk_sql = Some((count, sql.clone()));
                 sql
             }
         };
-        let (back, done) = tx.execute(sql, args).await;
-        inserted += done?.rows_affected;
-        tx = back.ok_or(Error::Database(sqlx::Error::PoolClosed))?;
+        inserted += tx.execute(sql, args).await?.rows_affected;
     }
-    tx.commit().await?;
     Ok(inserted)
 }

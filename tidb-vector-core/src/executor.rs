@@ -1,0 +1,324 @@
+//! Where an operation runs: a [`Db`]'s pool, a [`Transaction`] begun on it, or a caller's own sqlx
+//! connection or transaction ([`Conn`]). Every model operation and search takes an [`Executor`].
+
+use sqlx::mysql::MySqlConnection;
+use sqlx::sqlite::SqliteConnection;
+
+use crate::backend::Backend;
+use crate::db::Db;
+use crate::dialect::Dialect;
+use crate::driver::{self, Arg, Done, Rows, SMALL_STATEMENT, TxHandle, statement_size};
+use crate::error::{Error, Result};
+
+/// Where a model operation or a search runs: `&Db` (a connection from its pool), `&mut Transaction`
+/// (see [`Db::begin`]), a caller's connection or transaction wrapped in a [`Conn`] (by value or `&mut`),
+/// or `&mut SqliteConnection`.
+///
+/// ```no_run
+/// use tidb_vector_core::{Conn, Db, VectorModel};
+/// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+///
+/// # async fn run(pool: sqlx::MySqlPool) -> Result<(), Box<dyn std::error::Error>> {
+/// // A caller's own sqlx transaction: the model's insert and the caller's statement commit together.
+/// let mut tx = pool.begin().await?;
+/// let doc = Document { content: "dog".into(), embedding: vec![1.0, 2.0, 1.0] };
+/// doc.insert(Conn::tidb(&mut tx)).await?;
+/// sqlx::query("UPDATE jobs SET done = 1 WHERE id = ?").bind(7).execute(&mut *tx).await?;
+/// tx.commit().await?;
+/// # Ok(()) }
+/// ```
+///
+/// Sealed: the crate implements it for the types above only.
+pub trait Executor<'c>: Send + sealed::Sealed {
+    #[doc(hidden)]
+    fn __session(self) -> Session<'c>;
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// A caller's sqlx connection (or transaction: `&mut tx` derefs to one) and the backend behind it.
+///
+/// Operations run on it as the caller's own sqlx statements do: inside the caller's transaction, if one is
+/// open. [`insert_many`](crate::VectorModel::insert_many) then stays all-or-nothing within it (a savepoint)
+/// and never commits it. Unlike operations on a [`Db`], these run in the caller's future: dropping one
+/// midway leaves the connection as sqlx leaves a dropped statement of its own.
+#[derive(Debug)]
+pub struct Conn<'c> {
+    link: Link<'c>,
+    dialect: &'static Dialect,
+}
+
+impl<'c> Conn<'c> {
+    /// A connection to TiDB.
+    pub fn tidb(conn: &'c mut MySqlConnection) -> Self {
+        Conn {
+            link: Link::MySql(conn),
+            dialect: Dialect::of(Backend::TiDb),
+        }
+    }
+
+    /// A connection to MariaDB.
+    pub fn mariadb(conn: &'c mut MySqlConnection) -> Self {
+        Conn {
+            link: Link::MySql(conn),
+            dialect: Dialect::of(Backend::MariaDb),
+        }
+    }
+
+    /// A connection to SQLite. sqlite-vec is loaded into it at the first operation if it is not yet.
+    pub fn sqlite(conn: &'c mut SqliteConnection) -> Self {
+        Conn {
+            link: Link::Sqlite(conn, false),
+            dialect: Dialect::of(Backend::Sqlite),
+        }
+    }
+
+    /// The backend this connection speaks to.
+    pub fn backend(&self) -> Backend {
+        self.dialect.backend
+    }
+}
+
+/// A transaction on a [`Db`]'s pool ([`Db::begin`]), usable by the library's operations (`&mut tx`) and
+/// by the caller's own sqlx statements ([`Transaction::as_mysql`], [`Transaction::as_sqlite`]).
+///
+/// Dropped without [`commit`](Transaction::commit), it rolls back, as sqlx's transactions do.
+pub struct Transaction {
+    inner: driver::Tx,
+    dialect: &'static Dialect,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("backend", &self.dialect.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transaction {
+    pub(crate) fn new(inner: driver::Tx, dialect: &'static Dialect) -> Self {
+        Transaction { inner, dialect }
+    }
+
+    /// The backend this transaction speaks to.
+    pub fn backend(&self) -> Backend {
+        self.dialect.backend
+    }
+
+    /// The transaction's connection, for the caller's own sqlx statements (TiDB and MariaDB).
+    pub fn as_mysql(&mut self) -> Option<&mut MySqlConnection> {
+        match &mut self.inner {
+            driver::Tx::MySql(tx) => Some(&mut **tx),
+            driver::Tx::Sqlite(_) => None,
+        }
+    }
+
+    /// The transaction's connection, for the caller's own sqlx statements (SQLite).
+    pub fn as_sqlite(&mut self) -> Option<&mut SqliteConnection> {
+        match &mut self.inner {
+            driver::Tx::Sqlite(tx) => Some(&mut **tx),
+            driver::Tx::MySql(_) => None,
+        }
+    }
+
+    /// Commits everything done in the transaction.
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await
+    }
+
+    /// Rolls back everything done in the transaction.
+    pub async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await
+    }
+}
+
+/// A connection an operation runs on, borrowed from the caller.
+#[derive(Debug)]
+enum Link<'c> {
+    MySql(&'c mut MySqlConnection),
+    /// The flag says whether sqlite-vec is known to be loaded.
+    Sqlite(&'c mut SqliteConnection, bool),
+}
+
+impl Link<'_> {
+    fn reborrow(&mut self) -> Link<'_> {
+        match self {
+            Link::MySql(conn) => Link::MySql(conn),
+            Link::Sqlite(conn, ready) => Link::Sqlite(conn, *ready),
+        }
+    }
+}
+
+/// One operation's hold on where it runs. Not a public API.
+#[doc(hidden)]
+pub struct Session<'c> {
+    dialect: &'static Dialect,
+    target: Target<'c>,
+    /// The server's packet limit, once read.
+    packet_limit: Option<u64>,
+}
+
+enum Target<'c> {
+    Pool(&'c Db),
+    Conn(Link<'c>),
+}
+
+impl sealed::Sealed for &Db {}
+impl<'c> Executor<'c> for &'c Db {
+    fn __session(self) -> Session<'c> {
+        Session {
+            dialect: self.dialect,
+            target: Target::Pool(self),
+            packet_limit: None,
+        }
+    }
+}
+
+impl sealed::Sealed for Conn<'_> {}
+impl<'c> Executor<'c> for Conn<'c> {
+    fn __session(self) -> Session<'c> {
+        Session {
+            dialect: self.dialect,
+            target: Target::Conn(self.link),
+            packet_limit: None,
+        }
+    }
+}
+
+impl sealed::Sealed for &mut Conn<'_> {}
+impl<'c> Executor<'c> for &'c mut Conn<'_> {
+    fn __session(self) -> Session<'c> {
+        Session {
+            dialect: self.dialect,
+            target: Target::Conn(self.link.reborrow()),
+            packet_limit: None,
+        }
+    }
+}
+
+impl sealed::Sealed for &mut Transaction {}
+impl<'c> Executor<'c> for &'c mut Transaction {
+    fn __session(self) -> Session<'c> {
+        let link = match &mut self.inner {
+            driver::Tx::MySql(tx) => Link::MySql(tx),
+            // The pool's connections load sqlite-vec when they open.
+            driver::Tx::Sqlite(tx) => Link::Sqlite(tx, true),
+        };
+        Session {
+            dialect: self.dialect,
+            target: Target::Conn(link),
+            packet_limit: None,
+        }
+    }
+}
+
+impl sealed::Sealed for &mut SqliteConnection {}
+impl<'c> Executor<'c> for &'c mut SqliteConnection {
+    fn __session(self) -> Session<'c> {
+        Conn::sqlite(self).__session()
+    }
+}
+
+impl Session<'_> {
+    pub(crate) fn dialect(&self) -> &'static Dialect {
+        self.dialect
+    }
+
+    pub(crate) fn backend(&self) -> Backend {
+        self.dialect.backend
+    }
+
+    /// Loads sqlite-vec into a caller's SQLite connection that does not have it yet.
+    async fn ready(&mut self) -> Result<()> {
+        if let Target::Conn(Link::Sqlite(conn, ready)) = &mut self.target
+            && !*ready
+        {
+            crate::sqlite_ext::ensure_loaded(conn).await?;
+            *ready = true;
+        }
+        Ok(())
+    }
+
+    /// The most bytes one statement may carry, read from the server once per session (a [`Db`] keeps it
+    /// for every session).
+    pub(crate) async fn packet_limit(&mut self) -> Result<u64> {
+        if let Some(limit) = self.packet_limit {
+            return Ok(limit);
+        }
+        let limit = match &mut self.target {
+            Target::Pool(db) => db.packet_limit().await?,
+            Target::Conn(Link::MySql(conn)) => driver::mysql_packet_limit(conn).await?,
+            Target::Conn(Link::Sqlite(..)) => driver::SQLITE_MAX_LENGTH,
+        };
+        self.packet_limit = Some(limit);
+        Ok(limit)
+    }
+
+    /// Runs a statement that returns no rows (checked first: see [`Session::check_statement`]).
+    pub(crate) async fn execute(&mut self, sql: String, args: Vec<Arg>) -> Result<Done> {
+        self.check_statement(&sql, &args).await?;
+        self.ready().await?;
+        match &mut self.target {
+            Target::Pool(db) => driver::execute(&db.pool, sql, args).await,
+            Target::Conn(Link::MySql(conn)) => driver::mysql_execute(conn, sql, args).await,
+            Target::Conn(Link::Sqlite(conn, _)) => driver::sqlite_execute(conn, sql, args).await,
+        }
+    }
+
+    /// Runs a query and returns all its rows (checked first: see [`Session::check_statement`]).
+    pub(crate) async fn fetch_all(&mut self, sql: String, args: Vec<Arg>) -> Result<Rows> {
+        self.check_statement(&sql, &args).await?;
+        self.ready().await?;
+        match &mut self.target {
+            Target::Pool(db) => driver::fetch_all(&db.pool, sql, args).await,
+            Target::Conn(Link::MySql(conn)) => driver::mysql_fetch_all(conn, sql, args).await,
+            Target::Conn(Link::Sqlite(conn, _)) => driver::sqlite_fetch_all(conn, sql, args).await,
+        }
+    }
+
+    /// Begins a transaction: on a pool, a new one (cancel-safe, see [`driver::Tx`]); on a caller's
+    /// connection, a nested one (a savepoint inside the caller's transaction, else a transaction).
+    pub(crate) async fn begin(&mut self) -> Result<TxHandle<'_>> {
+        self.ready().await?;
+        match &mut self.target {
+            Target::Pool(db) => Ok(TxHandle::Detached(Some(driver::Tx::begin(&db.pool).await?))),
+            Target::Conn(Link::MySql(conn)) => {
+                Ok(TxHandle::MySql(sqlx::Connection::begin(&mut **conn).await?))
+            }
+            Target::Conn(Link::Sqlite(conn, _)) => Ok(TxHandle::Sqlite(
+                sqlx::Connection::begin(&mut **conn).await?,
+            )),
+        }
+    }
+
+    /// Refuses, before anything is sent, a statement with more parameters than the backend takes or more
+    /// bytes than the server's packet limit (a server answers that by closing the connection).
+    async fn check_statement(&mut self, sql: &str, args: &[Arg]) -> Result<()> {
+        let limit = self.dialect.max_params;
+        if args.len() > limit {
+            return Err(Error::TooLarge {
+                what: "bound values (a filter's `is_in` / `not_in` lists count one each)",
+                size: args.len() as u64,
+                limit: limit as u64,
+                advice: "split the list over several calls",
+            });
+        }
+        let size = statement_size(sql, args);
+        if size < SMALL_STATEMENT {
+            return Ok(());
+        }
+        let limit = self.packet_limit().await?;
+        if size as u64 > limit {
+            return Err(Error::TooLarge {
+                what: "bytes in one statement",
+                size: size as u64,
+                limit,
+                advice: "store less in one value, or raise the server's max_allowed_packet",
+            });
+        }
+        Ok(())
+    }
+}
