@@ -35,6 +35,9 @@ else
   DATADIR=/var/lib/mysql
 fi
 PIDFILE=${SOCKET%.sock}.pid
+# Each instance has a temporary directory of its own: a server that starts removes every `#sql*` file in its
+# tmpdir, which would pull the temporary tables from under another instance's running queries.
+TMPDIR_IN_ROOT=/var/tmp/mariadb-${INSTANCE:-main}
 LOG=$ROOT/var/log/tidb-vector-mariadb${INSTANCE:+-$INSTANCE}.log
 TLS_DIR=/etc/tidb-vector-tls-${INSTANCE:-main}
 
@@ -124,12 +127,12 @@ start() {
   if answers; then
     say "already running on port $PORT"
   else
-    mkdir -p "$ROOT/run/mysqld" "$(dirname "$LOG")"
-    chroot "$ROOT" chown mysql:mysql /run/mysqld
+    mkdir -p "$ROOT/run/mysqld" "$(dirname "$LOG")" "$ROOT$TMPDIR_IN_ROOT"
+    chroot "$ROOT" chown mysql:mysql /run/mysqld "$TMPDIR_IN_ROOT"
     rm -f "$ROOT$SOCKET"
     # setsid + redirections: the daemon never holds the caller's terminal or CI's stdout.
     setsid chroot "$ROOT" /usr/sbin/mariadbd --user=mysql --datadir="$DATADIR" --socket="$SOCKET" \
-      --pid-file="$PIDFILE" --bind-address=127.0.0.1 --port="$PORT" --skip-log-bin "${tls[@]}" \
+      --pid-file="$PIDFILE" --tmpdir="$TMPDIR_IN_ROOT" --bind-address=127.0.0.1 --port="$PORT" --skip-log-bin "${tls[@]}" \
       --innodb-flush-log-at-trx-commit=2 --mhnsw-max-cache-size=536870912 --character-set-server=utf8mb4 \
       --collation-server=utf8mb4_uca1400_as_cs --character-set-collations=utf8mb4=utf8mb4_uca1400_as_cs \
       --max-connections=500 >"$LOG" 2>&1 </dev/null &

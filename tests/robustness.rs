@@ -242,6 +242,19 @@ fn malformed_env_files_keep_the_password_out_of_errors() {
         }
         shown.push(error.to_string());
     }
+    // A well-formed file is read, and the process environment is left as it was.
+    std::fs::write(
+        dir.join(".env"),
+        format!("TIDB_HOST=from-the-file\nTIDB_PASSWORD={secret}\n"),
+    )
+    .unwrap();
+    let config = Config::from_env().unwrap();
+    assert!(
+        matches!(&config, Config::TiDb(settings) if settings.host == "from-the-file" && settings.password.expose() == secret),
+        "{config:?}"
+    );
+    assert_eq!(std::env::var_os("TIDB_HOST"), None);
+    assert_eq!(std::env::var_os("TIDB_PASSWORD"), None);
     std::fs::remove_dir_all(&dir).ok();
     report_for(
         "malformed .env lines around TIDB_PASSWORD (4 files)",

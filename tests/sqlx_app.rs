@@ -421,3 +421,62 @@ async fn from_row_structs_read_what_the_library_wrote(target: Target) {
 fn bits(values: &[f32]) -> Vec<u32> {
     values.iter().map(|v| v.to_bits()).collect()
 }
+
+/// sqlite-vec goes into the library's connections only; a caller's own SQLite pool gets it at the first
+/// operation through `Db::from_sqlite_pool`, and works like the library's own.
+#[tokio::test]
+async fn sqlite_vec_stays_in_the_connections_the_library_uses() {
+    use sqlx::Connection as _;
+    let db = tidb_vector_core::Db::embedded().await.unwrap();
+    let version: String = sqlx::query_scalar("SELECT vec_version()")
+        .fetch_one(db.sqlite_pool().unwrap())
+        .await
+        .unwrap();
+    assert!(version.starts_with('v'), "{version}");
+    // Another SQLite connection of the same process has no sqlite-vec.
+    let mut other = sqlx::SqliteConnection::connect("sqlite::memory:")
+        .await
+        .unwrap();
+    let error = sqlx::query_scalar::<_, String>("SELECT vec_version()")
+        .fetch_one(&mut other)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("no such function"), "{error}");
+    // Until the library uses it.
+    Document::create_table(&mut other).await.unwrap();
+    doc(0, "dog", [1.0, 2.0, 1.0])
+        .insert(&mut other)
+        .await
+        .unwrap();
+    let hits = Document::nearest_by_negative_inner_product(&mut other, &[1.0, 1.0, 1.0], 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (hits[0].record.content.as_str(), hits[0].distance),
+        ("dog", -4.0)
+    );
+
+    // A caller's pool of two connections, shared with the caller's own statements.
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(2)
+        .connect("sqlite::memory:")
+        .await
+        .unwrap();
+    let db = tidb_vector_core::Db::from_sqlite_pool(pool.clone());
+    assert_eq!(db.backend(), Backend::Sqlite);
+    Document::create_table(&db).await.unwrap();
+    Document::insert_many(
+        &db,
+        [
+            doc(0, "dog", [1.0, 2.0, 1.0]),
+            doc(0, "fish", [1.0, 2.0, 4.0]),
+        ],
+    )
+    .await
+    .unwrap();
+    let hits = Document::nearest_by_cosine(&db, &[1.0, 2.0, 3.0], 2)
+        .await
+        .unwrap();
+    let names: Vec<&str> = hits.iter().map(|h| h.record.content.as_str()).collect();
+    assert_eq!(names, ["fish", "dog"]);
+}

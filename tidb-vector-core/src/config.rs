@@ -66,13 +66,17 @@ impl Config {
     /// 3. else [`Config::Embedded`].
     ///
     /// A malformed `.env` file or `TIDB_PORT` is an error rather than a silent fallback.
+    ///
+    /// The `.env` file is read, not loaded: the process environment is left as it is.
     pub fn from_env() -> Result<Config> {
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
+        let file: Vec<(String, String)> = match dotenvy::dotenv_iter() {
+            Ok(lines) => lines
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|e| Error::Config(dotenv_error(&e)))?,
+            Err(e) if e.not_found() => Vec::new(),
             Err(e) => return Err(Error::Config(dotenv_error(&e))),
-        }
-        Self::from_vars(|name| std::env::var(name).ok())
+        };
+        Self::from_vars(env_then_file(|name| std::env::var(name).ok(), file))
     }
 
     /// Like [`Config::from_env`], reading variables from `var` instead of the process environment (and no
@@ -104,6 +108,20 @@ impl Config {
         }
         settings.ca_path = var("TIDB_CA_PATH").map(PathBuf::from);
         Ok(Config::TiDb(settings))
+    }
+}
+
+/// Looks a variable up in `env`, then in the `.env` file's pairs: a variable already set wins.
+fn env_then_file(
+    env: impl Fn(&str) -> Option<String>,
+    file: Vec<(String, String)>,
+) -> impl Fn(&str) -> Option<String> {
+    move |name| {
+        env(name).or_else(|| {
+            file.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        })
     }
 }
 
@@ -264,6 +282,20 @@ mod tests {
             quoted >= 3,
             "dotenvy's own message quoted the secret {quoted} times"
         );
+    }
+
+    #[test]
+    fn variables_already_set_win_over_the_env_file() {
+        let file = vec![
+            ("TIDB_HOST".to_owned(), "file-host".to_owned()),
+            ("TIDB_PORT".to_owned(), "4001".to_owned()),
+        ];
+        let config =
+            Config::from_vars(env_then_file(vars(&[("TIDB_HOST", "env-host")]), file)).unwrap();
+        let Config::TiDb(settings) = config else {
+            panic!("expected TiDB settings")
+        };
+        assert_eq!((settings.host.as_str(), settings.port), ("env-host", 4001));
     }
 
     #[test]

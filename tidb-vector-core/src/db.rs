@@ -1,11 +1,12 @@
 //! [`Db`]: a connection pool with the dialect of the server behind it.
 
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use sqlx::Connection as _;
+#[cfg(feature = "mysql")]
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlSslMode};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
 
 use crate::backend::Backend;
@@ -26,7 +27,7 @@ pub struct Db {
     /// For an embedded in-memory database: a connection of its own, outside the pool, that keeps the
     /// database alive for as long as a clone of this `Db` lives. (An in-memory SQLite database lives only
     /// while one of its connections is open, and the pool may close its connection, say after an error.)
-    _keep_alive: Option<Arc<Mutex<SqliteConnection>>>,
+    _keep_alive: Option<KeepAlive>,
     /// The most bytes one statement may carry, read from the server the first time a large statement is
     /// about to be sent (see [`Db::packet_limit`]).
     packet_limit: Arc<tokio::sync::OnceCell<u64>>,
@@ -36,7 +37,9 @@ impl std::fmt::Debug for Db {
     /// The backend and the pool's size; never connection settings.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (size, idle) = match &self.pool {
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => (pool.size(), pool.num_idle()),
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool, _) => (pool.size(), pool.num_idle()),
         };
         f.debug_struct("Db")
@@ -46,6 +49,11 @@ impl std::fmt::Debug for Db {
             .finish()
     }
 }
+
+#[cfg(feature = "sqlite")]
+type KeepAlive = Arc<std::sync::Mutex<SqliteConnection>>;
+#[cfg(not(feature = "sqlite"))]
+type KeepAlive = std::convert::Infallible;
 
 /// How the connection pool behaves; [`PoolSettings::default`] suits most programs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,13 +120,7 @@ impl Db {
                 )));
             }
         };
-        let options = MySqlConnectOptions::from_str(&format!("mysql:{rest}")).map_err(|e| {
-            Error::Config(format!(
-                "invalid database URL: {}",
-                redact(&e.to_string(), url)
-            ))
-        })?;
-        Db::mysql(options, forced, pool).await
+        Db::mysql_url(url, rest, forced, pool).await
     }
 
     /// Connects with explicit settings.
@@ -130,7 +132,7 @@ impl Db {
     pub async fn connect_with_settings(config: &Config, pool: &PoolSettings) -> Result<Db> {
         match config {
             Config::Url(url) => Db::connect_url(url.expose(), pool).await,
-            Config::TiDb(settings) => Db::mysql(tidb_options(settings), None, pool).await,
+            Config::TiDb(settings) => Db::tidb(settings, pool).await,
             Config::Embedded => Db::sqlite("sqlite::memory:", pool).await,
         }
     }
@@ -141,6 +143,7 @@ impl Db {
     }
 
     /// Wraps an existing MySQL-protocol pool, speaking `backend`'s dialect.
+    #[cfg(feature = "mysql")]
     pub fn from_mysql_pool(pool: MySqlPool, backend: Backend) -> Result<Db> {
         match backend {
             Backend::TiDb | Backend::MariaDb => Ok(Db {
@@ -155,6 +158,7 @@ impl Db {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     /// Wraps an existing SQLite pool. sqlite-vec is loaded into each of its connections at the connection's
     /// first use by this crate (one query to check); the pool's other users may call its functions after
     /// that.
@@ -173,17 +177,23 @@ impl Db {
     }
 
     /// The underlying pool, when the backend speaks the MySQL protocol (TiDB, MariaDB).
+    #[cfg(feature = "mysql")]
     pub fn mysql_pool(&self) -> Option<&MySqlPool> {
         match &self.pool {
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => Some(pool),
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(..) => None,
         }
     }
 
     /// The underlying pool, when the backend is SQLite.
+    #[cfg(feature = "sqlite")]
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.pool {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool, _) => Some(pool),
+            #[cfg(feature = "mysql")]
             Pool::MySql(_) => None,
         }
     }
@@ -191,11 +201,50 @@ impl Db {
     /// Closes every connection of the pool.
     pub async fn close(&self) {
         match &self.pool {
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => pool.close().await,
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool, _) => pool.close().await,
         }
     }
 
+    #[cfg(feature = "mysql")]
+    async fn mysql_url(
+        url: &str,
+        rest: &str,
+        forced: Option<Backend>,
+        settings: &PoolSettings,
+    ) -> Result<Db> {
+        let options = MySqlConnectOptions::from_str(&format!("mysql:{rest}")).map_err(|e| {
+            Error::Config(format!(
+                "invalid database URL: {}",
+                redact(&e.to_string(), url)
+            ))
+        })?;
+        Db::mysql(options, forced, settings).await
+    }
+
+    #[cfg(feature = "mysql")]
+    async fn tidb(settings: &TiDbSettings, pool: &PoolSettings) -> Result<Db> {
+        Db::mysql(tidb_options(settings), None, pool).await
+    }
+
+    #[cfg(not(feature = "mysql"))]
+    async fn mysql_url(_: &str, _: &str, _: Option<Backend>, _: &PoolSettings) -> Result<Db> {
+        Err(missing_feature("mysql", "TiDB and MariaDB"))
+    }
+
+    #[cfg(not(feature = "mysql"))]
+    async fn tidb(_: &TiDbSettings, _: &PoolSettings) -> Result<Db> {
+        Err(missing_feature("mysql", "TiDB and MariaDB"))
+    }
+
+    #[cfg(not(feature = "sqlite"))]
+    async fn sqlite(_: &str, _: &PoolSettings) -> Result<Db> {
+        Err(missing_feature("sqlite", "embedded SQLite"))
+    }
+
+    #[cfg(feature = "mysql")]
     async fn mysql(
         options: MySqlConnectOptions,
         forced: Option<Backend>,
@@ -214,7 +263,10 @@ impl Db {
         Db::from_mysql_pool(pool, backend)
     }
 
+    #[cfg(feature = "sqlite")]
     async fn sqlite(url: &str, settings: &PoolSettings) -> Result<Db> {
+        use sqlx::Connection as _;
+
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::Config(format!("invalid SQLite URL: {e}")))?
             .create_if_missing(true);
@@ -232,7 +284,7 @@ impl Db {
             return Ok(Db {
                 pool: Pool::Sqlite(pool, true),
                 dialect: Dialect::of(Backend::Sqlite),
-                _keep_alive: Some(Arc::new(Mutex::new(keep_alive))),
+                _keep_alive: Some(Arc::new(std::sync::Mutex::new(keep_alive))),
                 packet_limit: Arc::default(),
             });
         }
@@ -282,6 +334,15 @@ impl Db {
     }
 }
 
+/// The error for a backend this build leaves out.
+#[cfg(not(all(feature = "mysql", feature = "sqlite")))]
+fn missing_feature(feature: &str, what: &str) -> Error {
+    Error::Config(format!(
+        "this build of tidb-vector-core has no {what} support: enable its `{feature}` feature"
+    ))
+}
+
+#[cfg(feature = "sqlite")]
 /// The options of this crate's SQLite pools: sqlite-vec is loaded into each connection as it opens.
 fn sqlite_pool_options() -> SqlitePoolOptions {
     SqlitePoolOptions::new().after_connect(|conn, _| {
@@ -293,6 +354,7 @@ fn sqlite_pool_options() -> SqlitePoolOptions {
     })
 }
 
+#[cfg(feature = "mysql")]
 /// The connection options for TiDB's settings: TLS with full verification when a CA is given.
 fn tidb_options(settings: &TiDbSettings) -> MySqlConnectOptions {
     let options = MySqlConnectOptions::new()
@@ -307,6 +369,7 @@ fn tidb_options(settings: &TiDbSettings) -> MySqlConnectOptions {
     }
 }
 
+#[cfg(feature = "mysql")]
 /// Tells TiDB from MariaDB by the version string (`8.0.11-TiDB-v8.5.1`, `11.8.9-MariaDB-...`).
 async fn detect(pool: &MySqlPool) -> Result<Backend> {
     let version: String = sqlx::query_scalar("SELECT VERSION()")
@@ -325,6 +388,7 @@ async fn detect(pool: &MySqlPool) -> Result<Backend> {
 }
 
 /// Removes a URL's password from a message that may quote the URL.
+#[cfg(feature = "mysql")]
 fn redact(message: &str, url: &str) -> String {
     let password = url
         .split_once("://")
@@ -342,6 +406,7 @@ fn redact(message: &str, url: &str) -> String {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "mysql")]
     #[test]
     fn redact_hides_the_password() {
         assert_eq!(

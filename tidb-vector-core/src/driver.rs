@@ -1,8 +1,10 @@
 //! The driver layer over sqlx: the pool of either driver, bind arguments, statements run cancel-safely on
 //! tasks of their own, fetched rows, and transactions. It knows nothing of models or dialects.
 
+#[cfg(feature = "mysql")]
 use sqlx::mysql::{MySql, MySqlArguments, MySqlConnection, MySqlPool, MySqlRow};
 use sqlx::query::Query;
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, Transaction};
 
@@ -12,12 +14,15 @@ use crate::value::Cell;
 /// A pool of either driver.
 #[derive(Clone)]
 pub(crate) enum Pool {
+    #[cfg(feature = "mysql")]
     MySql(MySqlPool),
+    #[cfg(feature = "sqlite")]
     /// The flag says whether the pool's connections load sqlite-vec as they open (this crate's pools do;
     /// a caller's pool gets it at each connection's first use instead: see [`sqlite_connection`]).
     Sqlite(SqlitePool, bool),
 }
 
+#[cfg(feature = "sqlite")]
 /// A connection from a SQLite pool, with sqlite-vec loaded.
 async fn sqlite_connection(
     pool: &SqlitePool,
@@ -35,7 +40,9 @@ impl Pool {
     /// `SQLITE_MAX_LENGTH` (1,000,000,000).
     pub(crate) async fn packet_limit(&self) -> Result<u64> {
         match self.clone() {
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(..) => Ok(SQLITE_MAX_LENGTH),
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => {
                 detached(async move {
                     let mut conn = pool.acquire().await?;
@@ -47,9 +54,11 @@ impl Pool {
     }
 }
 
+#[cfg(feature = "sqlite")]
 /// SQLite's `SQLITE_MAX_LENGTH`: the most bytes of a statement or value.
 pub(crate) const SQLITE_MAX_LENGTH: u64 = 1_000_000_000;
 
+#[cfg(feature = "mysql")]
 /// The server's `max_allowed_packet`.
 pub(crate) async fn mysql_packet_limit(conn: &mut MySqlConnection) -> Result<u64> {
     Ok(sqlx::query_scalar("SELECT @@max_allowed_packet")
@@ -84,6 +93,7 @@ impl Arg {
     }
 }
 
+#[cfg(feature = "mysql")]
 fn mysql_query(sql: String, args: Vec<Arg>) -> Query<'static, MySql, MySqlArguments> {
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for arg in args {
@@ -102,6 +112,7 @@ fn mysql_query(sql: String, args: Vec<Arg>) -> Query<'static, MySql, MySqlArgume
     query
 }
 
+#[cfg(feature = "sqlite")]
 fn sqlite_query(sql: String, args: Vec<Arg>) -> Query<'static, Sqlite, SqliteArguments> {
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for arg in args {
@@ -127,6 +138,7 @@ pub(crate) struct Done {
     pub(crate) last_insert_id: Option<u64>,
 }
 
+#[cfg(feature = "mysql")]
 impl From<sqlx::mysql::MySqlQueryResult> for Done {
     fn from(result: sqlx::mysql::MySqlQueryResult) -> Self {
         Done {
@@ -136,6 +148,7 @@ impl From<sqlx::mysql::MySqlQueryResult> for Done {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl From<sqlx::sqlite::SqliteQueryResult> for Done {
     fn from(result: sqlx::sqlite::SqliteQueryResult) -> Self {
         Done {
@@ -182,9 +195,11 @@ pub(crate) const SMALL_STATEMENT: usize = 1 << 20;
 /// Runs a statement that returns no rows.
 pub(crate) async fn execute(pool: &Pool, sql: String, args: Vec<Arg>) -> Result<Done> {
     match pool.clone() {
+        #[cfg(feature = "mysql")]
         Pool::MySql(pool) => {
             detached(async move { Ok(mysql_query(sql, args).execute(&pool).await?.into()) }).await
         }
+        #[cfg(feature = "sqlite")]
         Pool::Sqlite(pool, loads) => {
             detached(async move {
                 let mut conn = sqlite_connection(&pool, loads).await?;
@@ -195,6 +210,7 @@ pub(crate) async fn execute(pool: &Pool, sql: String, args: Vec<Arg>) -> Result<
     }
 }
 
+#[cfg(feature = "mysql")]
 /// Runs a statement that returns no rows on a caller's connection, in the caller's future.
 pub(crate) async fn mysql_execute(
     conn: &mut MySqlConnection,
@@ -204,6 +220,7 @@ pub(crate) async fn mysql_execute(
     Ok(mysql_query(sql, args).execute(conn).await?.into())
 }
 
+#[cfg(feature = "sqlite")]
 /// Runs a statement that returns no rows on a caller's connection, in the caller's future.
 pub(crate) async fn sqlite_execute(
     conn: &mut SqliteConnection,
@@ -213,6 +230,7 @@ pub(crate) async fn sqlite_execute(
     Ok(sqlite_query(sql, args).execute(conn).await?.into())
 }
 
+#[cfg(feature = "mysql")]
 /// Runs a query on a caller's connection, in the caller's future.
 pub(crate) async fn mysql_fetch_all(
     conn: &mut MySqlConnection,
@@ -222,6 +240,7 @@ pub(crate) async fn mysql_fetch_all(
     Ok(Rows::MySql(mysql_query(sql, args).fetch_all(conn).await?))
 }
 
+#[cfg(feature = "sqlite")]
 /// Runs a query on a caller's connection, in the caller's future.
 pub(crate) async fn sqlite_fetch_all(
     conn: &mut SqliteConnection,
@@ -233,14 +252,18 @@ pub(crate) async fn sqlite_fetch_all(
 
 /// Fetched rows of either driver.
 pub(crate) enum Rows {
+    #[cfg(feature = "mysql")]
     MySql(Vec<MySqlRow>),
+    #[cfg(feature = "sqlite")]
     Sqlite(Vec<SqliteRow>),
 }
 
 impl Rows {
     pub(crate) fn len(&self) -> usize {
         match self {
+            #[cfg(feature = "mysql")]
             Rows::MySql(rows) => rows.len(),
+            #[cfg(feature = "sqlite")]
             Rows::Sqlite(rows) => rows.len(),
         }
     }
@@ -250,7 +273,9 @@ impl Rows {
         (0..self.len())
             .map(|row| {
                 let width = match self {
+                    #[cfg(feature = "mysql")]
                     Rows::MySql(rows) => sqlx::Row::len(&rows[row]),
+                    #[cfg(feature = "sqlite")]
                     Rows::Sqlite(rows) => sqlx::Row::len(&rows[row]),
                 };
                 (0..width)
@@ -263,7 +288,9 @@ impl Rows {
 
     pub(crate) fn cell(&self, row: usize, column: usize) -> Cell<'_> {
         match self {
+            #[cfg(feature = "mysql")]
             Rows::MySql(rows) => Cell::MySql(&rows[row], column),
+            #[cfg(feature = "sqlite")]
             Rows::Sqlite(rows) => Cell::Sqlite(&rows[row], column),
         }
     }
@@ -272,10 +299,12 @@ impl Rows {
 /// Runs a query and returns all its rows.
 pub(crate) async fn fetch_all(pool: &Pool, sql: String, args: Vec<Arg>) -> Result<Rows> {
     match pool.clone() {
+        #[cfg(feature = "mysql")]
         Pool::MySql(pool) => {
             detached(async move { Ok(Rows::MySql(mysql_query(sql, args).fetch_all(&pool).await?)) })
                 .await
         }
+        #[cfg(feature = "sqlite")]
         Pool::Sqlite(pool, loads) => {
             detached(async move {
                 let mut conn = sqlite_connection(&pool, loads).await?;
@@ -293,14 +322,18 @@ pub(crate) async fn fetch_all(pool: &Pool, sql: String, args: Vec<Arg>) -> Resul
 /// the connection returns to the pool clean. Dropped between statements, it rolls back as sqlx's
 /// transactions do.
 pub(crate) enum Tx {
+    #[cfg(feature = "mysql")]
     MySql(Transaction<'static, MySql>),
+    #[cfg(feature = "sqlite")]
     Sqlite(Transaction<'static, Sqlite>),
 }
 
 impl Tx {
     pub(crate) async fn begin(pool: &Pool) -> Result<Tx> {
         match pool.clone() {
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => detached(async move { Ok(Tx::MySql(pool.begin().await?)) }).await,
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool, loads) => {
                 detached(async move {
                     let conn = sqlite_connection(&pool, loads).await?;
@@ -317,10 +350,12 @@ impl Tx {
         tokio::spawn(async move {
             let mut tx = self;
             let done = match &mut tx {
+                #[cfg(feature = "mysql")]
                 Tx::MySql(tx) => mysql_query(sql, args)
                     .execute(&mut **tx)
                     .await
                     .map(Done::from),
+                #[cfg(feature = "sqlite")]
                 Tx::Sqlite(tx) => sqlite_query(sql, args)
                     .execute(&mut **tx)
                     .await
@@ -329,7 +364,9 @@ impl Tx {
             if let Err((tx, _)) = send.send((tx, done)) {
                 // The caller was dropped while the statement ran.
                 let _ = match tx {
+                    #[cfg(feature = "mysql")]
                     Tx::MySql(tx) => tx.rollback().await,
+                    #[cfg(feature = "sqlite")]
                     Tx::Sqlite(tx) => tx.rollback().await,
                 };
             }
@@ -344,7 +381,9 @@ impl Tx {
     pub(crate) async fn commit(self) -> Result<()> {
         detached(async move {
             match self {
+                #[cfg(feature = "mysql")]
                 Tx::MySql(tx) => tx.commit().await?,
+                #[cfg(feature = "sqlite")]
                 Tx::Sqlite(tx) => tx.commit().await?,
             }
             Ok(())
@@ -355,7 +394,9 @@ impl Tx {
     pub(crate) async fn rollback(self) -> Result<()> {
         detached(async move {
             match self {
+                #[cfg(feature = "mysql")]
                 Tx::MySql(tx) => tx.rollback().await?,
+                #[cfg(feature = "sqlite")]
                 Tx::Sqlite(tx) => tx.rollback().await?,
             }
             Ok(())
@@ -369,7 +410,9 @@ impl Tx {
 pub(crate) enum TxHandle<'c> {
     /// `None` only while a statement runs, or after one was cut off (see [`Tx::execute`]).
     Detached(Option<Tx>),
+    #[cfg(feature = "mysql")]
     MySql(Transaction<'c, MySql>),
+    #[cfg(feature = "sqlite")]
     Sqlite(Transaction<'c, Sqlite>),
 }
 
@@ -385,7 +428,9 @@ impl TxHandle<'_> {
                 *slot = back;
                 done
             }
+            #[cfg(feature = "mysql")]
             TxHandle::MySql(tx) => Ok(mysql_query(sql, args).execute(&mut **tx).await?.into()),
+            #[cfg(feature = "sqlite")]
             TxHandle::Sqlite(tx) => Ok(sqlite_query(sql, args).execute(&mut **tx).await?.into()),
         }
     }
@@ -394,7 +439,9 @@ impl TxHandle<'_> {
         match self {
             TxHandle::Detached(Some(tx)) => tx.commit().await,
             TxHandle::Detached(None) => Err(Error::Database(sqlx::Error::PoolClosed)),
+            #[cfg(feature = "mysql")]
             TxHandle::MySql(tx) => Ok(tx.commit().await?),
+            #[cfg(feature = "sqlite")]
             TxHandle::Sqlite(tx) => Ok(tx.commit().await?),
         }
     }
@@ -404,7 +451,9 @@ impl TxHandle<'_> {
         match self {
             TxHandle::Detached(Some(tx)) => tx.rollback().await,
             TxHandle::Detached(None) => Ok(()),
+            #[cfg(feature = "mysql")]
             TxHandle::MySql(tx) => Ok(tx.rollback().await?),
+            #[cfg(feature = "sqlite")]
             TxHandle::Sqlite(tx) => Ok(tx.rollback().await?),
         }
     }

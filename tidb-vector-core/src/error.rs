@@ -234,17 +234,13 @@ impl From<sqlx::Error> for Error {
             return Error::Database(error);
         };
         let message = db.message().to_owned();
-        let (code, sqlstate, sqlite) =
-            if let Some(mysql) = db.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
-                (
-                    u32::from(mysql.number()),
-                    mysql.code().unwrap_or("").to_owned(),
-                    false,
-                )
-            } else {
+        let (code, sqlstate, sqlite) = match mysql_error(db.as_ref()) {
+            Some((number, sqlstate)) => (number, sqlstate, false),
+            None => {
                 let code = db.code().and_then(|c| c.parse().ok()).unwrap_or(0);
                 (code, String::new(), true)
-            };
+            }
+        };
         Error::Server {
             kind: classify(code, &message, sqlite),
             code,
@@ -253,6 +249,20 @@ impl From<sqlx::Error> for Error {
             source: error,
         }
     }
+}
+
+/// A MySQL-protocol server's error number and SQLSTATE; `None` for another driver's error.
+fn mysql_error(error: &dyn sqlx::error::DatabaseError) -> Option<(u32, String)> {
+    #[cfg(feature = "mysql")]
+    if let Some(mysql) = error.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+        return Some((
+            u32::from(mysql.number()),
+            mysql.code().unwrap_or("").to_owned(),
+        ));
+    }
+    #[cfg(not(feature = "mysql"))]
+    let _ = error;
+    None
 }
 
 /// Why vector text could not be parsed, and where.

@@ -1,7 +1,9 @@
 //! Where an operation runs: a [`Db`]'s pool, a [`Transaction`] begun on it, or a caller's own sqlx
 //! connection or transaction ([`Conn`]). Every model operation and search takes an [`Executor`].
 
+#[cfg(feature = "mysql")]
 use sqlx::mysql::MySqlConnection;
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::SqliteConnection;
 
 use crate::backend::Backend;
@@ -51,6 +53,7 @@ pub struct Conn<'c> {
 }
 
 impl<'c> Conn<'c> {
+    #[cfg(feature = "mysql")]
     /// A connection to TiDB.
     pub fn tidb(conn: &'c mut MySqlConnection) -> Self {
         Conn {
@@ -59,6 +62,7 @@ impl<'c> Conn<'c> {
         }
     }
 
+    #[cfg(feature = "mysql")]
     /// A connection to MariaDB.
     pub fn mariadb(conn: &'c mut MySqlConnection) -> Self {
         Conn {
@@ -67,6 +71,7 @@ impl<'c> Conn<'c> {
         }
     }
 
+    #[cfg(feature = "sqlite")]
     /// A connection to SQLite. sqlite-vec is loaded into it at the first operation if it is not yet.
     pub fn sqlite(conn: &'c mut SqliteConnection) -> Self {
         Conn {
@@ -108,18 +113,24 @@ impl Transaction {
         self.dialect.backend
     }
 
+    #[cfg(feature = "mysql")]
     /// The transaction's connection, for the caller's own sqlx statements (TiDB and MariaDB).
     pub fn as_mysql(&mut self) -> Option<&mut MySqlConnection> {
         match &mut self.inner {
+            #[cfg(feature = "mysql")]
             driver::Tx::MySql(tx) => Some(&mut **tx),
+            #[cfg(feature = "sqlite")]
             driver::Tx::Sqlite(_) => None,
         }
     }
 
+    #[cfg(feature = "sqlite")]
     /// The transaction's connection, for the caller's own sqlx statements (SQLite).
     pub fn as_sqlite(&mut self) -> Option<&mut SqliteConnection> {
         match &mut self.inner {
+            #[cfg(feature = "sqlite")]
             driver::Tx::Sqlite(tx) => Some(&mut **tx),
+            #[cfg(feature = "mysql")]
             driver::Tx::MySql(_) => None,
         }
     }
@@ -138,7 +149,9 @@ impl Transaction {
 /// A connection an operation runs on, borrowed from the caller.
 #[derive(Debug)]
 enum Link<'c> {
+    #[cfg(feature = "mysql")]
     MySql(&'c mut MySqlConnection),
+    #[cfg(feature = "sqlite")]
     /// The flag says whether sqlite-vec is known to be loaded.
     Sqlite(&'c mut SqliteConnection, bool),
 }
@@ -146,7 +159,9 @@ enum Link<'c> {
 impl Link<'_> {
     fn reborrow(&mut self) -> Link<'_> {
         match self {
+            #[cfg(feature = "mysql")]
             Link::MySql(conn) => Link::MySql(conn),
+            #[cfg(feature = "sqlite")]
             Link::Sqlite(conn, ready) => Link::Sqlite(conn, *ready),
         }
     }
@@ -203,8 +218,10 @@ impl sealed::Sealed for &mut Transaction {}
 impl<'c> Executor<'c> for &'c mut Transaction {
     fn __session(self) -> Session<'c> {
         let link = match &mut self.inner {
+            #[cfg(feature = "mysql")]
             driver::Tx::MySql(tx) => Link::MySql(tx),
             // The pool's connections load sqlite-vec when they open.
+            #[cfg(feature = "sqlite")]
             driver::Tx::Sqlite(tx) => Link::Sqlite(tx, true),
         };
         Session {
@@ -215,7 +232,9 @@ impl<'c> Executor<'c> for &'c mut Transaction {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl sealed::Sealed for &mut SqliteConnection {}
+#[cfg(feature = "sqlite")]
 impl<'c> Executor<'c> for &'c mut SqliteConnection {
     fn __session(self) -> Session<'c> {
         Conn::sqlite(self).__session()
@@ -233,6 +252,7 @@ impl Session<'_> {
 
     /// Loads sqlite-vec into a caller's SQLite connection that does not have it yet.
     async fn ready(&mut self) -> Result<()> {
+        #[cfg(feature = "sqlite")]
         if let Target::Conn(Link::Sqlite(conn, ready)) = &mut self.target
             && !*ready
         {
@@ -250,7 +270,9 @@ impl Session<'_> {
         }
         let limit = match &mut self.target {
             Target::Pool(db) => db.packet_limit().await?,
+            #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => driver::mysql_packet_limit(conn).await?,
+            #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(..)) => driver::SQLITE_MAX_LENGTH,
         };
         self.packet_limit = Some(limit);
@@ -263,7 +285,9 @@ impl Session<'_> {
         self.ready().await?;
         match &mut self.target {
             Target::Pool(db) => driver::execute(&db.pool, sql, args).await,
+            #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => driver::mysql_execute(conn, sql, args).await,
+            #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(conn, _)) => driver::sqlite_execute(conn, sql, args).await,
         }
     }
@@ -274,7 +298,9 @@ impl Session<'_> {
         self.ready().await?;
         match &mut self.target {
             Target::Pool(db) => driver::fetch_all(&db.pool, sql, args).await,
+            #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => driver::mysql_fetch_all(conn, sql, args).await,
+            #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(conn, _)) => driver::sqlite_fetch_all(conn, sql, args).await,
         }
     }
@@ -285,9 +311,11 @@ impl Session<'_> {
         self.ready().await?;
         match &mut self.target {
             Target::Pool(db) => Ok(TxHandle::Detached(Some(driver::Tx::begin(&db.pool).await?))),
+            #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => {
                 Ok(TxHandle::MySql(sqlx::Connection::begin(&mut **conn).await?))
             }
+            #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(conn, _)) => Ok(TxHandle::Sqlite(
                 sqlx::Connection::begin(&mut **conn).await?,
             )),

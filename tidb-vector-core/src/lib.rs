@@ -50,6 +50,12 @@
 //! `VEC_COSINE_DISTANCE` & co, vectors as text), **MariaDB 11.8+** (native `VECTOR`, vectors as bytes) and
 //! **embedded SQLite** with sqlite-vec (the zero-setup default).
 
+#[cfg(not(any(feature = "mysql", feature = "sqlite")))]
+compile_error!(
+    "tidb-vector-core needs a database driver: enable its `mysql` feature (TiDB, MariaDB), its `sqlite` \
+     feature (embedded SQLite), or both"
+);
+
 mod backend;
 mod bind;
 mod config;
@@ -63,6 +69,9 @@ mod index;
 mod model;
 mod schema;
 mod search;
+#[cfg(all(test, feature = "serde"))]
+mod serde_tests;
+#[cfg(feature = "sqlite")]
 mod sqlite_ext;
 mod sqlx_types;
 mod value;

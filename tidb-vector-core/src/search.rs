@@ -15,6 +15,17 @@ use crate::value::{ColumnType, Value};
 use crate::vector::validate;
 
 /// One search result: the row, its key and its distance to the query.
+///
+/// With the `serde` feature it (de)serializes as `{"key": .., "distance": .., "record": ..}` when the model
+/// and its key do.
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(bound(
+        serialize = "M: serde::Serialize, M::Key: serde::Serialize",
+        deserialize = "M: serde::Deserialize<'de>, M::Key: serde::Deserialize<'de>"
+    ))
+)]
 pub struct Hit<M: VectorModel> {
     /// The row's primary key.
     pub key: M::Key,
@@ -45,7 +56,10 @@ impl<M: VectorModel + Clone> Clone for Hit<M> {
 }
 
 /// A search result with some columns only (see [`Search::fetch_columns`]).
+///
+/// With the `serde` feature it serializes as `{"key": .., "distance": .., "values": [["name", value], ..]}`.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Columns<K> {
     /// The row's primary key.
     pub key: K,

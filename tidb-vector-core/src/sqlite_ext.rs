@@ -9,8 +9,7 @@ use sqlx::sqlite::SqliteConnection;
 
 use crate::error::{Error, Result};
 
-/// SQL name of the negative inner product this crate registers (sqlite-vec has none).
-pub(crate) const NEGATIVE_INNER_PRODUCT: &str = "tidb_vector_negative_inner_product";
+use crate::dialect::sqlite::NEGATIVE_INNER_PRODUCT;
 
 /// Loads sqlite-vec and this crate's function into a connection that has neither.
 pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<()> {

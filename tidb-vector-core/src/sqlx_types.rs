@@ -16,7 +16,7 @@
 use sqlx::error::BoxDynError;
 use sqlx::{Decode, Encode, Type, ValueRef as _};
 
-use crate::vector::{Vector, decode_bytes, encode_bytes, encode_text, parse_text, validate};
+use crate::vector::{Vector, decode_bytes, parse_text, validate};
 
 /// The library's check, as an encode error.
 fn checked(vector: &Vector) -> Result<&[f32], BoxDynError> {
@@ -39,6 +39,7 @@ fn decode(bytes: &[u8], is_text: bool) -> Result<Vector, BoxDynError> {
     }
 }
 
+#[cfg(feature = "mysql")]
 mod mysql {
     use sqlx::mysql::{MySql, MySqlTypeInfo, MySqlValueRef};
 
@@ -59,7 +60,7 @@ mod mysql {
             &self,
             buf: &mut <MySql as sqlx::Database>::ArgumentBuffer,
         ) -> Result<sqlx::encode::IsNull, BoxDynError> {
-            <String as Encode<MySql>>::encode(encode_text(checked(self)?), buf)
+            <String as Encode<MySql>>::encode(crate::vector::encode_text(checked(self)?), buf)
         }
     }
 
@@ -72,6 +73,7 @@ mod mysql {
     }
 }
 
+#[cfg(feature = "sqlite")]
 mod sqlite {
     use sqlx::sqlite::{Sqlite, SqliteTypeInfo, SqliteValueRef};
 
@@ -92,7 +94,7 @@ mod sqlite {
             &self,
             buf: &mut <Sqlite as sqlx::Database>::ArgumentBuffer,
         ) -> Result<sqlx::encode::IsNull, BoxDynError> {
-            <Vec<u8> as Encode<Sqlite>>::encode(encode_bytes(checked(self)?), buf)
+            <Vec<u8> as Encode<Sqlite>>::encode(crate::vector::encode_bytes(checked(self)?), buf)
         }
     }
 

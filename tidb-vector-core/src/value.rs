@@ -1,14 +1,24 @@
 //! How model fields become bind parameters and are read back: the traits behind `#[derive(VectorModel)]`.
 
 use sqlx::Row as _;
+#[cfg(feature = "mysql")]
 use sqlx::mysql::MySqlRow;
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::SqliteRow;
 
 use crate::schema::ScalarType;
 use crate::vector::Vector;
 
 /// An owned scalar value, bound as a parameter.
+///
+/// With the `serde` feature it (de)serializes as the plain JSON value: `null`, a boolean, a number or a
+/// string.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(untagged)
+)]
 #[non_exhaustive]
 pub enum Value {
     /// SQL NULL.
@@ -19,7 +29,8 @@ pub enum Value {
     Int(i64),
     /// An unsigned integer.
     UInt(u64),
-    /// A single-precision float.
+    /// A single-precision float. (Deserialized numbers become [`Value::F64`], which keeps every digit.)
+    #[cfg_attr(feature = "serde", serde(skip_deserializing))]
     F32(f32),
     /// A double-precision float.
     F64(f64),
@@ -119,7 +130,9 @@ pub enum ValueRef<'a> {
 #[doc(hidden)]
 #[derive(Clone, Copy)]
 pub enum Cell<'r> {
+    #[cfg(feature = "mysql")]
     MySql(&'r MySqlRow, usize),
+    #[cfg(feature = "sqlite")]
     Sqlite(&'r SqliteRow, usize),
 }
 
@@ -128,7 +141,9 @@ impl Cell<'_> {
     pub fn is_null(&self) -> Result<bool, sqlx::Error> {
         use sqlx::ValueRef as _;
         Ok(match *self {
+            #[cfg(feature = "mysql")]
             Cell::MySql(row, i) => row.try_get_raw(i)?.is_null(),
+            #[cfg(feature = "sqlite")]
             Cell::Sqlite(row, i) => row.try_get_raw(i)?.is_null(),
         })
     }
@@ -147,6 +162,7 @@ impl Cell<'_> {
         if let Ok(f) = self.get::<f64>() {
             return f.to_string();
         }
+        #[cfg(feature = "mysql")]
         if let Cell::MySql(row, i) = *self
             && let Ok(u) = row.try_get::<u64, _>(i)
         {
@@ -156,15 +172,11 @@ impl Cell<'_> {
     }
 
     /// The value as `T`, for types both drivers decode.
-    pub fn get<T>(&self) -> Result<T, sqlx::Error>
-    where
-        T: for<'a> sqlx::Decode<'a, sqlx::MySql>
-            + sqlx::Type<sqlx::MySql>
-            + for<'a> sqlx::Decode<'a, sqlx::Sqlite>
-            + sqlx::Type<sqlx::Sqlite>,
-    {
+    pub fn get<T: DriverType>(&self) -> Result<T, sqlx::Error> {
         match *self {
+            #[cfg(feature = "mysql")]
             Cell::MySql(row, i) => row.try_get(i),
+            #[cfg(feature = "sqlite")]
             Cell::Sqlite(row, i) => row.try_get(i),
         }
     }
@@ -173,6 +185,33 @@ impl Cell<'_> {
 mod sealed {
     pub trait Sealed {}
 }
+
+/// A type that every enabled driver decodes.
+#[doc(hidden)]
+pub trait DriverType: MySqlType + SqliteType {}
+impl<T: MySqlType + SqliteType> DriverType for T {}
+
+#[cfg(feature = "mysql")]
+#[doc(hidden)]
+pub trait MySqlType: for<'a> sqlx::Decode<'a, sqlx::MySql> + sqlx::Type<sqlx::MySql> {}
+#[cfg(feature = "mysql")]
+impl<T: for<'a> sqlx::Decode<'a, sqlx::MySql> + sqlx::Type<sqlx::MySql>> MySqlType for T {}
+#[cfg(not(feature = "mysql"))]
+#[doc(hidden)]
+pub trait MySqlType {}
+#[cfg(not(feature = "mysql"))]
+impl<T> MySqlType for T {}
+
+#[cfg(feature = "sqlite")]
+#[doc(hidden)]
+pub trait SqliteType: for<'a> sqlx::Decode<'a, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite> {}
+#[cfg(feature = "sqlite")]
+impl<T: for<'a> sqlx::Decode<'a, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>> SqliteType for T {}
+#[cfg(not(feature = "sqlite"))]
+#[doc(hidden)]
+pub trait SqliteType {}
+#[cfg(not(feature = "sqlite"))]
+impl<T> SqliteType for T {}
 
 /// A Rust type that can be a scalar column of a [`VectorModel`](crate::VectorModel).
 ///
@@ -206,8 +245,10 @@ impl ColumnType for u64 {
     }
     fn decode(cell: Cell<'_>) -> Result<Self, String> {
         match cell {
+            #[cfg(feature = "mysql")]
             Cell::MySql(row, i) => row.try_get(i).map_err(|e| e.to_string()),
             // SQLite integers are i64; `u64` values above `i64::MAX` are refused on the way in.
+            #[cfg(feature = "sqlite")]
             Cell::Sqlite(row, i) => {
                 let value: i64 = row.try_get(i).map_err(|e| e.to_string())?;
                 u64::try_from(value).map_err(|_| format!("{value} is negative"))

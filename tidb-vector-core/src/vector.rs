@@ -25,7 +25,14 @@ pub const MAX_DIMENSIONS: usize = 16383;
 /// assert_eq!(v.to_string(), "[1,2.5,-0.1]");
 /// assert_eq!("[1, 2.5, -0.1]".parse::<Vector>().unwrap(), v);
 /// ```
+///
+/// With the `serde` feature it serializes as a JSON array of numbers (`[1.0,2.5,-0.1]`).
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(transparent)
+)]
 pub struct Vector(Vec<f32>);
 
 impl Vector {

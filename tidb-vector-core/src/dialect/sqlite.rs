@@ -5,6 +5,10 @@
 use super::{Backend, Dialect, VectorWire};
 use crate::schema::{Metric, ScalarType};
 
+/// SQL name of the negative inner product this crate registers on its SQLite connections (sqlite-vec has
+/// none).
+pub(crate) const NEGATIVE_INNER_PRODUCT: &str = "tidb_vector_negative_inner_product";
+
 /// SQLite's dialect.
 pub static DIALECT: Dialect = Dialect {
     backend: Backend::Sqlite,
@@ -30,8 +34,8 @@ pub static DIALECT: Dialect = Dialect {
             Metric::Cosine => "vec_distance_cosine",
             Metric::L2 => "vec_distance_l2",
             Metric::L1 => "vec_distance_l1",
-            // sqlite-vec has no inner product; this crate registers it (see `crate::sqlite_ext`).
-            Metric::NegativeInnerProduct => crate::sqlite_ext::NEGATIVE_INNER_PRODUCT,
+            // sqlite-vec has no inner product; this crate registers it on its connections.
+            Metric::NegativeInnerProduct => NEGATIVE_INNER_PRODUCT,
         };
         // sqlite-vec raises an error on NULL where SQL functions return NULL.
         Some(format!(
