@@ -601,6 +601,44 @@ async fn mariadb_tls_with_a_ca_verifies_the_server() {
     println!(
         "RELIABILITY\tTLS: no CA given\tMariaDb\tencrypted when the server offers it, unverified\tconnected, cipher {cipher}"
     );
+
+    // A TiDB Cloud host name (mapped to this machine by CI's /etc/hosts) gets verified TLS without
+    // TIDB_CA_PATH: the test server's self-made CA is in no public root store, so it is refused, from
+    // settings and from a URL alike; `ssl-mode` in the URL still overrides.
+    let cloud = std::env::var("TIDB_VECTOR_TEST_CLOUD_HOST").expect(
+        "TIDB_VECTOR_TEST_CLOUD_HOST: a name under tidbcloud.com that /etc/hosts maps to 127.0.0.1",
+    );
+    assert!(cloud.ends_with(".tidbcloud.com"), "{cloud}");
+    let url = format!("mysql://tidbvec:tidbvec@{cloud}:{port}/tidb_vector");
+    for config in [
+        settings(&cloud, None),
+        Config::Url(Secret::new(url.clone())),
+    ] {
+        let refused = Db::connect_with_settings(&config, &quick)
+            .await
+            .unwrap_err();
+        let shown = format!("{refused} {refused:?}");
+        assert!(
+            shown.contains("UnknownIssuer") || shown.contains("certificate"),
+            "{shown}"
+        );
+        println!(
+            "RELIABILITY\tTLS: a *.tidbcloud.com host with no CA, self-signed server ({})\tMariaDb\trefused\t{}",
+            if matches!(config, Config::Url(_)) {
+                "URL"
+            } else {
+                "TIDB_* settings"
+            },
+            refused.to_string().replace('\t', " ")
+        );
+    }
+    let explicit = Db::connect_with_settings(
+        &Config::Url(Secret::new(format!("{url}?ssl-mode=required"))),
+        &quick,
+    )
+    .await
+    .expect("an explicit ssl-mode wins");
+    explicit.close().await;
 }
 
 /// A server killed (SIGKILL) in the middle of a large bulk load: the caller gets an error, not a hang;

@@ -14,6 +14,8 @@ scenarios!(
     db_begin_serves_the_library_and_the_caller,
     vector_binds_and_decodes_in_plain_sqlx,
     from_row_structs_read_what_the_library_wrote,
+    list_after_walks_the_table_a_page_at_a_time,
+    operations_are_traced_without_values,
 );
 
 #[derive(Debug, Clone, PartialEq, VectorModel)]
@@ -479,4 +481,140 @@ async fn sqlite_vec_stays_in_the_connections_the_library_uses() {
         .unwrap();
     let names: Vec<&str> = hits.iter().map(|h| h.record.content.as_str()).collect();
     assert_eq!(names, ["fish", "dog"]);
+}
+
+async fn list_after_walks_the_table_a_page_at_a_time(target: Target) {
+    let t = TestDb::open(target).await;
+    Document::create_table(&t.db).await.unwrap();
+    // Keys with gaps, inserted out of order.
+    let keys: Vec<i64> = (1..=2_500).map(|i| (i * 7919) % 10_007 + 1).collect();
+    Document::insert_many(
+        &t.db,
+        keys.iter().map(|&k| doc(k, "row", [1.0, k as f32, 0.0])),
+    )
+    .await
+    .unwrap();
+    let (mut after, mut seen, mut pages) = (None, Vec::new(), 0);
+    loop {
+        let page = Document::list_after(&t.db, after, 1_000).await.unwrap();
+        let Some((last, _)) = page.last() else { break };
+        after = Some(*last);
+        pages += 1;
+        for (key, record) in page {
+            assert_eq!((record.id, record.embedding[1]), (key, key as f32));
+            seen.push(key);
+        }
+    }
+    let mut expected = keys.clone();
+    expected.sort_unstable();
+    assert_eq!(seen, expected, "every row once, in key order");
+    assert_eq!(pages, 3);
+    t.finish().await;
+}
+
+/// What the tracing subscriber of a test wrote.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Sends this thread's tracing events (and `log` records) here, at every level, until the guard drops.
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing_log::LogTracer::init().ok();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn take(&self) -> String {
+        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
+    }
+}
+
+/// Every operation is a `tidb_vector` span with the table, operation and backend, and an event with its
+/// rows and duration when it ends; on the MySQL protocol sqlx's statement events are inside it (sqlx's
+/// SQLite driver logs from its worker thread, outside any span of the caller). No bound value is logged.
+async fn operations_are_traced_without_values(target: Target) {
+    let captured = Captured::default();
+    let _guard = captured.install();
+    let t = TestDb::open(target).await;
+    let backend = target.backend();
+    let secret = "value-Kq9-never-logged";
+    Document::create_table(&t.db).await.unwrap();
+    Document::insert_many(
+        &t.db,
+        [
+            doc(0, secret, [1.0, 2.0, 1.0]),
+            doc(0, "fish", [1.0, 2.0, 4.0]),
+        ],
+    )
+    .await
+    .unwrap();
+    Document::nearest_by_cosine(&t.db, &[1.0, 2.0, 3.0], 5)
+        .await
+        .unwrap();
+    let log = captured.take();
+    let mut lines = vec![
+        format!(
+            r#"tidb_vector{{table="documents" operation="insert_many" backend={backend} rows=2}}: tidb_vector_core::executor: operation finished rows=2 elapsed_ms="#
+        ),
+        format!(
+            r#"tidb_vector{{table="documents" operation="search" backend={backend} rows=2}}: tidb_vector_core::executor: operation finished rows=2 elapsed_ms="#
+        ),
+    ];
+    if backend != Backend::Sqlite {
+        lines.push(format!(
+            r#"tidb_vector{{table="documents" operation="insert_many" backend={backend}}}: sqlx::query"#
+        ));
+        lines.push(format!(
+            r#"tidb_vector{{table="documents" operation="search" backend={backend}}}: sqlx::query"#
+        ));
+    }
+    for line in lines {
+        assert!(log.contains(&line), "no `{line}` in:\n{log}");
+    }
+    assert!(!log.contains(secret), "a value was logged:\n{log}");
+    t.finish().await;
+}
+
+/// `PoolSettings` turns sqlx's statement events off (and on).
+#[tokio::test]
+#[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+async fn mariadb_statement_logging_follows_the_pool_settings() {
+    use std::time::Duration;
+    use tidb_vector_core::{Config, Db, LevelFilter, PoolSettings, Secret};
+
+    let captured = Captured::default();
+    let _guard = captured.install();
+    let url = std::env::var(tidb_vector_tests::MARIADB_URL).expect("TIDB_VECTOR_TEST_MARIADB_URL");
+    let quiet = PoolSettings::default().with_statement_logging(
+        LevelFilter::Off,
+        LevelFilter::Off,
+        Duration::from_secs(1),
+    );
+    for (settings, logged) in [(PoolSettings::default(), true), (quiet, false)] {
+        let db = Db::connect_with_settings(&Config::Url(Secret::new(url.clone())), &settings)
+            .await
+            .unwrap();
+        captured.take();
+        // Reads information_schema only: no table needed.
+        assert_eq!(Document::vector_index_progress(&db).await.unwrap(), None);
+        let log = captured.take();
+        assert_eq!(log.contains("sqlx::query"), logged, "{log}");
+        assert!(log.contains("operation=\"vector_index_progress\""), "{log}");
+        db.close().await;
+    }
 }

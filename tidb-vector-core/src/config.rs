@@ -37,8 +37,10 @@ pub struct TiDbSettings {
     /// `TIDB_DATABASE` (default `test`).
     pub database: String,
     /// `TIDB_CA_PATH`: a CA certificate file. When set, the connection uses TLS and verifies the server's
-    /// certificate and host name against it (what TiDB Cloud requires); otherwise TLS is used when the
-    /// server offers it, without verification.
+    /// certificate and host name against it. Without it, a TiDB Cloud host (`*.tidbcloud.com`) still gets
+    /// verified TLS, against the TLS back end's roots (the bundled Mozilla roots with `tls-rustls`, the
+    /// system's with `tls-native-tls`), as its certificates come from a public CA; any other host gets TLS
+    /// when the server offers it, without verification.
     pub ca_path: Option<PathBuf>,
 }
 

@@ -9,6 +9,8 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlSslMode
 #[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
 
+use log::LevelFilter;
+
 use crate::backend::Backend;
 use crate::config::{Config, TiDbSettings};
 use crate::dialect::Dialect;
@@ -66,6 +68,12 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// How long an unused connection stays open (default 10 minutes; `None` keeps it).
     pub idle_timeout: Option<Duration>,
+    /// The level at which sqlx logs every statement it runs (its `sqlx::query` events, with the SQL text
+    /// and never the bound values; default `Debug`, as sqlx's). `LevelFilter::Off` silences them.
+    pub log_statements: LevelFilter,
+    /// Statements slower than the duration are logged at the level instead (default `Warn` above 1 s, as
+    /// sqlx's).
+    pub log_slow_statements: (LevelFilter, Duration),
 }
 
 impl Default for PoolSettings {
@@ -74,14 +82,50 @@ impl Default for PoolSettings {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(30),
             idle_timeout: Some(Duration::from_secs(600)),
+            log_statements: LevelFilter::Debug,
+            log_slow_statements: (LevelFilter::Warn, Duration::from_secs(1)),
         }
     }
 }
 
 impl PoolSettings {
+    /// Connection options with these logging settings.
+    fn logging<O: sqlx::ConnectOptions>(&self, options: O) -> O {
+        let (slow_level, slow_after) = self.log_slow_statements;
+        options
+            .log_statements(self.log_statements)
+            .log_slow_statements(slow_level, slow_after)
+    }
+
     /// The default settings with another acquire timeout.
     pub fn with_acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = timeout;
+        self
+    }
+
+    /// These settings with sqlx's statement logging at `level`, and statements slower than `slow_after` at
+    /// `slow_level`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tidb_vector_core::{LevelFilter, PoolSettings};
+    ///
+    /// // Quiet by default, every statement over 200 ms as a warning.
+    /// let settings = PoolSettings::default().with_statement_logging(
+    ///     LevelFilter::Off,
+    ///     LevelFilter::Warn,
+    ///     Duration::from_millis(200),
+    /// );
+    /// assert_eq!(settings.log_slow_statements.1, Duration::from_millis(200));
+    /// ```
+    pub fn with_statement_logging(
+        mut self,
+        level: LevelFilter,
+        slow_level: LevelFilter,
+        slow_after: Duration,
+    ) -> Self {
+        self.log_statements = level;
+        self.log_slow_statements = (slow_level, slow_after);
         self
     }
 
@@ -215,12 +259,20 @@ impl Db {
         forced: Option<Backend>,
         settings: &PoolSettings,
     ) -> Result<Db> {
-        let options = MySqlConnectOptions::from_str(&format!("mysql:{rest}")).map_err(|e| {
+        let mut options = MySqlConnectOptions::from_str(&format!("mysql:{rest}")).map_err(|e| {
             Error::Config(format!(
                 "invalid database URL: {}",
                 redact(&e.to_string(), url)
             ))
         })?;
+        let query = rest.split_once('?').map_or("", |(_, query)| query);
+        let ssl_mode_given = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').map(|(key, _)| key))
+            .any(|key| key.eq_ignore_ascii_case("ssl-mode") || key.eq_ignore_ascii_case("sslmode"));
+        if !ssl_mode_given && is_tidb_cloud(options.get_host()) {
+            options = options.ssl_mode(MySqlSslMode::VerifyIdentity);
+        }
         Db::mysql(options, forced, settings).await
     }
 
@@ -254,7 +306,7 @@ impl Db {
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .idle_timeout(settings.idle_timeout)
-            .connect_with(options)
+            .connect_with(settings.logging(options))
             .await?;
         let backend = match forced {
             Some(backend) => backend,
@@ -270,6 +322,7 @@ impl Db {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::Config(format!("invalid SQLite URL: {e}")))?
             .create_if_missing(true);
+        let options = settings.logging(options);
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         if in_memory {
             // sqlx names an in-memory database and shares it between the connections that open it, so
@@ -365,8 +418,17 @@ fn tidb_options(settings: &TiDbSettings) -> MySqlConnectOptions {
         .database(&settings.database);
     match &settings.ca_path {
         Some(ca) => options.ssl_mode(MySqlSslMode::VerifyIdentity).ssl_ca(ca),
+        // TiDB Cloud's certificates come from a public CA: verify them against the TLS back end's roots.
+        None if is_tidb_cloud(&settings.host) => options.ssl_mode(MySqlSslMode::VerifyIdentity),
         None => options.ssl_mode(MySqlSslMode::Preferred),
     }
+}
+
+/// Whether `host` is a TiDB Cloud endpoint (`*.tidbcloud.com`), whose certificate a public CA signs.
+#[cfg(feature = "mysql")]
+fn is_tidb_cloud(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "tidbcloud.com" || host.ends_with(".tidbcloud.com")
 }
 
 #[cfg(feature = "mysql")]
@@ -405,6 +467,32 @@ fn redact(message: &str, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "mysql")]
+    #[test]
+    fn tidb_cloud_hosts_get_verified_tls() {
+        for host in [
+            "gateway01.us-west-2.prod.aws.tidbcloud.com",
+            "GATEWAY01.eu-central-1.prod.aws.TiDBCloud.com.",
+        ] {
+            assert!(is_tidb_cloud(host), "{host}");
+            let options = tidb_options(&TiDbSettings::new(host));
+            assert!(matches!(
+                options.get_ssl_mode(),
+                MySqlSslMode::VerifyIdentity
+            ));
+        }
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "tidbcloud.com.example.org",
+            "nottidbcloud.com",
+        ] {
+            assert!(!is_tidb_cloud(host), "{host}");
+            let options = tidb_options(&TiDbSettings::new(host));
+            assert!(matches!(options.get_ssl_mode(), MySqlSslMode::Preferred));
+        }
+    }
 
     #[cfg(feature = "mysql")]
     #[test]

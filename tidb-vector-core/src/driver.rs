@@ -168,7 +168,8 @@ impl From<sqlx::sqlite::SqliteQueryResult> for Done {
 pub(crate) async fn detached<T: Send + 'static>(
     work: impl Future<Output = Result<T>> + Send + 'static,
 ) -> Result<T> {
-    match tokio::spawn(work).await {
+    // The task runs in the caller's span (an operation's), so its statements are traced there.
+    match tokio::spawn(tracing::Instrument::in_current_span(work)).await {
         Ok(result) => result,
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         // The runtime is shutting down under us.
@@ -347,7 +348,7 @@ impl Tx {
     /// Runs a statement in the transaction; `self` is consumed and handed back with the outcome.
     pub(crate) async fn execute(self, sql: String, args: Vec<Arg>) -> (Option<Tx>, Result<Done>) {
         let (send, receive) = tokio::sync::oneshot::channel();
-        tokio::spawn(async move {
+        tokio::spawn(tracing::Instrument::in_current_span(async move {
             let mut tx = self;
             let done = match &mut tx {
                 #[cfg(feature = "mysql")]
@@ -370,7 +371,7 @@ impl Tx {
                     Tx::Sqlite(tx) => tx.rollback().await,
                 };
             }
-        });
+        }));
         match receive.await {
             Ok((tx, done)) => (Some(tx), done.map_err(Error::from)),
             // The task panicked (or the runtime is shutting down): the transaction went with it.

@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::dialect::Dialect;
 use crate::driver::{self, Arg, Done, Rows, SMALL_STATEMENT, TxHandle, statement_size};
 use crate::error::{Error, Result};
+use tracing::Instrument as _;
 
 /// Where a model operation or a search runs: `&Db` (a connection from its pool), `&mut Transaction`
 /// (see [`Db::begin`]), a caller's connection or transaction wrapped in a [`Conn`] (by value or `&mut`),
@@ -33,7 +34,17 @@ use crate::error::{Error, Result};
 /// Sealed: the crate implements it for the types above only.
 pub trait Executor<'c>: Send + sealed::Sealed {
     #[doc(hidden)]
-    fn __session(self) -> Session<'c>;
+    fn __target(self) -> (Target<'c>, &'static Dialect);
+
+    /// Starts an operation here. Not a public API.
+    #[doc(hidden)]
+    fn __session(self, operation: &'static str, table: &'static str) -> Session<'c>
+    where
+        Self: Sized,
+    {
+        let (target, dialect) = self.__target();
+        Session::new(target, dialect, operation, table)
+    }
 }
 
 mod sealed {
@@ -146,9 +157,10 @@ impl Transaction {
     }
 }
 
-/// A connection an operation runs on, borrowed from the caller.
+/// A connection an operation runs on, borrowed from the caller. Not a public API.
+#[doc(hidden)]
 #[derive(Debug)]
-enum Link<'c> {
+pub enum Link<'c> {
     #[cfg(feature = "mysql")]
     MySql(&'c mut MySqlConnection),
     #[cfg(feature = "sqlite")]
@@ -167,56 +179,64 @@ impl Link<'_> {
     }
 }
 
-/// One operation's hold on where it runs. Not a public API.
+/// One operation's hold on where it runs, and its tracing span. Not a public API.
+///
+/// The span (`tidb_vector`, level DEBUG) carries the table, the operation and the backend, never values;
+/// every statement of the operation runs in it (sqlx's own `sqlx::query` events included), and when the
+/// operation ends an event records its rows and duration.
 #[doc(hidden)]
 pub struct Session<'c> {
     dialect: &'static Dialect,
     target: Target<'c>,
     /// The server's packet limit, once read.
     packet_limit: Option<u64>,
+    span: tracing::Span,
+    started: std::time::Instant,
+    /// Rows written or read so far.
+    rows: u64,
 }
 
-enum Target<'c> {
+/// Where a session's statements go. Not a public API.
+#[doc(hidden)]
+pub enum Target<'c> {
+    #[doc(hidden)]
     Pool(&'c Db),
+    #[doc(hidden)]
     Conn(Link<'c>),
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        let elapsed_ms = self.started.elapsed().as_secs_f64() * 1e3;
+        self.span.record("rows", self.rows);
+        tracing::debug!(parent: &self.span, rows = self.rows, elapsed_ms, "operation finished");
+    }
 }
 
 impl sealed::Sealed for &Db {}
 impl<'c> Executor<'c> for &'c Db {
-    fn __session(self) -> Session<'c> {
-        Session {
-            dialect: self.dialect,
-            target: Target::Pool(self),
-            packet_limit: None,
-        }
+    fn __target(self) -> (Target<'c>, &'static Dialect) {
+        (Target::Pool(self), self.dialect)
     }
 }
 
 impl sealed::Sealed for Conn<'_> {}
 impl<'c> Executor<'c> for Conn<'c> {
-    fn __session(self) -> Session<'c> {
-        Session {
-            dialect: self.dialect,
-            target: Target::Conn(self.link),
-            packet_limit: None,
-        }
+    fn __target(self) -> (Target<'c>, &'static Dialect) {
+        (Target::Conn(self.link), self.dialect)
     }
 }
 
 impl sealed::Sealed for &mut Conn<'_> {}
 impl<'c> Executor<'c> for &'c mut Conn<'_> {
-    fn __session(self) -> Session<'c> {
-        Session {
-            dialect: self.dialect,
-            target: Target::Conn(self.link.reborrow()),
-            packet_limit: None,
-        }
+    fn __target(self) -> (Target<'c>, &'static Dialect) {
+        (Target::Conn(self.link.reborrow()), self.dialect)
     }
 }
 
 impl sealed::Sealed for &mut Transaction {}
 impl<'c> Executor<'c> for &'c mut Transaction {
-    fn __session(self) -> Session<'c> {
+    fn __target(self) -> (Target<'c>, &'static Dialect) {
         let link = match &mut self.inner {
             #[cfg(feature = "mysql")]
             driver::Tx::MySql(tx) => Link::MySql(tx),
@@ -224,11 +244,7 @@ impl<'c> Executor<'c> for &'c mut Transaction {
             #[cfg(feature = "sqlite")]
             driver::Tx::Sqlite(tx) => Link::Sqlite(tx, true),
         };
-        Session {
-            dialect: self.dialect,
-            target: Target::Conn(link),
-            packet_limit: None,
-        }
+        (Target::Conn(link), self.dialect)
     }
 }
 
@@ -236,12 +252,45 @@ impl<'c> Executor<'c> for &'c mut Transaction {
 impl sealed::Sealed for &mut SqliteConnection {}
 #[cfg(feature = "sqlite")]
 impl<'c> Executor<'c> for &'c mut SqliteConnection {
-    fn __session(self) -> Session<'c> {
-        Conn::sqlite(self).__session()
+    fn __target(self) -> (Target<'c>, &'static Dialect) {
+        Conn::sqlite(self).__target()
     }
 }
 
-impl Session<'_> {
+impl<'c> Session<'c> {
+    fn new(
+        target: Target<'c>,
+        dialect: &'static Dialect,
+        operation: &'static str,
+        table: &'static str,
+    ) -> Self {
+        let span = tracing::debug_span!(
+            "tidb_vector",
+            table,
+            operation,
+            backend = %dialect.backend,
+            rows = tracing::field::Empty,
+        );
+        Session {
+            dialect,
+            target,
+            packet_limit: None,
+            span,
+            started: std::time::Instant::now(),
+            rows: 0,
+        }
+    }
+
+    /// The operation's span, for work that runs its statements elsewhere (a bulk insert's transaction).
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Counts rows written by statements that did not run through the session.
+    pub(crate) fn add_rows(&mut self, rows: u64) {
+        self.rows += rows;
+    }
+
     pub(crate) fn dialect(&self) -> &'static Dialect {
         self.dialect
     }
@@ -283,26 +332,52 @@ impl Session<'_> {
     pub(crate) async fn execute(&mut self, sql: String, args: Vec<Arg>) -> Result<Done> {
         self.check_statement(&sql, &args).await?;
         self.ready().await?;
-        match &mut self.target {
-            Target::Pool(db) => driver::execute(&db.pool, sql, args).await,
+        let span = self.span.clone();
+        let done = match &mut self.target {
+            Target::Pool(db) => driver::execute(&db.pool, sql, args).instrument(span).await,
             #[cfg(feature = "mysql")]
-            Target::Conn(Link::MySql(conn)) => driver::mysql_execute(conn, sql, args).await,
+            Target::Conn(Link::MySql(conn)) => {
+                driver::mysql_execute(conn, sql, args)
+                    .instrument(span)
+                    .await
+            }
             #[cfg(feature = "sqlite")]
-            Target::Conn(Link::Sqlite(conn, _)) => driver::sqlite_execute(conn, sql, args).await,
-        }
+            Target::Conn(Link::Sqlite(conn, _)) => {
+                driver::sqlite_execute(conn, sql, args)
+                    .instrument(span)
+                    .await
+            }
+        }?;
+        self.rows += done.rows_affected;
+        Ok(done)
     }
 
     /// Runs a query and returns all its rows (checked first: see [`Session::check_statement`]).
     pub(crate) async fn fetch_all(&mut self, sql: String, args: Vec<Arg>) -> Result<Rows> {
         self.check_statement(&sql, &args).await?;
         self.ready().await?;
-        match &mut self.target {
-            Target::Pool(db) => driver::fetch_all(&db.pool, sql, args).await,
+        let span = self.span.clone();
+        let rows = match &mut self.target {
+            Target::Pool(db) => {
+                driver::fetch_all(&db.pool, sql, args)
+                    .instrument(span)
+                    .await
+            }
             #[cfg(feature = "mysql")]
-            Target::Conn(Link::MySql(conn)) => driver::mysql_fetch_all(conn, sql, args).await,
+            Target::Conn(Link::MySql(conn)) => {
+                driver::mysql_fetch_all(conn, sql, args)
+                    .instrument(span)
+                    .await
+            }
             #[cfg(feature = "sqlite")]
-            Target::Conn(Link::Sqlite(conn, _)) => driver::sqlite_fetch_all(conn, sql, args).await,
-        }
+            Target::Conn(Link::Sqlite(conn, _)) => {
+                driver::sqlite_fetch_all(conn, sql, args)
+                    .instrument(span)
+                    .await
+            }
+        }?;
+        self.rows += rows.len() as u64;
+        Ok(rows)
     }
 
     /// Begins a transaction: on a pool, a new one (cancel-safe, see [`driver::Tx`]); on a caller's

@@ -85,6 +85,8 @@ pub use error::{Error, Result, ServerErrorKind, VectorTextError};
 pub use executor::{Conn, Executor, Transaction};
 pub use filter::{Col, Filter};
 pub use index::IndexProgress;
+/// The level type of [`PoolSettings`]' statement logging (the `log` crate's, which sqlx uses).
+pub use log::LevelFilter;
 pub use model::{SearchFuture, VectorModel};
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 pub use search::{Columns, Hit, Search};

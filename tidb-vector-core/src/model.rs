@@ -65,7 +65,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// with the table), unless a table of that name exists.
     fn create_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
-            let mut session = db.__session();
+            let mut session = db.__session("create_table", Self::SCHEMA.table);
             let sql = session.dialect().create_table(&Self::SCHEMA);
             session.execute(sql, Vec::new()).await?;
             Ok(())
@@ -75,7 +75,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// Drops the table if it exists, with all its rows.
     fn drop_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
-            let mut session = db.__session();
+            let mut session = db.__session("drop_table", Self::SCHEMA.table);
             let sql = session.dialect().drop_table(&Self::SCHEMA);
             session.execute(sql, Vec::new()).await?;
             Ok(())
@@ -91,7 +91,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         metric: Metric,
     ) -> impl Future<Output = Result<()>> + Send {
         async move {
-            let mut session = db.__session();
+            let mut session = db.__session("create_vector_index", Self::SCHEMA.table);
             if !metric.is_indexable() {
                 return Err(Error::InvalidArgument(format!(
                     "TiDB indexes only cosine and L2 distances, not {metric}"
@@ -116,7 +116,13 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn vector_index_progress<'c>(
         db: impl Executor<'c>,
     ) -> impl Future<Output = Result<Option<crate::IndexProgress>>> + Send {
-        async move { crate::index::progress(&mut db.__session(), &Self::SCHEMA).await }
+        async move {
+            crate::index::progress(
+                &mut db.__session("vector_index_progress", Self::SCHEMA.table),
+                &Self::SCHEMA,
+            )
+            .await
+        }
     }
 
     /// The row with this key, if any.
@@ -125,7 +131,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         key: &Self::Key,
     ) -> impl Future<Output = Result<Option<Self>>> + Send {
         async move {
-            let mut session = db.__session();
+            let mut session = db.__session("get", Self::SCHEMA.table);
             let dialect = session.dialect();
             let statement = dialect.get(&Self::SCHEMA);
             let args = records::record_args::<Self>(dialect, &statement, None, Some(key))?;
@@ -142,13 +148,37 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         db: impl Executor<'c>,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<(Self::Key, Self)>>> + Send {
+        Self::list_after(db, None, limit)
+    }
+
+    /// The next `limit` rows in key order after the row with key `after` (from the first row when `None`),
+    /// each with its key: walks a table of any size a page at a time, holding one page.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { id: i64, content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+    /// let mut after = None;
+    /// loop {
+    ///     let page = Document::list_after(db, after, 1000).await?;
+    ///     let Some((last, _)) = page.last() else { break };
+    ///     after = Some(*last);
+    ///     // ... use the page ...
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn list_after<'c>(
+        db: impl Executor<'c>,
+        after: Option<Self::Key>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<(Self::Key, Self)>>> + Send {
         async move {
             let schema = &Self::SCHEMA;
-            let mut session = db.__session();
+            let mut session = db.__session("list_after", Self::SCHEMA.table);
             let dialect = session.dialect();
-            let rows = session
-                .fetch_all(dialect.list(schema, limit).sql, Vec::new())
-                .await?;
+            let statement = dialect.list_after(schema, after.is_some(), limit);
+            let args = records::record_args::<Self>(dialect, &statement, None, after.as_ref())?;
+            let rows = session.fetch_all(statement.sql, args).await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in 0..rows.len() {
                 let key = Self::Key::decode(rows.cell(row, schema.key)).map_err(|reason| {
@@ -172,7 +202,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         record: &Self,
     ) -> impl Future<Output = Result<bool>> + Send {
         async move {
-            let mut session = db.__session();
+            let mut session = db.__session("update", Self::SCHEMA.table);
             let statement = session.dialect().update(&Self::SCHEMA);
             let args = records::record_args::<Self>(
                 session.dialect(),
@@ -193,7 +223,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         record: &Self,
     ) -> impl Future<Output = Result<()>> + Send {
         async move {
-            let mut session = db.__session();
+            let mut session = db.__session("upsert", Self::SCHEMA.table);
             let statement = session.dialect().upsert(&Self::SCHEMA);
             let args = records::record_args::<Self>(
                 session.dialect(),
@@ -212,7 +242,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         key: &Self::Key,
     ) -> impl Future<Output = Result<bool>> + Send {
         async move {
-            let mut session = db.__session();
+            let mut session = db.__session("delete", Self::SCHEMA.table);
             let statement = session.dialect().delete(&Self::SCHEMA, None);
             let args =
                 records::record_args::<Self>(session.dialect(), &statement, None, Some(key))?;
@@ -226,7 +256,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         filter: Filter<Self>,
     ) -> impl Future<Output = Result<u64>> + Send {
         async move {
-            let mut session = db.__session();
+            let mut session = db.__session("delete_where", Self::SCHEMA.table);
             let statement = session.dialect().delete(&Self::SCHEMA, Some(filter.node()));
             let args = records::record_args::<Self>(session.dialect(), &statement, None, None)?;
             Ok(session.execute(statement.sql, args).await?.rows_affected)
@@ -235,7 +265,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
 
     /// The number of rows.
     fn count<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<u64>> + Send {
-        async move { records::count::<Self>(&mut db.__session(), None).await }
+        async move { records::count::<Self>(&mut db.__session("count", Self::SCHEMA.table), None).await }
     }
 
     /// The number of rows matching `filter`.
@@ -243,7 +273,13 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         db: impl Executor<'c>,
         filter: Filter<Self>,
     ) -> impl Future<Output = Result<u64>> + Send {
-        async move { records::count::<Self>(&mut db.__session(), Some(filter.node())).await }
+        async move {
+            records::count::<Self>(
+                &mut db.__session("count_where", Self::SCHEMA.table),
+                Some(filter.node()),
+            )
+            .await
+        }
     }
 
     /// Inserts this row and returns its key (the one the database assigned when the model's key is
@@ -251,7 +287,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn insert<'c>(&self, db: impl Executor<'c>) -> impl Future<Output = Result<Self::Key>> + Send {
         async move {
             let schema = &Self::SCHEMA;
-            let mut session = db.__session();
+            let mut session = db.__session("insert", Self::SCHEMA.table);
             let dialect = session.dialect();
             let mut values = Vec::with_capacity(schema.columns.len());
             self.__values(&mut values);
@@ -287,7 +323,13 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         I::IntoIter: Send,
         I::Item: Borrow<Self> + Send,
     {
-        async move { records::insert_many::<Self, I>(&mut db.__session(), rows).await }
+        async move {
+            records::insert_many::<Self, I>(
+                &mut db.__session("insert_many", Self::SCHEMA.table),
+                rows,
+            )
+            .await
+        }
     }
 
     /// Starts a search for the rows nearest to `query` (cosine distance and 10 rows unless set otherwise).

@@ -360,7 +360,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         let schema = &M::SCHEMA;
         let distance_column = schema.columns.len();
         let cosine = self.options.metric == Metric::Cosine;
-        let mut session = db.__session();
+        let mut session = db.__session("search", M::SCHEMA.table);
         let dialect = session.dialect();
         self.run(&mut session, None, |rows, row| {
             let Some(distance) = decode_distance(rows, row, distance_column)? else {
@@ -386,12 +386,16 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// left out as by [`Search::fetch`]; the one exception is MariaDB in [`literal`](Search::literal) mode,
     /// whose text protocol sends a zero vector's cosine as `0`, which this mode cannot tell from a real 0.
     pub async fn fetch_keys<'c>(self, db: impl Executor<'c>) -> Result<Vec<(M::Key, f64)>> {
-        self.run(&mut db.__session(), Some(&[]), |rows, row| {
-            Ok(match decode_distance(rows, row, 1)? {
-                Some(distance) => Some((decode_key::<M>(rows, row, 0)?, distance)),
-                None => None,
-            })
-        })
+        self.run(
+            &mut db.__session("search_keys", M::SCHEMA.table),
+            Some(&[]),
+            |rows, row| {
+                Ok(match decode_distance(rows, row, 1)? {
+                    Some(distance) => Some((decode_key::<M>(rows, row, 0)?, distance)),
+                    None => None,
+                })
+            },
+        )
         .await
     }
 
@@ -430,27 +434,30 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 }
             }
         }
-        self.run(&mut db.__session(), Some(&names), |rows, row| {
-            let Some(distance) = decode_distance(rows, row, names.len() + 1)? else {
-                return Ok(None);
-            };
-            let mut values = Vec::with_capacity(names.len());
-            for (i, (name, kind)) in names.iter().zip(&kinds).enumerate() {
-                let value =
-                    crate::value::decode_value(rows.cell(row, i + 1), *kind).map_err(|reason| {
-                        Error::Decode {
+        self.run(
+            &mut db.__session("search_columns", M::SCHEMA.table),
+            Some(&names),
+            |rows, row| {
+                let Some(distance) = decode_distance(rows, row, names.len() + 1)? else {
+                    return Ok(None);
+                };
+                let mut values = Vec::with_capacity(names.len());
+                for (i, (name, kind)) in names.iter().zip(&kinds).enumerate() {
+                    let value = crate::value::decode_value(rows.cell(row, i + 1), *kind).map_err(
+                        |reason| Error::Decode {
                             column: name,
                             reason,
-                        }
-                    })?;
-                values.push((*name, value));
-            }
-            Ok(Some(Columns {
-                key: decode_key::<M>(rows, row, 0)?,
-                distance,
-                values,
-            }))
-        })
+                        },
+                    )?;
+                    values.push((*name, value));
+                }
+                Ok(Some(Columns {
+                    key: decode_key::<M>(rows, row, 0)?,
+                    distance,
+                    values,
+                }))
+            },
+        )
         .await
     }
 
@@ -458,7 +465,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// row with its columns joined by tabs. On TiDB, a plan that uses the vector index shows `annIndex:`;
     /// on MariaDB, the vector column's name in the `key` column.
     pub async fn explain<'c>(self, db: impl Executor<'c>) -> Result<Vec<String>> {
-        let mut session = db.__session();
+        let mut session = db.__session("explain", M::SCHEMA.table);
         let dialect = session.dialect();
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.
         let statement = self.render(dialect, None, 0, true)?;

@@ -247,6 +247,17 @@ fn record_statements() {
         d.count(&Document::SCHEMA, None).sql,
         "SELECT COUNT(*) FROM `documents`"
     );
+    assert_eq!(
+        d.list_after(&Document::SCHEMA, false, 100).sql,
+        "SELECT `id`, `content`, VEC_AS_TEXT(`embedding`) AS `embedding` FROM `documents` ORDER BY `id` LIMIT 100"
+    );
+    let page = d.list_after(&Document::SCHEMA, true, 100);
+    assert_eq!(
+        page.sql,
+        "SELECT `id`, `content`, VEC_AS_TEXT(`embedding`) AS `embedding` FROM `documents` \
+         WHERE `id` > ? ORDER BY `id` LIMIT 100"
+    );
+    assert_eq!(page.params, [Param::Key]);
 }
 
 #[derive(VectorModel)]

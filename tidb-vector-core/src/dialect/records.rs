@@ -47,17 +47,22 @@ impl Dialect {
         }
     }
 
-    /// `SELECT <all columns> FROM t ORDER BY <key> LIMIT n`.
-    pub fn list(&self, schema: &Schema, limit: usize) -> Statement {
+    /// `SELECT <columns> FROM t [WHERE <key> > ?] ORDER BY <key> LIMIT n`: one page of a keyset walk.
+    pub fn list_after(&self, schema: &Schema, after_key: bool, limit: usize) -> Statement {
+        let key = self.quote(schema.key_column().name);
+        let (filter, params) = if after_key {
+            (format!(" WHERE {key} > ?"), vec![Param::Key])
+        } else {
+            (String::new(), Vec::new())
+        };
         Statement {
             sql: format!(
-                "SELECT {} FROM {} ORDER BY {} LIMIT {}",
+                "SELECT {} FROM {}{filter} ORDER BY {key} LIMIT {}",
                 self.select_list(schema, None, Only::All),
                 self.quote(schema.table),
-                self.quote(schema.key_column().name),
                 limit.min(MAX_LIMIT)
             ),
-            params: Vec::new(),
+            params,
         }
     }
 

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::executor::Session;
 use crate::filter::FilterNode;
 use crate::value::ColumnType;
+use tracing::Instrument as _;
 
 pub(crate) async fn count<M: VectorModel>(
     session: &mut Session<'_>,
@@ -62,10 +63,15 @@ where
     // No statement may pass the server's packet limit.
     let packet = usize::try_from(session.packet_limit().await?).unwrap_or(usize::MAX);
     let dialect = session.dialect();
+    let span = session.span().clone();
     let mut tx = session.begin().await?;
-    match insert_rows::<M>(dialect, &mut tx, rows, packet).await {
+    match insert_rows::<M>(dialect, &mut tx, rows, packet)
+        .instrument(span.clone())
+        .await
+    {
         Ok(inserted) => {
-            tx.commit().await?;
+            tx.commit().instrument(span).await?;
+            session.add_rows(inserted);
             Ok(inserted)
         }
         Err(error) => {
