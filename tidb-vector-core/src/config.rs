@@ -9,6 +9,20 @@ use crate::error::{Error, Result};
 ///
 /// [`Config::from_env`] reads them the way TiDB's tutorials do; [`Db::connect_with`](crate::Db::connect_with)
 /// opens them.
+///
+/// ```
+/// use tidb_vector_core::{Config, TiDbSettings};
+///
+/// let config = Config::from_vars(|name| match name {
+///     "TIDB_HOST" => Some("gateway01.us-west-2.prod.aws.tidbcloud.com".to_owned()),
+///     "TIDB_PASSWORD" => Some("hunter2".to_owned()),
+///     _ => None,
+/// })?;
+/// let Config::TiDb(settings) = &config else { unreachable!() };
+/// assert_eq!((settings.port, settings.database.as_str()), (4000, "test"));
+/// assert!(!format!("{config:?}").contains("hunter2")); // secrets never print
+/// # Ok::<(), tidb_vector_core::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Config {

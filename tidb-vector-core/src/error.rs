@@ -12,6 +12,19 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Input problems ([`Dimensions`](Error::Dimensions), [`NonFinite`](Error::NonFinite), ...) are found before
 /// any SQL is sent. Server problems arrive as [`Database`](Error::Database), with the server's error number
 /// and SQLSTATE kept (see [`Error::server_code`]).
+///
+/// ```
+/// use tidb_vector_core::{Backend, Error, VectorModel};
+/// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+///
+/// // A query of the wrong length is refused before any SQL exists.
+/// let error = Document::search(&[1.0, 2.0]).statement(Backend::TiDb).unwrap_err();
+/// assert!(matches!(error, Error::Dimensions { expected: 3, got: 2 }));
+/// assert_eq!(
+///     error.to_string(),
+///     "vector has 2 dimensions, but the column is VECTOR(3); pass exactly 3 values"
+/// );
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -78,6 +78,23 @@ pub enum FilterNode {
 }
 
 /// A condition on the scalar columns of model `M`. Combine with `&`, `|` and `!`.
+///
+/// Built from the typed column handles in `M::FIELDS`, so a missing column or a value of the wrong type does
+/// not compile; values are always bound, never written into the SQL.
+///
+/// ```
+/// use tidb_vector_core::{Backend, Param, Value, VectorModel};
+/// # #[derive(VectorModel)] struct Document { year: i32, lang: String, note: Option<String>, #[vector(dimensions = 3)] embedding: Vec<f32> }
+///
+/// let f = Document::FIELDS;
+/// let statement = Document::search(&[1.0, 2.0, 3.0])
+///     .filter(f.year.ge(2020) & (f.lang.is_in(["en", "de"]) | f.note.is_null()))
+///     .exact()
+///     .statement(Backend::TiDb)?;
+/// assert!(statement.sql.contains("(`year` >= ? AND (`lang` IN (?, ?) OR `note` IS NULL))"));
+/// assert!(statement.params.contains(&Param::Value(Value::Text("de".into()))));
+/// # Ok::<(), tidb_vector_core::Error>(())
+/// ```
 pub struct Filter<M> {
     pub(crate) node: FilterNode,
     model: PhantomData<fn() -> M>,

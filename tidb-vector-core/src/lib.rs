@@ -107,6 +107,11 @@ pub mod __private {
     pub use std::vec::Vec;
 }
 
+/// The crate's README (written for crates.io) is compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 // Lets the derive's `::tidb_vector_core` paths resolve in this crate's own tests.
 #[cfg(test)]
 extern crate self as tidb_vector_core;
