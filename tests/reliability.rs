@@ -711,29 +711,8 @@ async fn mariadb_killed_during_a_bulk_load_leaves_zero_or_all_rows() {
 #[tokio::test]
 #[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
 async fn mariadb_passwords_stay_out_of_logs() {
-    use std::sync::Mutex;
-
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-    impl std::io::Write for Captured {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    tracing_log::LogTracer::init().ok();
+    let captured = tidb_vector_tests::Captured::default();
+    let _guard = captured.install();
 
     let secret = "pw-7Hq2-never-log-me";
     let admin =
@@ -752,7 +731,7 @@ async fn mariadb_passwords_stay_out_of_logs() {
             .await
             .unwrap();
     }
-    captured.0.lock().unwrap().clear();
+    captured.take();
 
     let (_, rest) = admin.split_once('@').unwrap();
     let db = Db::connect(&format!("mysql://tv_secret:{secret}@{rest}"))
@@ -782,7 +761,7 @@ async fn mariadb_passwords_stay_out_of_logs() {
     assert!(wrong.is_err());
     drop(_guard);
 
-    let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let logs = captured.take();
     assert!(
         logs.contains("log_probe"),
         "sqlx logged the statements: {} bytes",

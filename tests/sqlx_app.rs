@@ -4,7 +4,7 @@
 
 use sqlx::{AssertSqlSafe, Row as _};
 use tidb_vector_core::{Backend, Conn, Error, ServerErrorKind, Vector, VectorModel};
-use tidb_vector_tests::{Target, TestDb, scenarios};
+use tidb_vector_tests::{Captured, Target, TestDb, scenarios};
 
 scenarios!(
     model_and_caller_statements_commit_together,
@@ -510,38 +510,6 @@ async fn list_after_walks_the_table_a_page_at_a_time(target: Target) {
     assert_eq!(seen, expected, "every row once, in key order");
     assert_eq!(pages, 3);
     t.finish().await;
-}
-
-/// What the tracing subscriber of a test wrote.
-#[derive(Clone, Default)]
-struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    /// Sends this thread's tracing events (and `log` records) here, at every level, until the guard drops.
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing_log::LogTracer::init().ok();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    fn take(&self) -> String {
-        String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap()
-    }
 }
 
 /// Every operation is a `tidb_vector` span with the table, operation and backend, and an event with its

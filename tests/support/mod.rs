@@ -241,3 +241,65 @@ pub fn distance(metric: Metric, a: &[f32], b: &[f32]) -> f64 {
         _ => -pairs.map(|(x, y)| x * y).sum::<f64>(),
     }
 }
+
+/// What a test's thread logged: every tracing event and `log` record emitted on the thread that installed
+/// it (a `#[tokio::test]` runs its tasks on its own thread), at every level.
+///
+/// One process-wide subscriber writes each event to the capture of the thread that emits it. (Per-thread
+/// subscribers, `tracing::subscriber::set_default`, lose events when tests run in parallel: tracing caches
+/// whether a call site is enabled across threads.)
+#[derive(Clone, Default)]
+pub struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Captured>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The writer of the process-wide subscriber: the current thread's capture, if any.
+struct ThreadCapture;
+
+impl std::io::Write for ThreadCapture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|capture| {
+            if let Some(captured) = &*capture.borrow() {
+                captured.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Stops a thread's capture when dropped.
+pub struct CaptureGuard(());
+
+impl Drop for CaptureGuard {
+    fn drop(&mut self) {
+        CAPTURE.with(|capture| capture.borrow_mut().take());
+    }
+}
+
+impl Captured {
+    /// Captures this thread's events and `log` records until the guard drops.
+    pub fn install(&self) -> CaptureGuard {
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(|| ThreadCapture)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+            tracing_log::LogTracer::init().ok();
+        });
+        CAPTURE.with(|capture| *capture.borrow_mut() = Some(self.clone()));
+        CaptureGuard(())
+    }
+
+    /// What was written since the last call.
+    pub fn take(&self) -> String {
+        String::from_utf8_lossy(&std::mem::take(&mut *self.0.lock().unwrap())).into_owned()
+    }
+}

@@ -204,15 +204,10 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         async move {
             let mut session = db.__session("update", Self::SCHEMA.table);
             let statement = session.dialect().update(&Self::SCHEMA);
-            let args = records::record_args::<Self>(
-                session.dialect(),
-                &statement,
-                Some(record),
-                Some(key),
-            )?;
+            let done = records::execute(&mut session, statement, Some(record), Some(key)).await?;
             // `rows_affected` counts rows found, not only rows changed (sqlx asks MySQL-protocol servers
             // for found rows), so an update that changes nothing still reports its row.
-            Ok(session.execute(statement.sql, args).await?.rows_affected > 0)
+            Ok(done.rows_affected > 0)
         }
     }
 
@@ -225,13 +220,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         async move {
             let mut session = db.__session("upsert", Self::SCHEMA.table);
             let statement = session.dialect().upsert(&Self::SCHEMA);
-            let args = records::record_args::<Self>(
-                session.dialect(),
-                &statement,
-                Some(record),
-                Some(key),
-            )?;
-            session.execute(statement.sql, args).await?;
+            records::execute(&mut session, statement, Some(record), Some(key)).await?;
             Ok(())
         }
     }
@@ -244,9 +233,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         async move {
             let mut session = db.__session("delete", Self::SCHEMA.table);
             let statement = session.dialect().delete(&Self::SCHEMA, None);
-            let args =
-                records::record_args::<Self>(session.dialect(), &statement, None, Some(key))?;
-            Ok(session.execute(statement.sql, args).await?.rows_affected > 0)
+            let done = records::execute::<Self>(&mut session, statement, None, Some(key)).await?;
+            Ok(done.rows_affected > 0)
         }
     }
 
@@ -258,8 +246,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         async move {
             let mut session = db.__session("delete_where", Self::SCHEMA.table);
             let statement = session.dialect().delete(&Self::SCHEMA, Some(filter.node()));
-            let args = records::record_args::<Self>(session.dialect(), &statement, None, None)?;
-            Ok(session.execute(statement.sql, args).await?.rows_affected)
+            let done = records::execute::<Self>(&mut session, statement, None, None).await?;
+            Ok(done.rows_affected)
         }
     }
 

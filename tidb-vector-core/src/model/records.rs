@@ -45,6 +45,17 @@ pub(crate) fn record_args<M: VectorModel>(
     bind::bind(dialect, statement, &binds)
 }
 
+/// Runs a record statement with the record's values, the key and the filter's values bound.
+pub(crate) async fn execute<M: VectorModel>(
+    session: &mut Session<'_>,
+    statement: Statement,
+    record: Option<&M>,
+    key: Option<&M::Key>,
+) -> Result<crate::driver::Done> {
+    let args = record_args::<M>(session.dialect(), &statement, record, key)?;
+    session.execute(statement.sql, args).await
+}
+
 /// The most bytes of parameters one bulk statement carries when the server takes more: large enough that
 /// a statement's round trip is a small part of its cost.
 const STATEMENT_BYTES: usize = 4 << 20;
