@@ -451,3 +451,93 @@ async fn packets_stay_under_the_servers_limit(target: Target) {
     );
     t.finish().await;
 }
+
+/// A real deadlock and a real lock wait timeout against model operations on MariaDB (another connection
+/// holds the locks): both arrive as `ServerErrorKind::Retryable`, with MariaDB's numbers kept, and nothing
+/// the failed operation wrote stays.
+#[tokio::test]
+#[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+async fn mariadb_deadlocks_and_lock_waits_are_retryable() {
+    use sqlx::AssertSqlSafe;
+    use tidb_vector_core::{Conn, ServerErrorKind};
+
+    let t = TestDb::open(Target::MariaDb).await;
+    Doc::create_table(&t.db).await.unwrap();
+    Doc::insert_many(&t.db, (1..=200).map(doc)).await.unwrap();
+    let pool = t.pool(2).await;
+    let run = |sql: String| AssertSqlSafe(sql);
+
+    // Deadlock: the other transaction holds row 2 and has written many rows, so InnoDB picks the model's
+    // (lighter) transaction as the victim when the other one then waits for row 1.
+    let mut mine = pool.begin().await.unwrap();
+    let mut other = pool.begin().await.unwrap();
+    let changed = Doc {
+        content: "mine".into(),
+        ..doc(1)
+    };
+    Doc::update(Conn::mariadb(&mut mine), &1, &changed)
+        .await
+        .unwrap();
+    sqlx::raw_sql(run("UPDATE docs SET content = 'other' WHERE id >= 2".into()))
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let (error, _) = tokio::join!(
+        async { Doc::update(Conn::mariadb(&mut mine), &2, &doc(2)).await },
+        async {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            sqlx::raw_sql(run("UPDATE docs SET content = 'other' WHERE id = 1".into()))
+                .execute(&mut *other)
+                .await
+        },
+    );
+    let error = error.unwrap_err();
+    assert_eq!(
+        error.server_error_kind(),
+        Some(ServerErrorKind::Retryable),
+        "{error:?}"
+    );
+    assert_eq!(error.server_code().unwrap().0, 1213, "{error:?}");
+    report(
+        "a model operation chosen as a deadlock's victim",
+        Target::MariaDb,
+        "Server { kind: Retryable, code: 1213 }",
+        &error,
+    );
+    drop(mine);
+    other.rollback().await.unwrap();
+
+    // Lock wait timeout: another transaction holds row 3 longer than this session waits.
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::raw_sql(run("UPDATE docs SET content = 'held' WHERE id = 3".into()))
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let mut waiter = pool.acquire().await.unwrap();
+    sqlx::raw_sql(run("SET SESSION innodb_lock_wait_timeout = 1".into()))
+        .execute(&mut *waiter)
+        .await
+        .unwrap();
+    let error = Doc::delete(Conn::mariadb(&mut waiter), &3)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.server_error_kind(),
+        Some(ServerErrorKind::Retryable),
+        "{error:?}"
+    );
+    assert_eq!(error.server_code().unwrap().0, 1205, "{error:?}");
+    report(
+        "a model operation waiting on a lock past innodb_lock_wait_timeout",
+        Target::MariaDb,
+        "Server { kind: Retryable, code: 1205 }",
+        &error,
+    );
+    holder.rollback().await.unwrap();
+    drop(waiter);
+    pool.close().await;
+    // Nothing of the failed operations stayed; the deadlocked transaction's first update rolled back.
+    assert_eq!(t.count("docs").await, 200);
+    assert_eq!(Doc::get(&t.db, &1).await.unwrap().unwrap(), doc(1));
+    t.finish().await;
+}

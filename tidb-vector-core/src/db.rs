@@ -432,20 +432,31 @@ fn is_tidb_cloud(host: &str) -> bool {
 }
 
 #[cfg(feature = "mysql")]
-/// Tells TiDB from MariaDB by the version string (`8.0.11-TiDB-v8.5.1`, `11.8.9-MariaDB-...`).
+/// Tells TiDB from MariaDB by the version string (`8.0.11-TiDB-v8.5.1`, `11.8.9-MariaDB-...`) and, as
+/// operators may override TiDB's `server-version`, by `@@version_comment` (`TiDB Server (Apache License
+/// 2.0) ...`). A `tidb://` or `mariadb://` URL skips this.
 async fn detect(pool: &MySqlPool) -> Result<Backend> {
-    let version: String = sqlx::query_scalar("SELECT VERSION()")
-        .fetch_one(pool)
-        .await?;
-    if version.contains("TiDB") {
-        Ok(Backend::TiDb)
-    } else if version.contains("MariaDB") {
-        Ok(Backend::MariaDb)
-    } else {
-        Err(Error::Config(format!(
-            "the server reports version {version:?}, which is neither TiDB nor MariaDB; \
+    let (version, comment): (String, String) =
+        sqlx::query_as("SELECT VERSION(), CAST(@@version_comment AS CHAR)")
+            .fetch_one(pool)
+            .await?;
+    backend_of(&version, &comment).ok_or_else(|| {
+        Error::Config(format!(
+            "the server reports version {version:?} ({comment:?}), which is neither TiDB nor MariaDB; \
              use a tidb:// or mariadb:// URL to choose a dialect explicitly"
-        )))
+        ))
+    })
+}
+
+/// The backend a server's `VERSION()` and `@@version_comment` name, if either does.
+#[cfg(feature = "mysql")]
+fn backend_of(version: &str, comment: &str) -> Option<Backend> {
+    if version.contains("TiDB") || comment.contains("TiDB") {
+        Some(Backend::TiDb)
+    } else if version.contains("MariaDB") || comment.contains("MariaDB") {
+        Some(Backend::MariaDb)
+    } else {
+        None
     }
 }
 
@@ -467,6 +478,21 @@ fn redact(message: &str, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "mysql")]
+    #[test]
+    fn servers_are_told_apart_by_version_or_comment() {
+        let tidb_comment =
+            "TiDB Server (Apache License 2.0) Community Edition, MySQL 8.0 compatible";
+        assert_eq!(backend_of("8.0.11-TiDB-v8.5.1", ""), Some(Backend::TiDb));
+        // An operator's `server-version = "8.0.36"` hides TiDB from VERSION(); the comment still names it.
+        assert_eq!(backend_of("8.0.36", tidb_comment), Some(Backend::TiDb));
+        assert_eq!(
+            backend_of("11.8.9-MariaDB-0+deb13u1", "Debian 13"),
+            Some(Backend::MariaDb)
+        );
+        assert_eq!(backend_of("8.0.36", "MySQL Community Server - GPL"), None);
+    }
 
     #[cfg(feature = "mysql")]
     #[test]

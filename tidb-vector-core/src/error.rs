@@ -156,6 +156,16 @@ pub enum ServerErrorKind {
     DuplicateKey,
     /// The table does not exist (MySQL 1146; SQLite `no such table`): call `create_table` first.
     NoSuchTable,
+    /// The statement or transaction is larger than the server takes: TiDB 8004 (`txn-total-size-limit`),
+    /// 8175 (memory quota, about 345,000 rows of 768 dimensions in one transaction at TiDB's defaults),
+    /// 8025 (one row over `txn-entry-size-limit`, 6 MiB by default); MariaDB 1153 and 1301 (a packet over
+    /// `max_allowed_packet`). Load fewer rows per `insert_many` call (each call is one transaction).
+    TooLarge,
+    /// A transient refusal that the same statement or transaction may pass when run again: TiDB's write
+    /// conflict (9007), schema changed (8028), region and TiKV-busy errors (9001-9005, 9012, 9013), 8002,
+    /// 8005, 8022; a lock wait timeout (1205) or deadlock (1213) on TiDB and MariaDB; SQLite's busy and
+    /// locked databases. Retry the whole transaction (an `insert_many` is one), after a short pause.
+    Retryable,
     /// Anything else the server refused.
     Other,
 }
@@ -170,6 +180,12 @@ impl fmt::Display for ServerErrorKind {
             }
             ServerErrorKind::DuplicateKey => "a row with this key already exists",
             ServerErrorKind::NoSuchTable => "the table does not exist",
+            ServerErrorKind::TooLarge => {
+                "the statement or transaction is larger than the server takes; load fewer rows per call"
+            }
+            ServerErrorKind::Retryable => {
+                "a transient conflict or busy server; running the transaction again may succeed"
+            }
             ServerErrorKind::Other => "the server refused the statement",
         })
     }
@@ -183,6 +199,9 @@ fn classify(code: u32, message: &str, sqlite: bool) -> ServerErrorKind {
             ServerErrorKind::NoSuchTable
         } else if has("UNIQUE constraint failed") || code == 1555 || code == 2067 {
             ServerErrorKind::DuplicateKey
+        } else if code & 0xff == 5 || code & 0xff == 6 {
+            // SQLITE_BUSY and SQLITE_LOCKED, with their extended codes.
+            ServerErrorKind::Retryable
         } else if has("imension mis") {
             ServerErrorKind::DimensionMismatch
         } else if has("vec_length") || has("JSON") || has("vector") || has("BLOB") {
@@ -194,10 +213,17 @@ fn classify(code: u32, message: &str, sqlite: bool) -> ServerErrorKind {
     match code {
         1062 => ServerErrorKind::DuplicateKey,
         1146 => ServerErrorKind::NoSuchTable,
+        8004 | 8175 | 8025 | 1153 | 1301 => ServerErrorKind::TooLarge,
+        9001..=9005 | 9007 | 9012 | 9013 | 8002 | 8005 | 8022 | 8028 | 1205 | 1213 => {
+            ServerErrorKind::Retryable
+        }
         1292 if has("vector") => ServerErrorKind::InvalidVector,
         4038 | 4079 => ServerErrorKind::InvalidVector,
         8200 if has("columnar") || has("TiFlash") => ServerErrorKind::MissingTiFlashReplica,
-        _ if has("columnar replica must exist") || has("TiFlash store count is 0") => {
+        _ if has("columnar replica must exist")
+            || has("TiFlash store count is 0")
+            || has("tiflash server count: 0") =>
+        {
             ServerErrorKind::MissingTiFlashReplica
         }
         1105 if has("vectors have different dimensions") => ServerErrorKind::DimensionMismatch,
@@ -346,6 +372,56 @@ mod tests {
             ServerErrorKind::DuplicateKey
         );
         assert_eq!(kind(1105, "something else"), ServerErrorKind::Other);
+    }
+
+    #[test]
+    fn size_and_transient_errors_are_classified() {
+        let kind = |code, message| classify(code, message, false);
+        // TiDB's texts, from pkg/errno (tidb-vector-sql.md section 3).
+        for (code, message) in [
+            (8004, "Transaction is too large, size: 104857600"),
+            (
+                8175,
+                "Your query has been cancelled due to exceeding the allowed memory limit for a single SQL query",
+            ),
+            (
+                8025,
+                "entry too large, the max entry size is 6291456, the size of data is 7340032",
+            ),
+            (1153, "Got a packet bigger than 'max_allowed_packet' bytes"),
+            (
+                1301,
+                "Result of repeat() was larger than max_allowed_packet (16777216) - truncated",
+            ),
+        ] {
+            assert_eq!(kind(code, message), ServerErrorKind::TooLarge, "{code}");
+        }
+        for code in [
+            9001, 9002, 9003, 9004, 9005, 9007, 9012, 9013, 8002, 8005, 8022, 8028, 1205, 1213,
+        ] {
+            assert_eq!(kind(code, "..."), ServerErrorKind::Retryable, "{code}");
+        }
+        assert_eq!(
+            kind(
+                1105,
+                "Unsupported add vector index: unsupported TiFlash store count is 0; total tiflash server count: 0"
+            ),
+            ServerErrorKind::MissingTiFlashReplica
+        );
+        let sqlite = |code, message| classify(code, message, true);
+        assert_eq!(sqlite(5, "database is locked"), ServerErrorKind::Retryable);
+        assert_eq!(
+            sqlite(261, "database is locked"),
+            ServerErrorKind::Retryable
+        );
+        assert_eq!(
+            sqlite(6, "database table is locked"),
+            ServerErrorKind::Retryable
+        );
+        assert_eq!(
+            sqlite(2067, "UNIQUE constraint failed: t.id"),
+            ServerErrorKind::DuplicateKey
+        );
     }
 
     #[test]

@@ -83,9 +83,16 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     }
 
     /// Adds the vector index for `metric` to an existing table: on TiDB, `ALTER TABLE ... SET TIFLASH
-    /// REPLICA 1` and then `ALTER TABLE ... ADD VECTOR INDEX ... USING HNSW` (the index builds in the
-    /// background; see [`VectorModel::vector_index_progress`]); on MariaDB, `ALTER TABLE ... ADD VECTOR
-    /// INDEX`, built at once. SQLite has no vector index: [`Error::Unsupported`].
+    /// REPLICA 1` when the table has no TiFlash replica yet (a table with more keeps them), then `ALTER
+    /// TABLE ... ADD VECTOR INDEX ... USING HNSW`; on MariaDB, `ALTER TABLE ... ADD VECTOR INDEX`. SQLite has
+    /// no vector index: [`Error::Unsupported`].
+    ///
+    /// On TiDB the `ADD VECTOR INDEX` statement returns only when TiFlash has indexed the existing rows:
+    /// minutes for a large table (TiDB's docs cite about 20 minutes for 500 MiB of 768-dimension vectors),
+    /// during which a client or proxy timeout can cut the connection while the build goes on (see
+    /// [`VectorModel::vector_index_progress`]). Declaring the index on the model (`index = "cosine"`), so
+    /// that `create_table` builds it with the empty table, avoids the wait. A cluster without TiFlash
+    /// answers with [`ServerErrorKind::MissingTiFlashReplica`](crate::ServerErrorKind::MissingTiFlashReplica).
     fn create_vector_index<'c>(
         db: impl Executor<'c>,
         metric: Metric,
@@ -97,9 +104,17 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                     "TiDB indexes only cosine and L2 distances, not {metric}"
                 )));
             }
+            let set_tiflash_replica = match session.dialect().tiflash_replica_count() {
+                Some(sql) => {
+                    let table = crate::driver::Arg::Str(Self::SCHEMA.table);
+                    let rows = session.fetch_all(sql.to_owned(), vec![table]).await?;
+                    rows.cell(0, 0).get::<i64>()? == 0
+                }
+                None => false,
+            };
             let statements = session
                 .dialect()
-                .add_vector_index(&Self::SCHEMA, metric)
+                .add_vector_index(&Self::SCHEMA, metric, set_tiflash_replica)
                 .ok_or_else(|| Error::Unsupported {
                     backend: session.backend(),
                     what: format!("a {metric} vector index"),

@@ -43,14 +43,29 @@ impl Dialect {
 
     /// The statements that add the model's vector index to an existing table, in order; `None` when the
     /// backend has no vector index for `metric`.
-    pub fn add_vector_index(&self, schema: &Schema, metric: Metric) -> Option<Vec<String>> {
+    pub fn add_vector_index(
+        &self,
+        schema: &Schema,
+        metric: Metric,
+        set_tiflash_replica: bool,
+    ) -> Option<Vec<String>> {
         let clause = (self.index_clause)(schema, self, metric)?;
         let table = self.quote(schema.table);
         let mut statements = Vec::new();
-        if self.index_needs_tiflash_replica {
+        if set_tiflash_replica && self.index_needs_tiflash_replica {
             statements.push(format!("ALTER TABLE {table} SET TIFLASH REPLICA 1"));
         }
         statements.push(format!("ALTER TABLE {table} ADD {clause}"));
         Some(statements)
+    }
+
+    /// On TiDB, the query of how many TiFlash replicas the table has (its name bound as `Param::Key`'s
+    /// place: the one `?`); `None` elsewhere. A vector index needs at least one, and `SET TIFLASH REPLICA 1`
+    /// would lower a table that has more, so it is sent only when the table has none.
+    pub fn tiflash_replica_count(&self) -> Option<&'static str> {
+        self.index_needs_tiflash_replica.then_some(
+            "SELECT CAST(COALESCE(MAX(REPLICA_COUNT), 0) AS SIGNED) FROM INFORMATION_SCHEMA.TIFLASH_REPLICA \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+        )
     }
 }

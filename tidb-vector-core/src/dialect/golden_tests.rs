@@ -209,18 +209,34 @@ fn filtered_statements_keep_the_filters_outside_the_candidate_query() {
 
 #[test]
 fn index_ddl_for_an_existing_table() {
-    // 1.3: on self-managed TiDB an index added later needs the TiFlash replica first.
+    // 1.3 / 3: an index added later needs a TiFlash replica; the replica count is read first, and only a
+    // table without one gets `SET TIFLASH REPLICA 1` (which would lower a table that has more).
+    assert_eq!(
+        tidb().tiflash_replica_count(),
+        Some(
+            "SELECT CAST(COALESCE(MAX(REPLICA_COUNT), 0) AS SIGNED) FROM INFORMATION_SCHEMA.TIFLASH_REPLICA \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
+        )
+    );
+    let add = "ALTER TABLE `documents` ADD VECTOR INDEX `vec_idx_embedding_cosine` \
+               ((VEC_COSINE_DISTANCE(`embedding`))) USING HNSW";
     assert_eq!(
         tidb()
-            .add_vector_index(&Document::SCHEMA, Metric::Cosine)
+            .add_vector_index(&Document::SCHEMA, Metric::Cosine, true)
             .unwrap(),
-        [
-            "ALTER TABLE `documents` SET TIFLASH REPLICA 1",
-            "ALTER TABLE `documents` ADD VECTOR INDEX `vec_idx_embedding_cosine` \
-             ((VEC_COSINE_DISTANCE(`embedding`))) USING HNSW"
-        ]
+        ["ALTER TABLE `documents` SET TIFLASH REPLICA 1", add]
     );
-    assert_eq!(tidb().add_vector_index(&Document::SCHEMA, Metric::L1), None);
+    assert_eq!(
+        tidb()
+            .add_vector_index(&Document::SCHEMA, Metric::Cosine, false)
+            .unwrap(),
+        [add]
+    );
+    assert_eq!(
+        tidb().add_vector_index(&Document::SCHEMA, Metric::L1, true),
+        None
+    );
+    assert_eq!(Dialect::of(Backend::MariaDb).tiflash_replica_count(), None);
 }
 
 #[test]
