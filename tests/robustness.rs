@@ -467,8 +467,9 @@ async fn mariadb_deadlocks_and_lock_waits_are_retryable() {
     let pool = t.pool(2).await;
     let run = |sql: String| AssertSqlSafe(sql);
 
-    // Deadlock: the other transaction holds row 2 and has written many rows, so InnoDB picks the model's
-    // (lighter) transaction as the victim when the other one then waits for row 1.
+    // Deadlock: the other transaction has written many rows (so InnoDB picks the model's lighter
+    // transaction as the victim) and holds row 2 when the model's transaction, holding row 1, asks for it.
+    // Every statement here locks by primary key: a scan would lock rows beyond those it changes.
     let mut mine = pool.begin().await.unwrap();
     let mut other = pool.begin().await.unwrap();
     let changed = Doc {
@@ -478,7 +479,10 @@ async fn mariadb_deadlocks_and_lock_waits_are_retryable() {
     Doc::update(Conn::mariadb(&mut mine), &1, &changed)
         .await
         .unwrap();
-    sqlx::raw_sql(run("UPDATE docs SET content = 'other' WHERE id >= 2".into()))
+    Doc::insert_many(Conn::mariadb(&mut other), (1_001..=1_200).map(doc))
+        .await
+        .unwrap();
+    sqlx::raw_sql(run("UPDATE docs SET content = 'other' WHERE id = 2".into()))
         .execute(&mut *other)
         .await
         .unwrap();

@@ -83,7 +83,8 @@ impl<'c> Conn<'c> {
     }
 
     #[cfg(feature = "sqlite")]
-    /// A connection to SQLite. sqlite-vec is loaded into it at the first operation if it is not yet.
+    /// A connection to SQLite. sqlite-vec (and this crate's inner-product function) is loaded into it when
+    /// it lacks them: each operation checks with one in-process query.
     pub fn sqlite(conn: &'c mut SqliteConnection) -> Self {
         Conn {
             link: Link::Sqlite(conn, false),
