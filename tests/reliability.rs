@@ -646,20 +646,9 @@ async fn mariadb_tls_with_a_ca_verifies_the_server() {
 #[tokio::test]
 #[ignore = "needs a MariaDB it may kill: MARIADB_INSTANCE=crash .ci/mariadb.sh start, then TIDB_VECTOR_TEST_CRASH_URL and _CTL"]
 async fn mariadb_killed_during_a_bulk_load_leaves_zero_or_all_rows() {
-    let url = std::env::var("TIDB_VECTOR_TEST_CRASH_URL").expect("TIDB_VECTOR_TEST_CRASH_URL");
-    let ctl = std::env::var("TIDB_VECTOR_TEST_CRASH_CTL").expect("TIDB_VECTOR_TEST_CRASH_CTL");
-    let run = |command: &str| {
-        let status = std::process::Command::new("bash")
-            .arg("-c")
-            .arg(format!("{ctl} {command}"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "{ctl} {command}");
-    };
-    let settings = PoolSettings::default().with_acquire_timeout(Duration::from_secs(10));
-    let db = Db::connect_with_settings(&Config::Url(Secret::new(url)), &settings)
-        .await
-        .unwrap();
+    let crash = tidb_vector_tests::CrashServer::from_env();
+    let run = |command: &str| crash.run(command);
+    let db = crash.db().await;
     Doc::drop_table(&db).await.unwrap();
     Doc::create_table(&db).await.unwrap();
     let rows = 400_000;
@@ -675,19 +664,7 @@ async fn mariadb_killed_during_a_bulk_load_leaves_zero_or_all_rows() {
         .await
         .expect("no hang")
         .unwrap();
-    run("start");
-    let mut count = None;
-    for _ in 0..50 {
-        // The first attempts may meet connections that died with the server; the pool replaces them.
-        match Doc::count(&db).await {
-            Ok(c) => {
-                count = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let count = count.expect("the pool recovers after the restart");
+    let count = crash.restart_and_count(&db, "docs").await;
     assert!(
         count == 0 || count == rows as u64,
         "{count} rows: a partial batch survived"

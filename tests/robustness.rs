@@ -545,3 +545,152 @@ async fn mariadb_deadlocks_and_lock_waits_are_retryable() {
     assert_eq!(Doc::get(&t.db, &1).await.unwrap().unwrap(), doc(1));
     t.finish().await;
 }
+
+/// Transient errors on a `Db`'s pool, where the library owns the transaction from its start, are retried
+/// (a deadlock's victim statement, a bulk insert and a load batch that waited past the lock timeout) and
+/// end with exactly the right rows; with retries off, the same errors come back with kind `Retryable`.
+#[tokio::test]
+#[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+async fn mariadb_transient_errors_are_retried_where_safe() {
+    use sqlx::AssertSqlSafe;
+    use tidb_vector_core::{Backend, RetryPolicy, ServerErrorKind};
+
+    let captured = tidb_vector_tests::Captured::default();
+    let _guard = captured.install();
+    let retries = |log: String| log.matches("trying again").count();
+    let t = TestDb::open(Target::MariaDb).await;
+    Doc::create_table(&t.db).await.unwrap();
+    Doc::insert_many(&t.db, (1..=200).map(doc)).await.unwrap();
+    let other_pool = t.pool(1).await;
+    let run = |sql: &str| AssertSqlSafe(sql.to_owned());
+
+    // A deadlock: the model's DELETE locks row 1, then waits for row 2, which a heavier transaction holds
+    // and which then asks for row 1. InnoDB rolls back the lighter DELETE: error 1213.
+    let deadlock = |db: Db| {
+        let other_pool = other_pool.clone();
+        async move {
+            let mut other = other_pool.begin().await.unwrap();
+            Doc::insert_many(Conn::mariadb(&mut other), (1_001..=1_200).map(doc))
+                .await
+                .unwrap();
+            sqlx::raw_sql(run("UPDATE docs SET content = 'other' WHERE id = 2"))
+                .execute(&mut *other)
+                .await
+                .unwrap();
+            let (deleted, ()) = tokio::join!(
+                Doc::delete_where(&db, Doc::FIELDS.id.is_in([1, 2])),
+                async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    sqlx::raw_sql(run("UPDATE docs SET content = 'other' WHERE id = 1"))
+                        .execute(&mut *other)
+                        .await
+                        .unwrap();
+                    // The other transaction commits; a retried DELETE then finds its rows.
+                    other.commit().await.unwrap();
+                },
+            );
+            deleted
+        }
+    };
+    use tidb_vector_core::Conn;
+    let off = t.db.with_retry(RetryPolicy::never());
+    captured.take();
+    let error = deadlock(off).await.unwrap_err();
+    assert_eq!(retries(captured.take()), 0);
+    assert_eq!(error.server_error_kind(), Some(ServerErrorKind::Retryable));
+    assert_eq!(error.server_code().unwrap().0, 1213, "{error:?}");
+    assert_eq!(t.count("docs").await, 400, "the victim deleted nothing");
+    sqlx::raw_sql(run("DELETE FROM docs WHERE id > 1000"))
+        .execute(&other_pool)
+        .await
+        .unwrap();
+    let deleted = deadlock(t.db.clone()).await.unwrap();
+    assert_eq!(
+        retries(captured.take()),
+        1,
+        "the deadlock happened and was retried"
+    );
+    assert_eq!(deleted, 2);
+    assert_eq!(t.count("docs").await, 200 - 2 + 200);
+    assert_eq!(Doc::get(&t.db, &1).await.unwrap(), None);
+    report(
+        "a deadlock's victim (a model DELETE on a Db), retries off, then on",
+        Target::MariaDb,
+        "off: Server { kind: Retryable, code: 1213 }, nothing deleted; on: 2 rows deleted after the retry",
+        &format!("off: {error}; on: deleted {deleted}"),
+    );
+
+    // Lock wait timeouts: another transaction holds a key that an insert_many (one transaction) and a
+    // load's second batch need, for 1.5 s, on a pool whose sessions wait 1 s for a lock.
+    let short = Db::from_mysql_pool(
+        t.pool_with(4, "SET SESSION innodb_lock_wait_timeout = 1")
+            .await,
+        Backend::MariaDb,
+    )
+    .unwrap();
+    let hold = |id: i64| {
+        let other_pool = other_pool.clone();
+        async move {
+            let mut holder = other_pool.begin().await.unwrap();
+            doc(id).insert(Conn::mariadb(&mut holder)).await.unwrap();
+            // Released by a task of its own; the caller awaits its handle to know it is done.
+            let release = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(1_500)).await;
+                holder.rollback().await.unwrap();
+            });
+            Released(release)
+        }
+    };
+    let released = hold(2_005).await;
+    let error = Doc::insert_many(
+        &short.with_retry(RetryPolicy::never()),
+        (2_001..=2_010).map(doc),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.server_code().unwrap().0, 1205, "{error:?}");
+    assert_eq!(error.server_error_kind(), Some(ServerErrorKind::Retryable));
+    released.0.await.unwrap();
+    assert_eq!(
+        t.count("docs").await,
+        398,
+        "the failed insert_many left nothing"
+    );
+
+    let released = hold(2_005).await;
+    let inserted = Doc::insert_many(&short, (2_001..=2_010).map(doc))
+        .await
+        .unwrap();
+    released.0.await.unwrap();
+    assert_eq!(inserted, 10);
+    let released = hold(3_008).await;
+    let loaded = Doc::load(&short, (3_001..=3_010).map(doc))
+        .batch_rows(5)
+        .await
+        .unwrap();
+    released.0.await.unwrap();
+    assert!(
+        retries(captured.take()) >= 1,
+        "the second batch timed out and was retried"
+    );
+    assert_eq!((loaded.rows, loaded.batches), (10, 2));
+    assert_eq!(t.count("docs").await, 398 + 20);
+    for id in [2_001, 2_005, 2_010, 3_001, 3_008, 3_010] {
+        assert_eq!(Doc::get(&t.db, &id).await.unwrap(), Some(doc(id)));
+    }
+    report(
+        "insert_many and a load batch waiting past innodb_lock_wait_timeout (1 s) on a key held 1.5 s",
+        Target::MariaDb,
+        "retries off: Retryable 1205, 0 rows; on: all 10 + 10 rows, each once",
+        &format!(
+            "off: {error}; on: insert_many {inserted} rows, load {} rows in {} batches",
+            loaded.rows, loaded.batches
+        ),
+    );
+    short.close().await;
+    other_pool.close().await;
+    t.finish().await;
+}
+
+/// The task that ends a transaction holding a lock.
+struct Released(tokio::task::JoinHandle<()>);

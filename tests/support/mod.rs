@@ -121,13 +121,32 @@ impl TestDb {
     /// Another pool on the test's database (MySQL-protocol targets), with at most `connections`
     /// connections: for tests that need to know which connection ran a statement.
     pub async fn pool(&self, connections: u32) -> MySqlPool {
+        self.pool_options(connections).await
+    }
+
+    /// Like [`TestDb::pool`], with `statement` run on each connection as it opens (a session setting).
+    pub async fn pool_with(&self, connections: u32, statement: &'static str) -> MySqlPool {
+        let options = MySqlPoolOptions::new().after_connect(move |conn, _| {
+            Box::pin(async move {
+                sqlx::raw_sql(statement).execute(conn).await?;
+                Ok(())
+            })
+        });
+        self.connect_pool(options.max_connections(connections))
+            .await
+    }
+
+    async fn pool_options(&self, connections: u32) -> MySqlPool {
+        self.connect_pool(MySqlPoolOptions::new().max_connections(connections))
+            .await
+    }
+
+    async fn connect_pool(&self, pool: MySqlPoolOptions) -> MySqlPool {
         let (url, name) = self.cleanup.as_ref().expect("a MySQL-protocol target");
         let options = MySqlConnectOptions::from_str(url)
             .expect("a mysql:// URL")
             .database(name);
-        MySqlPoolOptions::new()
-            .max_connections(connections)
-            .connect_with(options)
+        pool.connect_with(options)
             .await
             .expect("connect to the test database")
     }
@@ -158,6 +177,65 @@ impl TestDb {
                 .await
                 .expect("drop the test database");
         }
+    }
+}
+
+/// The MariaDB server a test may kill (`TIDB_VECTOR_TEST_CRASH_URL`), and the command that controls it
+/// (`TIDB_VECTOR_TEST_CRASH_CTL`, which takes `kill` or `start`).
+pub struct CrashServer {
+    /// The server's URL.
+    pub url: String,
+    ctl: String,
+}
+
+impl CrashServer {
+    /// The server named by the environment; panics with what to set when it is missing.
+    pub fn from_env() -> CrashServer {
+        let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"));
+        CrashServer {
+            url: var("TIDB_VECTOR_TEST_CRASH_URL"),
+            ctl: var("TIDB_VECTOR_TEST_CRASH_CTL"),
+        }
+    }
+
+    /// Runs the control command with `command` (`kill`, `start`); panics when it fails.
+    pub fn run(&self, command: &str) {
+        let status = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!("{} {command}", self.ctl))
+            .status()
+            .expect("run the control command");
+        assert!(status.success(), "{} {command}", self.ctl);
+    }
+
+    /// Starts the server again and returns the table's row count, read through `db` once its pool has
+    /// recovered (the first attempts may meet connections that died with the server; the pool replaces
+    /// them).
+    pub async fn restart_and_count(&self, db: &Db, table: &str) -> u64 {
+        self.run("start");
+        let sql = format!("SELECT COUNT(*) FROM `{table}`");
+        let pool = db.mysql_pool().expect("a MySQL-protocol server");
+        for _ in 0..100 {
+            match sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql.clone()))
+                .fetch_one(pool)
+                .await
+            {
+                Ok(count) => return count as u64,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            }
+        }
+        panic!("the pool did not recover after the restart")
+    }
+
+    /// A handle on the server whose connections give up after 10 s (so that a dead server is an error,
+    /// not a wait).
+    pub async fn db(&self) -> Db {
+        let settings = tidb_vector_core::PoolSettings::default()
+            .with_acquire_timeout(std::time::Duration::from_secs(10));
+        let config = tidb_vector_core::Config::Url(tidb_vector_core::Secret::new(self.url.clone()));
+        Db::connect_with_settings(&config, &settings)
+            .await
+            .expect("connect to the crash server")
     }
 }
 

@@ -17,6 +17,7 @@ use crate::dialect::Dialect;
 use crate::driver::{self, Pool};
 use crate::error::{Error, Result};
 use crate::executor::Transaction;
+use crate::retry::RetryPolicy;
 
 /// A pool of connections to TiDB, MariaDB or embedded SQLite, and the SQL dialect to speak to it.
 ///
@@ -33,6 +34,8 @@ pub struct Db {
     /// The most bytes one statement may carry, read from the server the first time a large statement is
     /// about to be sent (see [`Db::packet_limit`]).
     packet_limit: Arc<tokio::sync::OnceCell<u64>>,
+    /// When operations retry after a transient error.
+    pub(crate) retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for Db {
@@ -74,6 +77,9 @@ pub struct PoolSettings {
     /// Statements slower than the duration are logged at the level instead (default `Warn` above 1 s, as
     /// sqlx's).
     pub log_slow_statements: (LevelFilter, Duration),
+    /// When operations are tried again after a transient server error (a deadlock, a write conflict):
+    /// see [`RetryPolicy`] for where retries happen and the default.
+    pub retry: RetryPolicy,
 }
 
 impl Default for PoolSettings {
@@ -84,6 +90,7 @@ impl Default for PoolSettings {
             idle_timeout: Some(Duration::from_secs(600)),
             log_statements: LevelFilter::Debug,
             log_slow_statements: (LevelFilter::Warn, Duration::from_secs(1)),
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -126,6 +133,12 @@ impl PoolSettings {
     ) -> Self {
         self.log_statements = level;
         self.log_slow_statements = (slow_level, slow_after);
+        self
+    }
+
+    /// These settings with another retry policy ([`RetryPolicy::never`] turns retries off).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
         self
     }
 
@@ -195,6 +208,7 @@ impl Db {
                 dialect: Dialect::of(backend),
                 _keep_alive: None,
                 packet_limit: Arc::default(),
+                retry: RetryPolicy::default(),
             }),
             Backend::Sqlite => Err(Error::Config(
                 "a MySQL pool cannot speak the SQLite dialect".into(),
@@ -212,6 +226,16 @@ impl Db {
             dialect: Dialect::of(Backend::Sqlite),
             _keep_alive: None,
             packet_limit: Arc::default(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// A handle on the same pool whose operations retry by `policy` (see [`RetryPolicy`]): for the calls
+    /// that need another policy than the pool's, e.g. `Document::count(&db.with_retry(RetryPolicy::never()))`.
+    pub fn with_retry(&self, policy: RetryPolicy) -> Db {
+        Db {
+            retry: policy,
+            ..self.clone()
         }
     }
 
@@ -312,7 +336,7 @@ impl Db {
             Some(backend) => backend,
             None => detect(&pool).await?,
         };
-        Db::from_mysql_pool(pool, backend)
+        Ok(Db::from_mysql_pool(pool, backend)?.with_retry(settings.retry.clone()))
     }
 
     #[cfg(feature = "sqlite")]
@@ -339,6 +363,7 @@ impl Db {
                 dialect: Dialect::of(Backend::Sqlite),
                 _keep_alive: Some(Arc::new(std::sync::Mutex::new(keep_alive))),
                 packet_limit: Arc::default(),
+                retry: settings.retry.clone(),
             });
         }
         let pool = sqlite_pool_options()
@@ -352,6 +377,7 @@ impl Db {
             dialect: Dialect::of(Backend::Sqlite),
             _keep_alive: None,
             packet_limit: Arc::default(),
+            retry: settings.retry.clone(),
         })
     }
 

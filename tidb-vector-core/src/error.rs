@@ -116,6 +116,21 @@ pub enum Error {
         /// What was asked.
         what: String,
     },
+    /// A [`load`](crate::VectorModel::load) stopped: the first `committed` rows of its input are stored
+    /// (and nothing of the rows after them, except as `in_doubt` says). Resume with the input's rows after
+    /// the first `committed`, e.g. `rows.skip(committed)`.
+    #[error("load stopped after {committed} committed rows{}: {source}", in_doubt_text(*.in_doubt))]
+    Load {
+        /// How many rows, from the start of the input, are stored.
+        committed: u64,
+        /// The rows of a batch whose commit was sent but whose answer never came (the connection
+        /// failed): they may or may not be stored, and the rows of the table tell which (count them, or look
+        /// for the batch's keys). 0 in every other case.
+        in_doubt: u64,
+        /// Why it stopped.
+        #[source]
+        source: Box<Error>,
+    },
     /// The server refused a statement; `kind` says why in terms a caller can act on, and the server's
     /// own number, SQLSTATE and message are kept.
     #[error("{kind}: {message} (server error {code})")]
@@ -159,7 +174,8 @@ pub enum ServerErrorKind {
     /// The statement or transaction is larger than the server takes: TiDB 8004 (`txn-total-size-limit`),
     /// 8175 (memory quota, about 345,000 rows of 768 dimensions in one transaction at TiDB's defaults),
     /// 8025 (one row over `txn-entry-size-limit`, 6 MiB by default); MariaDB 1153 and 1301 (a packet over
-    /// `max_allowed_packet`). Load fewer rows per `insert_many` call (each call is one transaction).
+    /// `max_allowed_packet`). Load fewer rows per `insert_many` call (each call is one transaction), or
+    /// use [`load`](crate::VectorModel::load), which commits in batches.
     TooLarge,
     /// A transient refusal that the same statement or transaction may pass when run again: TiDB's write
     /// conflict (9007), schema changed (8028), region and TiKV-busy errors (9001-9005, 9012, 9013), 8002,
@@ -181,7 +197,7 @@ impl fmt::Display for ServerErrorKind {
             ServerErrorKind::DuplicateKey => "a row with this key already exists",
             ServerErrorKind::NoSuchTable => "the table does not exist",
             ServerErrorKind::TooLarge => {
-                "the statement or transaction is larger than the server takes; load fewer rows per call"
+                "the statement or transaction is larger than the server takes; insert fewer rows per call, or load large data with `load`, which commits in batches"
             }
             ServerErrorKind::Retryable => {
                 "a transient conflict or busy server; running the transaction again may succeed"
@@ -254,16 +270,26 @@ impl Error {
     pub fn server_code(&self) -> Option<(u32, String)> {
         match self {
             Error::Server { code, sqlstate, .. } => Some((*code, sqlstate.clone())),
+            Error::Load { source, .. } => source.server_code(),
             _ => None,
         }
     }
 
-    /// Why the server refused the statement, when it did.
+    /// Why the server refused the statement, when it did (also for the statement that stopped a
+    /// [`Error::Load`]).
     pub fn server_error_kind(&self) -> Option<ServerErrorKind> {
         match self {
             Error::Server { kind, .. } => Some(*kind),
+            Error::Load { source, .. } => source.server_error_kind(),
             _ => None,
         }
+    }
+}
+
+fn in_doubt_text(in_doubt: u64) -> String {
+    match in_doubt {
+        0 => String::new(),
+        rows => format!(" and {rows} more in doubt (their commit's answer was lost)"),
     }
 }
 

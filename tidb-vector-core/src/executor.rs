@@ -9,8 +9,11 @@ use sqlx::sqlite::SqliteConnection;
 use crate::backend::Backend;
 use crate::db::Db;
 use crate::dialect::Dialect;
-use crate::driver::{self, Arg, Done, Rows, SMALL_STATEMENT, TxHandle, statement_size};
+use std::sync::Arc;
+
+use crate::driver::{self, Arg, Args, Done, Rows, SMALL_STATEMENT, TxHandle, statement_size};
 use crate::error::{Error, Result};
+use crate::retry::Attempts;
 use tracing::Instrument as _;
 
 /// Where a model operation or a search runs: `&Db` (a connection from its pool), `&mut Transaction`
@@ -321,30 +324,44 @@ impl<'c> Session<'c> {
         let limit = match &mut self.target {
             Target::Pool(db) => db.packet_limit().await?,
             #[cfg(feature = "mysql")]
-            Target::Conn(Link::MySql(conn)) => driver::mysql_packet_limit(conn).await?,
+            Target::Conn(Link::MySql(conn)) => driver::mysql::packet_limit(&mut **conn).await?,
             #[cfg(feature = "sqlite")]
-            Target::Conn(Link::Sqlite(..)) => driver::SQLITE_MAX_LENGTH,
+            Target::Conn(Link::Sqlite(..)) => driver::sqlite::MAX_LENGTH,
         };
         self.packet_limit = Some(limit);
         Ok(limit)
     }
 
-    /// Runs a statement that returns no rows (checked first: see [`Session::check_statement`]).
+    /// Runs a statement that returns no rows (checked first: see [`Session::check_statement`]). On a
+    /// pool, where each statement is a transaction of its own, a transient error is retried by the
+    /// [`Db`]'s [`RetryPolicy`](crate::RetryPolicy).
     pub(crate) async fn execute(&mut self, sql: String, args: Vec<Arg>) -> Result<Done> {
+        let args: Args = Arc::new(args);
         self.check_statement(&sql, &args).await?;
         self.ready().await?;
         let span = self.span.clone();
         let done = match &mut self.target {
-            Target::Pool(db) => driver::execute(&db.pool, sql, args).instrument(span).await,
+            Target::Pool(db) => {
+                let mut attempts = Attempts::new(&db.retry);
+                loop {
+                    let done = driver::execute(&db.pool, sql.clone(), args.clone())
+                        .instrument(span.clone())
+                        .await;
+                    match done {
+                        Err(error) if attempts.again(&error).await => continue,
+                        done => break done,
+                    }
+                }
+            }
             #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => {
-                driver::mysql_execute(conn, sql, args)
+                driver::mysql::execute(&mut **conn, sql, &args)
                     .instrument(span)
                     .await
             }
             #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(conn, _)) => {
-                driver::sqlite_execute(conn, sql, args)
+                driver::sqlite::execute(&mut **conn, sql, &args)
                     .instrument(span)
                     .await
             }
@@ -353,32 +370,50 @@ impl<'c> Session<'c> {
         Ok(done)
     }
 
-    /// Runs a query and returns all its rows (checked first: see [`Session::check_statement`]).
+    /// Runs a query and returns all its rows (checked first: see [`Session::check_statement`]); retried as
+    /// [`Session::execute`] is.
     pub(crate) async fn fetch_all(&mut self, sql: String, args: Vec<Arg>) -> Result<Rows> {
+        let args: Args = Arc::new(args);
         self.check_statement(&sql, &args).await?;
         self.ready().await?;
         let span = self.span.clone();
         let rows = match &mut self.target {
             Target::Pool(db) => {
-                driver::fetch_all(&db.pool, sql, args)
-                    .instrument(span)
-                    .await
+                let mut attempts = Attempts::new(&db.retry);
+                loop {
+                    let rows = driver::fetch_all(&db.pool, sql.clone(), args.clone())
+                        .instrument(span.clone())
+                        .await;
+                    match rows {
+                        Err(error) if attempts.again(&error).await => continue,
+                        rows => break rows,
+                    }
+                }
             }
             #[cfg(feature = "mysql")]
-            Target::Conn(Link::MySql(conn)) => {
-                driver::mysql_fetch_all(conn, sql, args)
-                    .instrument(span)
-                    .await
-            }
+            Target::Conn(Link::MySql(conn)) => driver::mysql::fetch_all(&mut **conn, sql, &args)
+                .instrument(span)
+                .await
+                .map(Rows::MySql),
             #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(conn, _)) => {
-                driver::sqlite_fetch_all(conn, sql, args)
+                driver::sqlite::fetch_all(&mut **conn, sql, &args)
                     .instrument(span)
                     .await
+                    .map(Rows::Sqlite)
             }
         }?;
         self.rows += rows.len() as u64;
         Ok(rows)
+    }
+
+    /// The retry policy of a statement or transaction the library owns from its start: the [`Db`]'s on a
+    /// pool; `None` on a caller's connection (see [`RetryPolicy`](crate::RetryPolicy)).
+    pub(crate) fn retry_policy(&self) -> Option<&crate::RetryPolicy> {
+        match &self.target {
+            Target::Pool(db) => Some(&db.retry),
+            Target::Conn(_) => None,
+        }
     }
 
     /// Begins a transaction: on a pool, a new one (cancel-safe, see [`driver::Tx`]); on a caller's

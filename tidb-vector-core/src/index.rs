@@ -8,8 +8,13 @@ use crate::schema::Schema;
 
 /// How far a vector index has been built.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct IndexProgress {
-    /// Rows the index covers.
+    /// Whether the server has reported on the build yet. TiDB has the index as soon as the statement that
+    /// adds it is accepted, but TiFlash reports on it only once it has started building: until then this
+    /// is `false` and the counts are 0.
+    pub reported: bool,
+    /// Rows the index covers (on TiDB, rows of the table, not summed over TiFlash replicas).
     pub rows_indexed: u64,
     /// Rows still to be indexed. On TiDB this counts TiFlash's stable layer only: rows in the delta layer
     /// are never indexed until compaction (`ALTER TABLE t COMPACT`), and searches see them anyway.
@@ -21,7 +26,7 @@ pub struct IndexProgress {
 impl IndexProgress {
     /// Whether the build has caught up (searches are correct before that, only slower).
     pub fn is_complete(&self) -> bool {
-        self.rows_pending == 0 && self.errors.is_empty()
+        self.reported && self.rows_pending == 0 && self.errors.is_empty()
     }
 }
 
@@ -30,30 +35,38 @@ pub(crate) async fn progress(
     schema: &Schema,
 ) -> Result<Option<IndexProgress>> {
     let table = Arg::Str(schema.table);
-    match session.dialect().index_build {
+    let dialect = session.dialect();
+    match dialect.index_build {
         IndexBuild::TiFlash => {
-            let rows = session
-                .fetch_all(
-                    "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
-                 CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), \
-                 CAST(COUNT(*) AS SIGNED), \
-                 COALESCE(GROUP_CONCAT(NULLIF(ERROR_MESSAGE, '') SEPARATOR '\n'), '') \
-                 FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
-                 WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ?"
-                        .to_owned(),
-                    vec![table],
-                )
-                .await?;
-            let number = |column| -> Result<i64> { Ok(rows.cell(0, column).get::<i64>()?) };
-            if number(2)? == 0 {
+            let Some([exists, reported]) = dialect.tiflash_index_progress() else {
+                return Ok(None);
+            };
+            let args = || {
+                let [cosine, l2] = dialect.vector_index_names(schema);
+                vec![Arg::Str(schema.table), Arg::Text(cosine), Arg::Text(l2)]
+            };
+            let rows = session.fetch_all(exists.to_owned(), args()).await?;
+            if rows.cell(0, 0).get::<i64>()? == 0 {
                 return Ok(None);
             }
-            let errors: String = rows.cell(0, 3).get()?;
-            Ok(Some(IndexProgress {
-                rows_indexed: number(0)?.max(0) as u64,
-                rows_pending: number(1)?.max(0) as u64,
-                errors: errors.lines().map(str::to_owned).collect(),
-            }))
+            let rows = session.fetch_all(reported.to_owned(), args()).await?;
+            let number =
+                |column| -> Result<u64> { Ok(rows.cell(0, column).get::<i64>()?.max(0) as u64) };
+            let report = TiFlashReport {
+                indexed: number(0)?,
+                pending: number(1)?,
+                instances: number(2)?,
+                errors: rows.cell(0, 3).get()?,
+            };
+            // Each TiFlash replica reports its rows: a table with two replicas would count each row twice.
+            let replicas = match (report.instances, dialect.tiflash_replica_count()) {
+                (1.., Some(sql)) => {
+                    let rows = session.fetch_all(sql.to_owned(), vec![table]).await?;
+                    rows.cell(0, 0).get::<i64>()?.max(1) as u64
+                }
+                _ => 1,
+            };
+            Ok(Some(report.progress(replicas)))
         }
         IndexBuild::AtOnce => {
             let rows = session
@@ -74,11 +87,79 @@ pub(crate) async fn progress(
             );
             let rows = session.fetch_all(sql, Vec::new()).await?;
             Ok(Some(IndexProgress {
+                reported: true,
                 rows_indexed: rows.cell(0, 0).get::<i64>()?.max(0) as u64,
                 rows_pending: 0,
                 errors: Vec::new(),
             }))
         }
         IndexBuild::None => Ok(None),
+    }
+}
+
+/// What `INFORMATION_SCHEMA.TIFLASH_INDEXES` says of one index, summed over its rows (one per TiFlash
+/// instance).
+struct TiFlashReport {
+    indexed: u64,
+    pending: u64,
+    instances: u64,
+    errors: String,
+}
+
+impl TiFlashReport {
+    /// The progress of a table with `replicas` TiFlash replicas (each holds every row once).
+    fn progress(self, replicas: u64) -> IndexProgress {
+        if self.instances == 0 {
+            return IndexProgress::default();
+        }
+        let replicas = replicas.max(1);
+        IndexProgress {
+            reported: true,
+            rows_indexed: self.indexed / replicas,
+            // Rounded up: a row pending on one replica is pending.
+            rows_pending: self.pending.div_ceil(replicas),
+            errors: self.errors.lines().map(str::to_owned).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(indexed: u64, pending: u64, instances: u64, errors: &str) -> TiFlashReport {
+        TiFlashReport {
+            indexed,
+            pending,
+            instances,
+            errors: errors.into(),
+        }
+    }
+
+    #[test]
+    fn replicas_count_each_row_once() {
+        // Two replicas of a 1,000-row table, one fully indexed, one with 100 rows to go.
+        let progress = report(1_900, 100, 4, "").progress(2);
+        assert_eq!((progress.rows_indexed, progress.rows_pending), (950, 50));
+        assert!(progress.reported && !progress.is_complete());
+        let done = report(2_000, 0, 2, "").progress(2);
+        assert_eq!(done.rows_indexed, 1_000);
+        assert!(done.is_complete());
+        // One pending row on one of three replicas is still pending.
+        assert_eq!(report(2_999, 1, 3, "").progress(3).rows_pending, 1);
+    }
+
+    #[test]
+    fn an_index_not_reported_yet_is_not_complete() {
+        let progress = report(0, 0, 0, "").progress(1);
+        assert!(!progress.reported);
+        assert!(!progress.is_complete());
+    }
+
+    #[test]
+    fn build_errors_are_listed_and_keep_it_incomplete() {
+        let progress = report(10, 0, 2, "disk full\nbad vector").progress(1);
+        assert_eq!(progress.errors, ["disk full", "bad vector"]);
+        assert!(!progress.is_complete());
     }
 }

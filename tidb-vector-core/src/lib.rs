@@ -67,6 +67,7 @@ mod executor;
 mod filter;
 mod index;
 mod model;
+mod retry;
 mod schema;
 mod search;
 #[cfg(all(test, feature = "serde"))]
@@ -87,7 +88,10 @@ pub use filter::{Col, Filter};
 pub use index::IndexProgress;
 /// The level type of [`PoolSettings`]' statement logging (the `log` crate's, which sqlx uses).
 pub use log::LevelFilter;
-pub use model::{SearchFuture, VectorModel};
+pub use model::{
+    DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, Load, LoadProgress, SearchFuture, VectorModel,
+};
+pub use retry::RetryPolicy;
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 pub use search::{Columns, Hit, Search};
 pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};

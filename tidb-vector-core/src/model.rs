@@ -12,7 +12,10 @@ use crate::schema::{Metric, Schema};
 use crate::search::{Hit, Search};
 use crate::value::{ColumnType, QueryVector, ValueRef};
 
+mod load;
 mod records;
+
+pub use load::{DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, Load, LoadProgress};
 
 /// A struct stored in a table with a vector column, searchable by distance.
 ///
@@ -126,8 +129,12 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         }
     }
 
-    /// How far the table's vector index has been built, or `None` when the table has none. TiDB builds it
-    /// in the background on TiFlash (from `INFORMATION_SCHEMA.TIFLASH_INDEXES`); MariaDB builds it at once.
+    /// How far the model's vector index has been built, or `None` when the table has none. TiDB builds it
+    /// on TiFlash: progress is read from `INFORMATION_SCHEMA.TIFLASH_INDEXES` for this index only (by its
+    /// name), counted once per row however many TiFlash replicas the table has, and an index that TiFlash
+    /// has not reported on yet comes back with [`IndexProgress::reported`] `false`. MariaDB builds it at
+    /// once. On TiDB `ADD VECTOR INDEX` itself waits for the build, so call this from another task or
+    /// process while [`create_vector_index`](VectorModel::create_vector_index) runs.
     fn vector_index_progress<'c>(
         db: impl Executor<'c>,
     ) -> impl Future<Output = Result<Option<crate::IndexProgress>>> + Send {
@@ -314,9 +321,17 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
 
     /// Inserts many rows in one transaction, with multi-row statements sized under the driver's
     /// parameter limit, a few MiB each and never over the server's `max_allowed_packet` (a row too large
-    /// for any statement is [`Error::TooLarge`], before it is sent). All rows are stored or none: a bad vector or a server error
-    /// rolls back what the batch had sent. Takes rows by value or by reference, from any iterator, and
-    /// holds only one statement's rows at a time. Returns the number of rows inserted.
+    /// for any statement is [`Error::TooLarge`], before it is sent). All rows are stored or none: a bad
+    /// vector or a server error rolls back what the call had sent. Takes rows by value or by reference,
+    /// from any iterator, and holds one statement's rows at a time (plus, on a [`Db`](crate::Db), the
+    /// first 16 MiB of statements, to send again after a transient error: see
+    /// [`RetryPolicy`](crate::RetryPolicy)). Returns the number of rows inserted.
+    ///
+    /// One transaction has a ceiling on TiDB: at its defaults a transaction fails with
+    /// [`ServerErrorKind::TooLarge`](crate::ServerErrorKind::TooLarge) at its 1 GiB memory quota (about
+    /// 345,000 rows of 768 dimensions, or 87,000 of 3,072), and only after the whole upload; TiDB Cloud
+    /// Starter ends transactions after 30 minutes. For large data use [`VectorModel::load`], which
+    /// commits in batches.
     fn insert_many<'c, I>(
         db: impl Executor<'c>,
         rows: I,
@@ -333,6 +348,43 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             )
             .await
         }
+    }
+
+    /// Loads rows of any number in batches, each committed on its own (bounded by rows and bytes: see
+    /// [`Load`]), streaming them from the iterator with memory for one batch. Await it for the
+    /// [`LoadProgress`] at the end; [`Load::on_progress`] reports every committed batch.
+    ///
+    /// Not all-or-nothing, unlike [`insert_many`](VectorModel::insert_many): when it stops on an error,
+    /// the error is [`Error::Load`], whose `committed` says how many rows from the start of the input are
+    /// stored, so that the load can resume exactly there. A batch that fails with a transient error is
+    /// sent again whole (see [`RetryPolicy`](crate::RetryPolicy)). Runs on a [`Db`](crate::Db)'s pool
+    /// only, as its batches commit.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, Error, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// # fn documents() -> impl Iterator<Item = Document> + Send { std::iter::empty() }
+    /// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+    /// let loaded = Document::load(db, documents())
+    ///     .on_progress(|p| eprintln!("{} rows, {:.0} rows/s", p.rows, p.rows_per_second()))
+    ///     .await;
+    /// match loaded {
+    ///     Ok(done) => println!("{} rows in {} batches", done.rows, done.batches),
+    ///     Err(Error::Load { committed, .. }) => {
+    ///         // Resume where it stopped.
+    ///         Document::load(db, documents().skip(committed as usize)).await?;
+    ///     }
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn load<'a, I>(db: &'a crate::Db, rows: I) -> Load<'a, Self, I::IntoIter>
+    where
+        I: IntoIterator,
+        I::IntoIter: Send + 'a,
+        I::Item: Borrow<Self> + Send,
+    {
+        Load::new(db, rows.into_iter())
     }
 
     /// Starts a search for the rows nearest to `query` (cosine distance and 10 rows unless set otherwise).

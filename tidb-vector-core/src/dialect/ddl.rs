@@ -68,4 +68,27 @@ impl Dialect {
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
         )
     }
+
+    /// On TiDB, the statements that read a vector index's build progress, each binding the table's name
+    /// and then the names this crate gives a vector index on the model's column (cosine, L2): whether
+    /// such an index exists (`TIDB_INDEXES`), then what TiFlash reports on it (`TIFLASH_INDEXES`: one row
+    /// per TiFlash instance that holds a part of a replica, filtered by the index's name, so another index
+    /// of the table never counts). `None` elsewhere.
+    pub fn tiflash_index_progress(&self) -> Option<[&'static str; 2]> {
+        (self.index_build == super::IndexBuild::TiFlash).then_some([
+            "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN (?, ?)",
+            "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
+             CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), CAST(COUNT(*) AS SIGNED), \
+             COALESCE(GROUP_CONCAT(NULLIF(ERROR_MESSAGE, '') SEPARATOR '\n'), '') \
+             FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
+             WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ? AND INDEX_NAME IN (?, ?)",
+        ])
+    }
+
+    /// The names a vector index on the model's column gets, for the indexable metrics (cosine, L2).
+    pub(crate) fn vector_index_names(&self, schema: &Schema) -> [String; 2] {
+        let column = schema.vector_column().name;
+        [Metric::Cosine, Metric::L2].map(|metric| super::tidb::index_name(column, metric))
+    }
 }

@@ -240,6 +240,36 @@ fn index_ddl_for_an_existing_table() {
 }
 
 #[test]
+fn index_progress_statements() {
+    // 3 (TIFLASH_INDEXES): one row per TiFlash instance and index; filtered by the names this crate gives
+    // the model's index, so another index of the table never counts; the index's existence is read from
+    // TIDB_INDEXES, so that "no index" and "not reported yet" differ.
+    assert_eq!(
+        tidb().tiflash_index_progress(),
+        Some([
+            "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN (?, ?)",
+            "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
+             CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), CAST(COUNT(*) AS SIGNED), \
+             COALESCE(GROUP_CONCAT(NULLIF(ERROR_MESSAGE, '') SEPARATOR '\n'), '') \
+             FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
+             WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ? AND INDEX_NAME IN (?, ?)",
+        ])
+    );
+    // The names bound are those of the index DDL above and of CREATE TABLE.
+    assert_eq!(
+        tidb().vector_index_names(&Article::SCHEMA),
+        ["vec_idx_embedding_cosine", "vec_idx_embedding_l2"]
+    );
+    assert!(
+        tidb()
+            .create_table(&Article::SCHEMA)
+            .contains("`vec_idx_embedding_l2`")
+    );
+    assert_eq!(Dialect::of(Backend::MariaDb).tiflash_index_progress(), None);
+}
+
+#[test]
 fn record_statements() {
     let d = tidb();
     assert_eq!(

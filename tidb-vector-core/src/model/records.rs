@@ -6,10 +6,13 @@ use std::borrow::Borrow;
 use super::VectorModel;
 use crate::bind;
 use crate::dialect::{Dialect, Statement};
-use crate::driver::{Arg, TxHandle};
+use std::sync::Arc;
+
+use crate::driver::{Arg, Args};
 use crate::error::{Error, Result};
 use crate::executor::Session;
 use crate::filter::FilterNode;
+use crate::retry::{Attempts, RetryPolicy};
 use crate::value::ColumnType;
 use tracing::Instrument as _;
 
@@ -60,6 +63,10 @@ pub(crate) async fn execute<M: VectorModel>(
 /// a statement's round trip is a small part of its cost.
 const STATEMENT_BYTES: usize = 4 << 20;
 
+/// How many bytes of statements an `insert_many` on a pool keeps to send again after a transient error
+/// (beyond that it keeps none and is not retried).
+pub(crate) const RETRY_BYTES: u64 = 16 << 20;
+
 /// Inserts every row in one transaction of its own (nested in a caller's, if one is open): all or none.
 pub(crate) async fn insert_many<M, I>(session: &mut Session<'_>, rows: I) -> Result<u64>
 where
@@ -67,100 +74,274 @@ where
     I: IntoIterator,
     I::Item: Borrow<M>,
 {
-    let mut rows = rows.into_iter().peekable();
-    if rows.peek().is_none() {
+    // No statement may pass the server's packet limit.
+    let mut statements = InsertStatements::<M, _>::new(session, rows.into_iter()).await?;
+    if statements.is_done() {
         return Ok(0);
     }
-    // No statement may pass the server's packet limit.
-    let packet = usize::try_from(session.packet_limit().await?).unwrap_or(usize::MAX);
-    let dialect = session.dialect();
-    let span = session.span().clone();
-    let mut tx = session.begin().await?;
-    match insert_rows::<M>(dialect, &mut tx, rows, packet)
-        .instrument(span.clone())
+    let batch = transaction(session, &mut statements, Room::ALL, RETRY_BYTES)
         .await
-    {
-        Ok(inserted) => {
-            tx.commit().instrument(span).await?;
-            session.add_rows(inserted);
-            Ok(inserted)
+        .map_err(|failure| failure.error)?;
+    Ok(batch.rows)
+}
+
+/// How much one transaction may take from the rows.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Room {
+    pub(crate) rows: u64,
+    pub(crate) bytes: u64,
+}
+
+impl Room {
+    const ALL: Room = Room {
+        rows: u64::MAX,
+        bytes: u64::MAX,
+    };
+}
+
+/// What a committed transaction stored: rows taken from the input, and about how many bytes they took on
+/// the wire.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) rows: u64,
+    pub(crate) bytes: u64,
+}
+
+/// Why a transaction failed, and whether it may have committed all the same (its `COMMIT` was sent and
+/// the connection failed before the answer came).
+pub(crate) struct Failure {
+    pub(crate) error: Error,
+    pub(crate) in_doubt: bool,
+    /// The rows the failed transaction had taken from the input.
+    pub(crate) rows: u64,
+}
+
+/// One transaction of insert statements taken from `statements` until they run out or `room` is used up;
+/// begun again and its statements sent again after a transient error, when the [`Session`]'s retry policy
+/// allows and its statements took at most `keep` bytes (they are kept for that).
+pub(crate) async fn transaction<M, I>(
+    session: &mut Session<'_>,
+    statements: &mut InsertStatements<M, I>,
+    room: Room,
+    keep: u64,
+) -> std::result::Result<Batch, Failure>
+where
+    M: VectorModel,
+    I: Iterator,
+    I::Item: Borrow<M>,
+{
+    let policy = session
+        .retry_policy()
+        .cloned()
+        .unwrap_or_else(RetryPolicy::never);
+    let mut attempts = Attempts::new(&policy);
+    let span = session.span().clone();
+    // The statements sent so far, while they may be sent again.
+    let mut kept: Option<Vec<Encoded>> = (policy.attempts > 1).then(Vec::new);
+    let mut taken = Batch::default();
+    loop {
+        let attempt = async {
+            let mut tx = session.begin().await.map_err(|error| (error, false))?;
+            let sent = async {
+                let mut inserted = 0;
+                for statement in kept.iter().flatten() {
+                    let (sql, args) = (statement.sql.clone(), statement.args.clone());
+                    inserted += tx.execute(sql, args).await?.rows_affected;
+                }
+                while let Some(statement) = statements.next(room.after(taken), taken.rows == 0)? {
+                    taken.rows += statement.rows;
+                    taken.bytes += statement.bytes;
+                    let (sql, args) = (statement.sql.clone(), statement.args.clone());
+                    if let Some(list) = &mut kept {
+                        if taken.bytes <= keep {
+                            list.push(statement);
+                        } else {
+                            kept = None;
+                        }
+                    }
+                    inserted += tx.execute(sql, args).await?.rows_affected;
+                }
+                Ok::<u64, Error>(inserted)
+            }
+            .await;
+            match sent {
+                Ok(inserted) => match tx.commit().await {
+                    Ok(()) => Ok(inserted),
+                    Err(error) => {
+                        // A server's refusal (a write conflict) rolled the transaction back; a connection
+                        // that failed after the COMMIT went out leaves its outcome unknown.
+                        let in_doubt = !matches!(error, Error::Server { .. });
+                        Err((error, in_doubt))
+                    }
+                },
+                Err(error) => {
+                    // On a pool the transaction would roll back when dropped; in a caller's transaction
+                    // only this savepoint's rows must go, and the caller's transaction must stay usable.
+                    let _ = tx.rollback().await;
+                    Err((error, false))
+                }
+            }
         }
-        Err(error) => {
-            // On a pool the transaction would roll back when dropped; in a caller's transaction only this
-            // savepoint's rows must go, and the caller's transaction must stay usable.
-            let _ = tx.rollback().await;
-            Err(error)
+        .instrument(span.clone())
+        .await;
+        let (error, in_doubt) = match attempt {
+            Ok(inserted) => {
+                session.add_rows(inserted);
+                return Ok(taken);
+            }
+            Err(failure) => failure,
+        };
+        if in_doubt || kept.is_none() || !attempts.again(&error).await {
+            return Err(Failure {
+                error,
+                in_doubt,
+                rows: taken.rows,
+            });
         }
     }
 }
 
-/// The statements of a bulk insert, in `tx`; returns how many rows they inserted.
-async fn insert_rows<M: VectorModel>(
-    dialect: &Dialect,
-    tx: &mut TxHandle<'_>,
-    mut rows: impl Iterator<Item = impl Borrow<M>>,
-    packet: usize,
-) -> Result<u64> {
-    let schema = &M::SCHEMA;
-    let columns = schema.insert_columns();
-    let max_rows = (dialect.max_params / columns.len()).max(1);
-    // Leave room in the packet for the statement's text.
-    let row_text = dialect.insert(schema, 1).len();
-    let budget = packet.saturating_sub(row_text + 1024);
-    let mut inserted = 0;
-    let mut full_chunk_sql: Option<(usize, String)> = None;
-    // A row that did not fit in the previous statement, already checked and encoded.
-    let mut carried: Option<(Vec<Arg>, usize)> = None;
-    loop {
-        // Each row is checked and encoded once, as it arrives, into arguments that own their data: only
-        // one statement's worth of encoded rows is held at a time, and no row is kept.
+impl Room {
+    /// What is left of this room after `taken`.
+    fn after(self, taken: Batch) -> Room {
+        Room {
+            rows: self.rows.saturating_sub(taken.rows),
+            bytes: self.bytes.saturating_sub(taken.bytes),
+        }
+    }
+}
+
+/// A multi-row `INSERT` and its arguments.
+pub(crate) struct Encoded {
+    sql: String,
+    args: Args,
+    rows: u64,
+    bytes: u64,
+}
+
+/// Turns rows into multi-row `INSERT` statements, each under the driver's parameter limit, a few MiB
+/// ([`STATEMENT_BYTES`]) and the server's packet limit. Each row is checked and encoded once, as it
+/// arrives, into arguments that own their data: only one statement's worth of encoded rows is held at a
+/// time, and no row is kept.
+pub(crate) struct InsertStatements<M, I: Iterator> {
+    rows: std::iter::Peekable<I>,
+    dialect: &'static Dialect,
+    /// The most rows in one statement.
+    max_rows: usize,
+    /// The most bytes in one statement.
+    budget: usize,
+    /// The text one row adds to a statement.
+    row_text: usize,
+    /// The text of the last full statement and its row count: every full statement has the same shape,
+    /// rendered once (and prepared once by the driver).
+    full_sql: Option<(usize, String)>,
+    /// A row that did not fit in the previous statement, already checked and encoded.
+    carried: Option<(Vec<Arg>, usize)>,
+    model: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M, I> InsertStatements<M, I>
+where
+    M: VectorModel,
+    I: Iterator,
+    I::Item: Borrow<M>,
+{
+    pub(crate) async fn new(session: &mut Session<'_>, rows: I) -> Result<Self> {
+        let mut rows = rows.peekable();
+        // Only a statement that will be sent needs the packet limit (a round trip on a new session).
+        let packet = if rows.peek().is_some() {
+            usize::try_from(session.packet_limit().await?).unwrap_or(usize::MAX)
+        } else {
+            usize::MAX
+        };
+        let dialect = session.dialect();
+        let schema = &M::SCHEMA;
+        let row_text = dialect.insert(schema, 1).len();
+        Ok(InsertStatements {
+            rows,
+            dialect,
+            max_rows: (dialect.max_params / schema.insert_columns().len()).max(1),
+            // Leave room in the packet for the statement's text.
+            budget: packet.saturating_sub(row_text + 1024),
+            row_text,
+            full_sql: None,
+            carried: None,
+            model: std::marker::PhantomData,
+        })
+    }
+
+    /// Whether every row was taken.
+    pub(crate) fn is_done(&mut self) -> bool {
+        self.carried.is_none() && self.rows.peek().is_none()
+    }
+
+    /// The next statement, with no more rows and bytes than `room` (but at least one row when `first`:
+    /// a row larger than a batch makes a batch of its own); `None` when the rows ran out or `room` is
+    /// used up.
+    fn next(&mut self, room: Room, first: bool) -> Result<Option<Encoded>> {
+        let schema = &M::SCHEMA;
+        let columns = schema.insert_columns();
+        let max_rows = self
+            .max_rows
+            .min(usize::try_from(room.rows).unwrap_or(usize::MAX));
+        let statement_bytes = STATEMENT_BYTES.min(self.budget);
+        let room_bytes = usize::try_from(room.bytes).unwrap_or(usize::MAX);
+        let max_bytes = statement_bytes.min(room_bytes);
         let mut args: Vec<Arg> = Vec::with_capacity(max_rows.min(4096) * columns.len());
         let (mut count, mut bytes) = (0, 0);
-        while count < max_rows && bytes < STATEMENT_BYTES.min(budget) {
+        while count < max_rows && bytes < max_bytes {
             let start = args.len();
-            let row_bytes = match carried.take() {
+            let row_bytes = match self.carried.take() {
                 Some((row_args, row_bytes)) => {
                     args.extend(row_args);
                     row_bytes
                 }
                 None => {
-                    let Some(row) = rows.next() else { break };
+                    let Some(row) = self.rows.next() else { break };
                     let mut values = Vec::with_capacity(columns.len());
                     row.borrow().__values(&mut values);
-                    bind::encode_row(dialect, columns, &values, &mut args)?;
-                    let row_bytes = crate::driver::statement_size("", &args[start..]) + row_text;
-                    if row_bytes > budget {
+                    bind::encode_row(self.dialect, columns, &values, &mut args)?;
+                    let row_bytes =
+                        crate::driver::statement_size("", &args[start..]) + self.row_text;
+                    if row_bytes > self.budget {
                         return Err(Error::TooLarge {
                             what: "bytes in one row",
                             size: row_bytes as u64,
-                            limit: budget as u64,
+                            limit: self.budget as u64,
                             advice: "store less in one row, or raise the server's max_allowed_packet",
                         });
                     }
                     row_bytes
                 }
             };
-            if count > 0 && bytes + row_bytes > budget {
-                carried = Some((args.split_off(start), row_bytes));
+            // A statement ends before the row that would take it past its bytes (a row too large for
+            // any statement was refused above), and so does the batch before the row that would take it
+            // past the room left.
+            let over_statement = count > 0 && bytes + row_bytes > statement_bytes;
+            let over_room = (count > 0 || !first) && bytes + row_bytes > room_bytes;
+            if over_statement || over_room {
+                self.carried = Some((args.split_off(start), row_bytes));
                 break;
             }
             bytes += row_bytes;
             count += 1;
         }
         if count == 0 {
-            break;
+            return Ok(None);
         }
-        // Every full chunk has the same shape: render it once (and let the driver reuse its prepared
-        // statement).
-        let sql = match &full_chunk_sql {
+        let sql = match &self.full_sql {
             Some((rows, sql)) if *rows == count => sql.clone(),
             _ => {
-                let sql = dialect.insert(schema, count);
-                full_chunk_sql = Some((count, sql.clone()));
+                let sql = self.dialect.insert(schema, count);
+                self.full_sql = Some((count, sql.clone()));
                 sql
             }
         };
-        inserted += tx.execute(sql, args).await?.rows_affected;
+        Ok(Some(Encoded {
+            sql,
+            args: Arc::new(args),
+            rows: count as u64,
+            bytes: bytes as u64,
+        }))
     }
-    Ok(inserted)
 }

@@ -1,0 +1,289 @@
+//! The driver layer over sqlx: the pool of either driver, bind arguments, statements run cancel-safely on
+//! tasks of their own, fetched rows, and transactions. It knows nothing of models or dialects.
+
+use std::sync::Arc;
+
+#[cfg(feature = "mysql")]
+use sqlx::mysql::{MySqlPool, MySqlRow};
+#[cfg(feature = "sqlite")]
+use sqlx::sqlite::{Sqlite, SqlitePool, SqliteRow};
+
+use crate::error::{Error, Result};
+use crate::value::Cell;
+
+/// The statement functions of one sqlx driver: `query` (a prepared statement with its arguments bound,
+/// which copies them into sqlx's buffer), `execute` and `fetch_all`. A statement without arguments goes
+/// over the text protocol (`COM_QUERY` on MySQL, sqlx's `raw_sql`): nothing to bind, so nothing to prepare
+/// and cache.
+macro_rules! driver_statements {
+    ($db:ty, $arguments:ty, $row:ty, |$uint:ident| $bind_uint:expr) => {
+        fn query(sql: String, args: &[Arg]) -> sqlx::query::Query<'static, $db, $arguments> {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for arg in args {
+                query = match arg {
+                    Arg::Null => query.bind(None::<String>),
+                    Arg::Bool(v) => query.bind(*v),
+                    Arg::Int(v) => query.bind(*v),
+                    Arg::UInt($uint) => query.bind($bind_uint),
+                    Arg::F32(v) => query.bind(*v),
+                    Arg::F64(v) => query.bind(*v),
+                    Arg::Str(v) => query.bind(*v),
+                    Arg::Text(v) => query.bind(v.as_str()),
+                    Arg::Bytes(v) => query.bind(v.as_slice()),
+                };
+            }
+            query
+        }
+
+        /// Runs a statement that returns no rows.
+        pub(crate) async fn execute<'c>(
+            conn: impl sqlx::Executor<'c, Database = $db>,
+            sql: String,
+            args: &[Arg],
+        ) -> Result<Done> {
+            let done = if args.is_empty() {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(conn)
+                    .await?
+            } else {
+                query(sql, args).execute(conn).await?
+            };
+            Ok(done.into())
+        }
+
+        /// Runs a query and returns all its rows.
+        pub(crate) async fn fetch_all<'c>(
+            conn: impl sqlx::Executor<'c, Database = $db>,
+            sql: String,
+            args: &[Arg],
+        ) -> Result<Vec<$row>> {
+            Ok(if args.is_empty() {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(conn)
+                    .await?
+            } else {
+                query(sql, args).fetch_all(conn).await?
+            })
+        }
+    };
+}
+
+#[cfg(feature = "mysql")]
+pub(crate) mod mysql;
+#[cfg(feature = "sqlite")]
+pub(crate) mod sqlite;
+mod tx;
+
+pub(crate) use tx::{Tx, TxHandle};
+
+/// A pool of either driver.
+#[derive(Clone)]
+pub(crate) enum Pool {
+    #[cfg(feature = "mysql")]
+    MySql(MySqlPool),
+    #[cfg(feature = "sqlite")]
+    /// The flag says whether the pool's connections load sqlite-vec as they open (this crate's pools do;
+    /// a caller's pool gets it at each connection's first use instead: see [`sqlite_connection`]).
+    Sqlite(SqlitePool, bool),
+}
+
+#[cfg(feature = "sqlite")]
+/// A connection from a SQLite pool, with sqlite-vec loaded.
+async fn sqlite_connection(
+    pool: &SqlitePool,
+    loads_extension: bool,
+) -> Result<sqlx::pool::PoolConnection<Sqlite>> {
+    let mut conn = pool.acquire().await?;
+    if !loads_extension {
+        crate::sqlite_ext::ensure_loaded(&mut conn).await?;
+    }
+    Ok(conn)
+}
+
+impl Pool {
+    /// The most bytes one statement may carry: the server's `max_allowed_packet` (MySQL protocol), SQLite's
+    /// `SQLITE_MAX_LENGTH` (1,000,000,000).
+    pub(crate) async fn packet_limit(&self) -> Result<u64> {
+        match self.clone() {
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(..) => Ok(sqlite::MAX_LENGTH),
+            #[cfg(feature = "mysql")]
+            Pool::MySql(pool) => detached(async move { mysql::packet_limit(&pool).await }).await,
+        }
+    }
+}
+
+/// A bind parameter. It owns its data, so that a statement can run on a task of its own (see
+/// [`detached`]).
+#[derive(Debug)]
+pub(crate) enum Arg {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    F32(f32),
+    F64(f64),
+    Str(&'static str),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// A statement's arguments, shared: a statement retried after a transient error is sent again without a
+/// copy (see [`crate::retry`]).
+pub(crate) type Args = Arc<Vec<Arg>>;
+
+impl Arg {
+    /// About how many bytes the argument takes on the wire (for sizing bulk statements).
+    pub(crate) fn wire_size(&self) -> usize {
+        match self {
+            Arg::Str(s) => s.len(),
+            Arg::Text(s) => s.len(),
+            Arg::Bytes(b) => b.len(),
+            _ => 8,
+        }
+    }
+}
+
+/// What a statement did.
+pub(crate) struct Done {
+    pub(crate) rows_affected: u64,
+    pub(crate) last_insert_id: Option<u64>,
+}
+
+#[cfg(feature = "mysql")]
+impl From<sqlx::mysql::MySqlQueryResult> for Done {
+    fn from(result: sqlx::mysql::MySqlQueryResult) -> Self {
+        Done {
+            rows_affected: result.rows_affected(),
+            last_insert_id: Some(result.last_insert_id()),
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<sqlx::sqlite::SqliteQueryResult> for Done {
+    fn from(result: sqlx::sqlite::SqliteQueryResult) -> Self {
+        Done {
+            rows_affected: result.rows_affected(),
+            last_insert_id: u64::try_from(result.last_insert_rowid()).ok(),
+        }
+    }
+}
+
+/// Runs a statement's I/O on a task of its own and waits for it.
+///
+/// This is what makes every operation cancel-safe: when the caller's future is dropped (a timeout, a
+/// `select!`, a web client hanging up), the statement still runs to its end on its task and the connection
+/// goes back to the pool in a clean state. A statement abandoned halfway would leave its connection with
+/// half a packet sent or a result half read; sqlx cannot always recover such a connection, and then it
+/// never returns to the pool, or (embedded SQLite) it is closed with the database it held.
+pub(crate) async fn detached<T: Send + 'static>(
+    work: impl Future<Output = Result<T>> + Send + 'static,
+) -> Result<T> {
+    // The task runs in the caller's span (an operation's), so its statements are traced there.
+    match tokio::spawn(tracing::Instrument::in_current_span(work)).await {
+        Ok(result) => result,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // The runtime is shutting down under us.
+        Err(_) => Err(Error::Database(sqlx::Error::PoolClosed)),
+    }
+}
+
+/// What one bound value costs in a statement beyond its bytes (its type and length prefix), an upper bound.
+pub(crate) const ARG_OVERHEAD: usize = 11;
+
+/// The bytes a statement's text and arguments take on the wire, about (an upper bound).
+pub(crate) fn statement_size(sql: &str, args: &[Arg]) -> usize {
+    sql.len()
+        + args
+            .iter()
+            .map(|a| a.wire_size() + ARG_OVERHEAD)
+            .sum::<usize>()
+}
+
+/// Statements below this size are sent without asking the server's packet limit (MySQL's own minimum
+/// `max_allowed_packet` default is 16 MiB on MariaDB, 64 MiB on TiDB; 1 MiB is far under both).
+pub(crate) const SMALL_STATEMENT: usize = 1 << 20;
+
+/// Runs a statement that returns no rows.
+pub(crate) async fn execute(pool: &Pool, sql: String, args: Args) -> Result<Done> {
+    match pool.clone() {
+        #[cfg(feature = "mysql")]
+        Pool::MySql(pool) => detached(async move { mysql::execute(&pool, sql, &args).await }).await,
+        #[cfg(feature = "sqlite")]
+        Pool::Sqlite(pool, loads) => {
+            detached(async move {
+                let mut conn = sqlite_connection(&pool, loads).await?;
+                sqlite::execute(&mut *conn, sql, &args).await
+            })
+            .await
+        }
+    }
+}
+
+/// Fetched rows of either driver.
+pub(crate) enum Rows {
+    #[cfg(feature = "mysql")]
+    MySql(Vec<MySqlRow>),
+    #[cfg(feature = "sqlite")]
+    Sqlite(Vec<SqliteRow>),
+}
+
+impl Rows {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            #[cfg(feature = "mysql")]
+            Rows::MySql(rows) => rows.len(),
+            #[cfg(feature = "sqlite")]
+            Rows::Sqlite(rows) => rows.len(),
+        }
+    }
+
+    /// Every row as one line, its columns as text joined by tabs (for `EXPLAIN` output).
+    pub(crate) fn lines(&self) -> Vec<String> {
+        (0..self.len())
+            .map(|row| {
+                let width = match self {
+                    #[cfg(feature = "mysql")]
+                    Rows::MySql(rows) => sqlx::Row::len(&rows[row]),
+                    #[cfg(feature = "sqlite")]
+                    Rows::Sqlite(rows) => sqlx::Row::len(&rows[row]),
+                };
+                (0..width)
+                    .map(|column| self.cell(row, column).text())
+                    .collect::<Vec<_>>()
+                    .join("\t")
+            })
+            .collect()
+    }
+
+    pub(crate) fn cell(&self, row: usize, column: usize) -> Cell<'_> {
+        match self {
+            #[cfg(feature = "mysql")]
+            Rows::MySql(rows) => Cell::MySql(&rows[row], column),
+            #[cfg(feature = "sqlite")]
+            Rows::Sqlite(rows) => Cell::Sqlite(&rows[row], column),
+        }
+    }
+}
+
+/// Runs a query and returns all its rows.
+pub(crate) async fn fetch_all(pool: &Pool, sql: String, args: Args) -> Result<Rows> {
+    match pool.clone() {
+        #[cfg(feature = "mysql")]
+        Pool::MySql(pool) => {
+            detached(async move { Ok(Rows::MySql(mysql::fetch_all(&pool, sql, &args).await?)) })
+                .await
+        }
+        #[cfg(feature = "sqlite")]
+        Pool::Sqlite(pool, loads) => {
+            detached(async move {
+                let mut conn = sqlite_connection(&pool, loads).await?;
+                Ok(Rows::Sqlite(
+                    sqlite::fetch_all(&mut *conn, sql, &args).await?,
+                ))
+            })
+            .await
+        }
+    }
+}
