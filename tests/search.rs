@@ -448,7 +448,48 @@ async fn literal_mode_and_hints_do_not_change_answers(target: Target) {
         .limit(9);
     let want = filtered.clone().fetch_keys(&t.db).await.unwrap();
     assert_eq!(filtered.literal().fetch_keys(&t.db).await.unwrap(), want);
+
+    // Literal mode goes over the text protocol: the server prepares nothing for it (MariaDB counts
+    // prepares in `Com_stmt_prepare`), while the bound search is prepared.
+    if target.is_mariadb() {
+        let pool = t.pool(1).await;
+        let mut conn = pool.acquire().await.unwrap();
+        let before = prepares(&mut conn).await;
+        let literal = bound.clone().literal();
+        assert_eq!(
+            literal
+                .fetch_keys(conn_of(target, &mut conn))
+                .await
+                .unwrap(),
+            plain
+        );
+        let after_literal = prepares(&mut conn).await;
+        assert_eq!(after_literal, before, "the literal search prepared nothing");
+        let keys = bound.clone().fetch_keys(conn_of(target, &mut conn)).await;
+        assert_eq!(keys.unwrap(), plain);
+        let after_bound = prepares(&mut conn).await;
+        assert!(after_bound > after_literal, "the bound search was prepared");
+    }
     t.finish().await;
+}
+
+/// How many statements this MariaDB session has prepared (read over the text protocol, so the count
+/// does not count itself).
+async fn prepares(conn: &mut sqlx::MySqlConnection) -> u64 {
+    use sqlx::Row as _;
+    let row = sqlx::raw_sql("SHOW SESSION STATUS LIKE 'Com_stmt_prepare'")
+        .fetch_one(conn)
+        .await
+        .unwrap();
+    row.get::<String, _>(1).parse().unwrap()
+}
+
+/// A caller's connection, with the target's dialect.
+fn conn_of(target: Target, conn: &mut sqlx::MySqlConnection) -> tidb_vector_core::Conn<'_> {
+    match target.backend() {
+        Backend::MariaDb => tidb_vector_core::Conn::mariadb(conn),
+        _ => tidb_vector_core::Conn::tidb(conn),
+    }
 }
 
 async fn selected_columns_come_back_alone(target: Target) {
