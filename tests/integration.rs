@@ -15,6 +15,7 @@ scenarios!(
     bulk_insert_is_all_or_nothing,
     bad_vectors_are_refused_before_any_sql,
     zero_vectors_never_come_first,
+    a_table_of_another_shape_is_a_schema_mismatch,
 );
 
 /// The tutorial's model.
@@ -514,5 +515,165 @@ async fn zero_vectors_never_come_first(target: Target) {
         .await
         .unwrap();
     assert_ranked(&close, &COSINE[..2]);
+    t.finish().await;
+}
+
+/// The table as a first version of a model creates it.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "notes")]
+struct Note {
+    id: i64,
+    title: String,
+    #[vector(dimensions = 3)]
+    embedding: Vec<f32>,
+}
+
+/// A model that drifted from the table: a nullable title, a new column, other dimensions.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "notes")]
+struct DriftedNote {
+    id: i64,
+    title: Option<String>,
+    year: i32,
+    #[vector(dimensions = 4)]
+    embedding: Vec<f32>,
+}
+
+/// A model that does not write the table's required `title`, and reads `id` as text.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "notes")]
+struct SlimNote {
+    #[vector(key)]
+    id: i64,
+    #[vector(rename = "id_text")]
+    label: String,
+    #[vector(dimensions = 3)]
+    embedding: Vec<f32>,
+}
+
+/// The table with a cosine vector index, and the model that expects L2.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "indexed_notes")]
+struct CosineNote {
+    id: i64,
+    #[vector(dimensions = 3, index = "cosine")]
+    embedding: Vec<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "indexed_notes")]
+struct L2Note {
+    id: i64,
+    #[vector(dimensions = 3, index = "l2")]
+    embedding: Vec<f32>,
+}
+
+async fn a_table_of_another_shape_is_a_schema_mismatch(target: Target) {
+    use tidb_vector_core::{Difference, Error, Metric};
+    let t = TestDb::open(target).await;
+    let differences = |result: tidb_vector_core::Result<()>| match result {
+        Err(Error::SchemaMismatch(mismatch)) => mismatch.differences,
+        other => panic!("expected a schema mismatch, got {other:?}"),
+    };
+    assert_eq!(
+        differences(Note::check_table(&t.db).await),
+        [Difference::MissingTable]
+    );
+    Note::create_table(&t.db).await.unwrap();
+    Note::check_table(&t.db).await.unwrap();
+    Note::create_table(&t.db).await.unwrap();
+    let note = Note {
+        id: 1,
+        title: "kept".into(),
+        embedding: vec![1.0, 2.0, 3.0],
+    };
+    note.insert(&t.db).await.unwrap();
+
+    // create_table on the existing table of another shape fails, and the table stays as it was.
+    let error = DriftedNote::create_table(&t.db).await.unwrap_err();
+    let Error::SchemaMismatch(mismatch) = &error else {
+        panic!("{error:?}")
+    };
+    let found = mismatch.differences.clone();
+    assert_eq!(
+        found,
+        [
+            Difference::Nullability {
+                column: "title",
+                expected_nullable: true
+            },
+            Difference::MissingColumn {
+                column: "year",
+                expected: if target.backend() == tidb_vector_core::Backend::Sqlite {
+                    "INTEGER".into()
+                } else {
+                    "INT".into()
+                }
+            },
+            Difference::Dimensions {
+                column: "embedding",
+                expected: 4,
+                found: Some(3)
+            },
+        ],
+        "{error}"
+    );
+    assert_eq!(differences(DriftedNote::check_table(&t.db).await), found);
+    assert_eq!(Note::get(&t.db, &1).await.unwrap(), Some(note));
+
+    let slim = differences(SlimNote::check_table(&t.db).await);
+    assert!(
+        slim.contains(&Difference::UnknownRequiredColumn {
+            column: "title".into()
+        }),
+        "{slim:?}"
+    );
+    assert!(
+        slim.iter().any(|d| matches!(
+            d,
+            Difference::MissingColumn {
+                column: "id_text",
+                ..
+            }
+        )),
+        "{slim:?}"
+    );
+
+    // A migration file's statements (`ddl`) create the same table `create_table` does.
+    Note::drop_table(&t.db).await.unwrap();
+    for statement in Note::ddl(target.backend()) {
+        match (t.db.mysql_pool(), t.db.sqlite_pool()) {
+            (Some(pool), _) => sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            (_, Some(pool)) => sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            _ => unreachable!(),
+        }
+        .unwrap();
+    }
+    Note::check_table(&t.db).await.unwrap();
+
+    // A vector index of another metric (the TiDB dialect's index DDL is not MariaDB's, and SQLite builds
+    // none).
+    if matches!(target, Target::MariaDb | Target::TiDb) {
+        CosineNote::create_table(&t.db).await.unwrap();
+        assert_eq!(
+            differences(L2Note::check_table(&t.db).await),
+            [Difference::VectorIndex {
+                expected: Metric::L2,
+                found: Some(Metric::Cosine)
+            }]
+        );
+    }
+    tidb_vector_tests::report(
+        "a model whose table exists with another shape (nullability, a missing column, dimensions)",
+        target,
+        "create_table fails with SchemaMismatch listing each difference; the table and its rows stay",
+        &error,
+    );
     t.finish().await;
 }

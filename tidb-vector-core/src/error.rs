@@ -116,6 +116,10 @@ pub enum Error {
         /// What was asked.
         what: String,
     },
+    /// The table exists with another shape than the model's (see
+    /// [`VectorModel::check_table`](crate::VectorModel::check_table)).
+    #[error("{0}")]
+    SchemaMismatch(crate::SchemaMismatch),
     /// A [`load`](crate::VectorModel::load) stopped: the first `committed` rows of its input are stored
     /// (and nothing of the rows after them, except as `in_doubt` says). Resume with the input's rows after
     /// the first `committed`, e.g. `rows.skip(committed)`.

@@ -75,6 +75,7 @@ mod serde_tests;
 #[cfg(feature = "sqlite")]
 mod sqlite_ext;
 mod sqlx_types;
+mod table_check;
 mod value;
 pub mod vector;
 
@@ -94,6 +95,7 @@ pub use model::{
 pub use retry::RetryPolicy;
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 pub use search::{Columns, Hit, Search};
+pub use table_check::{Difference, SchemaMismatch};
 pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};
 pub use vector::Vector;
 

@@ -65,14 +65,56 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn __from_row(row: &mut RowReader<'_>) -> Result<Self>;
 
     /// Creates the table (and its vector index, where the model asks for one and the backend builds it
-    /// with the table), unless a table of that name exists.
+    /// with the table), unless a table of that name exists; then checks the table against the model, so
+    /// that a table of another shape is [`Error::SchemaMismatch`] here rather than wrong answers later
+    /// (see [`VectorModel::check_table`]).
     fn create_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let mut session = db.__session("create_table", Self::SCHEMA.table);
             let sql = session.dialect().create_table(&Self::SCHEMA);
             session.execute(sql, Vec::new()).await?;
-            Ok(())
+            crate::table_check::check(&mut session, &Self::SCHEMA).await
         }
+    }
+
+    /// Compares the live table with the model: every column's presence, type, nullability and (for
+    /// vectors) dimensions, the key, `NOT NULL` columns the model would not write, and the vector index's
+    /// metric where the model declares one (TiDB and MariaDB). Returns [`Error::SchemaMismatch`] with each
+    /// difference, in words that say what to do. Columns the model does not know are fine when an insert
+    /// may leave them out.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, Error, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+    /// if let Err(Error::SchemaMismatch(mismatch)) = Document::check_table(db).await {
+    ///     for difference in &mismatch.differences {
+    ///         eprintln!("{difference}");
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn check_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            let mut session = db.__session("check_table", Self::SCHEMA.table);
+            crate::table_check::check(&mut session, &Self::SCHEMA).await
+        }
+    }
+
+    /// The statements that create the model's table (and its vector index, where declared and the backend
+    /// builds it with the table) on `backend`, without a trailing `;`: for a migration file, e.g. one of
+    /// sqlx's migrations, when a team keeps its schema there rather than calling
+    /// [`create_table`](VectorModel::create_table).
+    ///
+    /// ```
+    /// use tidb_vector_core::{Backend, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    ///
+    /// let ddl = Document::ddl(Backend::TiDb);
+    /// assert!(ddl[0].contains("`embedding` VECTOR(3) NOT NULL"));
+    /// ```
+    fn ddl(backend: crate::Backend) -> Vec<String> {
+        vec![crate::dialect::Dialect::of(backend).create_table(&Self::SCHEMA)]
     }
 
     /// Drops the table if it exists, with all its rows.

@@ -91,4 +91,54 @@ impl Dialect {
         let column = schema.vector_column().name;
         [Metric::Cosine, Metric::L2].map(|metric| super::tidb::index_name(column, metric))
     }
+
+    /// The SQL type of a column as the model's DDL writes it, without its name, nullability or key
+    /// clauses (for comparing with a live table).
+    pub(crate) fn column_type(&self, column: &Column, is_key: bool) -> String {
+        match column.kind {
+            ColumnKind::Scalar(_) if is_key && self.backend == crate::Backend::Sqlite => {
+                "INTEGER".to_owned()
+            }
+            ColumnKind::Scalar(scalar) => (self.scalar_type)(scalar).to_owned(),
+            ColumnKind::Vector { dimensions } => {
+                (self.vector_type)(&self.quote(column.name), dimensions)
+            }
+        }
+    }
+
+    /// The query of a table's columns (its name bound): name, type, nullable, whether an insert may
+    /// leave it out (a default), whether it is an auto-assigned primary key; no rows when there is no
+    /// such table.
+    pub fn live_columns(&self) -> &'static str {
+        match self.backend {
+            crate::Backend::Sqlite => {
+                "SELECT name, type, `notnull` = 0, dflt_value IS NOT NULL, \
+                 pk = 1 AND lower(type) = 'integer' FROM pragma_table_info(?) ORDER BY cid"
+            }
+            crate::Backend::TiDb | crate::Backend::MariaDb => {
+                "SELECT COLUMN_NAME, COLUMN_TYPE, CAST(IS_NULLABLE = 'YES' AS SIGNED), \
+                 CAST(COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%auto_increment%' \
+                 OR EXTRA LIKE '%GENERATED%' AS SIGNED), \
+                 CAST(COLUMN_KEY = 'PRI' AND EXTRA LIKE '%auto_increment%' AS SIGNED) \
+                 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
+                 ORDER BY ORDINAL_POSITION"
+            }
+        }
+    }
+
+    /// The query whose rows define the table's vector index: TiDB's index expressions
+    /// (`TIDB_INDEXES`, the table's name bound), MariaDB's `SHOW CREATE TABLE`; `None` on SQLite.
+    pub fn vector_index_definitions(&self, schema: &Schema) -> Option<String> {
+        match self.backend {
+            crate::Backend::TiDb => Some(
+                "SELECT Expression FROM INFORMATION_SCHEMA.TIDB_INDEXES \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND Expression IS NOT NULL"
+                    .to_owned(),
+            ),
+            crate::Backend::MariaDb => {
+                Some(format!("SHOW CREATE TABLE {}", self.quote(schema.table)))
+            }
+            crate::Backend::Sqlite => None,
+        }
+    }
 }

@@ -270,6 +270,32 @@ fn index_progress_statements() {
 }
 
 #[test]
+fn table_check_statements() {
+    // The live table's columns (information_schema.COLUMNS shows a vector column as `vector(N)`: TiDB's
+    // type string for TypeTiDBVectorFloat32 has the dimensions as its suffix) and the vector index's
+    // expression (TIDB_INDEXES.Expression, e.g. `vec_cosine_distance(`embedding`)`), the table bound.
+    assert_eq!(
+        tidb().live_columns(),
+        "SELECT COLUMN_NAME, COLUMN_TYPE, CAST(IS_NULLABLE = 'YES' AS SIGNED), \
+         CAST(COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%auto_increment%' \
+         OR EXTRA LIKE '%GENERATED%' AS SIGNED), \
+         CAST(COLUMN_KEY = 'PRI' AND EXTRA LIKE '%auto_increment%' AS SIGNED) \
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
+         ORDER BY ORDINAL_POSITION"
+    );
+    assert_eq!(
+        tidb().vector_index_definitions(&Article::SCHEMA).unwrap(),
+        "SELECT Expression FROM INFORMATION_SCHEMA.TIDB_INDEXES \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND Expression IS NOT NULL"
+    );
+    // `ddl` is the statement `create_table` runs.
+    assert_eq!(
+        Article::ddl(Backend::TiDb),
+        [tidb().create_table(&Article::SCHEMA)]
+    );
+}
+
+#[test]
 fn record_statements() {
     let d = tidb();
     assert_eq!(

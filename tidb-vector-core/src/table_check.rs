@@ -1,0 +1,451 @@
+//! Does the live table match the model? [`SchemaMismatch`] lists every difference, in words a user can act
+//! on; `create_table` checks a table that already existed, and `check_table` checks on demand.
+
+use std::fmt;
+
+use crate::backend::Backend;
+use crate::dialect::Dialect;
+use crate::driver::Arg;
+use crate::error::{Error, Result};
+use crate::executor::Session;
+use crate::schema::{ColumnKind, Metric, Schema};
+
+/// How a live table differs from its model: see [`VectorModel::check_table`](crate::VectorModel::check_table).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SchemaMismatch {
+    /// The table.
+    pub table: &'static str,
+    /// Each difference found.
+    pub differences: Vec<Difference>,
+}
+
+/// One way a live table differs from its model.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Difference {
+    /// The table does not exist.
+    MissingTable,
+    /// A column of the model is not in the table.
+    MissingColumn {
+        /// The column.
+        column: &'static str,
+        /// Its type in the model's DDL.
+        expected: String,
+    },
+    /// A column has another type than the model's.
+    Type {
+        /// The column.
+        column: &'static str,
+        /// Its type in the model's DDL.
+        expected: String,
+        /// Its type in the table.
+        found: String,
+    },
+    /// A vector column has other dimensions than the model's.
+    Dimensions {
+        /// The column.
+        column: &'static str,
+        /// The model's dimensions.
+        expected: usize,
+        /// The table's (`None` when the table does not say).
+        found: Option<usize>,
+    },
+    /// A column is nullable where the model's is not, or the other way round.
+    Nullability {
+        /// The column.
+        column: &'static str,
+        /// Whether the model's column is nullable (its field an `Option`).
+        expected_nullable: bool,
+    },
+    /// The model's key column is not the table's auto-increment primary key.
+    Key {
+        /// The column.
+        column: &'static str,
+    },
+    /// The table has a `NOT NULL` column without a default that the model does not write: every insert
+    /// would fail.
+    UnknownRequiredColumn {
+        /// The column.
+        column: String,
+    },
+    /// The model declares a vector index that the table does not have, or has for another metric.
+    VectorIndex {
+        /// The model's index metric.
+        expected: Metric,
+        /// The table's vector index metric, if it has one.
+        found: Option<Metric>,
+    },
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Difference::MissingTable => {
+                write!(
+                    f,
+                    "the table does not exist (create it with `create_table`)"
+                )
+            }
+            Difference::MissingColumn { column, expected } => write!(
+                f,
+                "column `{column}` ({expected}) is missing from the table: add it, or rename the field's column with `#[vector(rename = \"...\")]`"
+            ),
+            Difference::Type {
+                column,
+                expected,
+                found,
+            } => write!(
+                f,
+                "column `{column}` is {found} in the table, but the model's field needs {expected}: change the field's type or migrate the column"
+            ),
+            Difference::Dimensions {
+                column,
+                expected,
+                found: Some(found),
+            } => write!(
+                f,
+                "column `{column}` is VECTOR({found}) in the table, but the model says `dimensions = {expected}`: vectors of one size cannot be searched against another; use the table's size or a new table"
+            ),
+            Difference::Dimensions {
+                column,
+                expected,
+                found: None,
+            } => write!(
+                f,
+                "column `{column}` has no fixed dimensions in the table, but the model says `dimensions = {expected}`"
+            ),
+            Difference::Nullability {
+                column,
+                expected_nullable: true,
+            } => write!(
+                f,
+                "column `{column}` is NOT NULL in the table, but the model's field is an Option: storing None would fail"
+            ),
+            Difference::Nullability {
+                column,
+                expected_nullable: false,
+            } => write!(
+                f,
+                "column `{column}` accepts NULL in the table, but the model's field is not an Option: reading a NULL would fail; make the field an Option"
+            ),
+            Difference::Key { column } => write!(
+                f,
+                "column `{column}` is not the table's auto-increment primary key, which the model's key needs"
+            ),
+            Difference::UnknownRequiredColumn { column } => write!(
+                f,
+                "the table has a NOT NULL column `{column}` without a default that the model does not write: every insert would fail; add the field or give the column a default"
+            ),
+            Difference::VectorIndex {
+                expected,
+                found: None,
+            } => write!(
+                f,
+                "the model declares a {expected} vector index, and the table has none: add it with `create_vector_index`"
+            ),
+            Difference::VectorIndex {
+                expected,
+                found: Some(found),
+            } => write!(
+                f,
+                "the model declares a {expected} vector index, and the table's is {found}: searches by {expected} distance would not use it"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for SchemaMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "table `{}` does not match its model: ", self.table)?;
+        for (i, difference) in self.differences.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{difference}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A column of the live table.
+struct LiveColumn {
+    name: String,
+    /// The type, normalised (see [`normalize`]).
+    sql_type: String,
+    nullable: bool,
+    /// Whether an insert may leave it out (it has a default, or is generated).
+    optional: bool,
+    /// Whether it is the primary key and assigned by the database.
+    auto_key: bool,
+    /// A vector column's dimensions, as the table declares them.
+    dimensions: Option<usize>,
+}
+
+/// Compares the live table with `schema`.
+pub(crate) async fn check(session: &mut Session<'_>, schema: &Schema) -> Result<()> {
+    let dialect = session.dialect();
+    let columns = live_columns(session, schema).await?;
+    let mut differences = Vec::new();
+    if columns.is_empty() {
+        differences.push(Difference::MissingTable);
+    } else {
+        compare_columns(dialect, schema, &columns, &mut differences);
+        if let Some(expected) = schema.index {
+            let found = vector_index(session, schema).await?;
+            if found != Some(expected) && dialect.backend != Backend::Sqlite {
+                differences.push(Difference::VectorIndex { expected, found });
+            }
+        }
+    }
+    if differences.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::SchemaMismatch(SchemaMismatch {
+            table: schema.table,
+            differences,
+        }))
+    }
+}
+
+fn compare_columns(
+    dialect: &Dialect,
+    schema: &Schema,
+    live: &[LiveColumn],
+    differences: &mut Vec<Difference>,
+) {
+    for (position, column) in schema.columns.iter().enumerate() {
+        let is_key = position == schema.key;
+        let expected = normalize(&dialect.column_type(column, is_key));
+        let Some(found) = live
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(column.name))
+        else {
+            differences.push(Difference::MissingColumn {
+                column: column.name,
+                expected: expected.to_uppercase(),
+            });
+            continue;
+        };
+        // A vector column of the table's: `vector(N)`, or SQLite's BLOB with a dimensions CHECK (or without).
+        let table_vector = found.dimensions.is_some() || found.sql_type == "blob";
+        match column.kind {
+            ColumnKind::Vector { dimensions }
+                if table_vector && found.dimensions != Some(dimensions) =>
+            {
+                differences.push(Difference::Dimensions {
+                    column: column.name,
+                    expected: dimensions,
+                    found: found.dimensions,
+                });
+            }
+            // Same dimensions: the types match too (`vector(N)`, SQLite's `blob`).
+            _ if found.sql_type != expected => differences.push(Difference::Type {
+                column: column.name,
+                expected: expected.to_uppercase(),
+                found: found.sql_type.to_uppercase(),
+            }),
+            _ => {}
+        }
+        if is_key {
+            if !found.auto_key {
+                differences.push(Difference::Key {
+                    column: column.name,
+                });
+            }
+        } else if found.nullable != column.nullable {
+            differences.push(Difference::Nullability {
+                column: column.name,
+                expected_nullable: column.nullable,
+            });
+        }
+    }
+    for column in live {
+        let known = schema
+            .columns
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(&column.name));
+        if !known && !column.nullable && !column.optional {
+            differences.push(Difference::UnknownRequiredColumn {
+                column: column.name.clone(),
+            });
+        }
+    }
+}
+
+/// A SQL type as the servers show it, for comparison: lower case, without character set, collation or
+/// `CHECK`, integer display widths dropped (`bigint(20)` → `bigint`), `boolean` as the `tinyint` it is.
+fn normalize(sql_type: &str) -> String {
+    let lower = sql_type.to_ascii_lowercase();
+    let mut base = lower.as_str();
+    for cut in [" character set", " collate", " check", " not null", " null"] {
+        if let Some(at) = base.find(cut) {
+            base = &base[..at];
+        }
+    }
+    let base = base.trim();
+    if base == "boolean" || base == "bool" {
+        return "tinyint".to_owned();
+    }
+    for int in ["tinyint", "smallint", "mediumint", "bigint", "int"] {
+        if let Some(rest) = base.strip_prefix(int)
+            && let Some(close) = rest
+                .strip_prefix('(')
+                .and_then(|r| r.find(')').map(|i| &r[i + 1..]))
+        {
+            return format!("{int}{close}");
+        }
+    }
+    base.to_owned()
+}
+
+/// `N` of `vector(N)`.
+fn vector_dimensions(sql_type: &str) -> Option<usize> {
+    sql_type
+        .strip_prefix("vector(")?
+        .strip_suffix(')')?
+        .parse()
+        .ok()
+}
+
+async fn live_columns(session: &mut Session<'_>, schema: &Schema) -> Result<Vec<LiveColumn>> {
+    let dialect = session.dialect();
+    let sql = dialect.live_columns().to_owned();
+    let rows = session.fetch_all(sql, vec![Arg::Str(schema.table)]).await?;
+    let mut columns = Vec::with_capacity(rows.len());
+    for row in 0..rows.len() {
+        let flag = |column| -> Result<bool> { Ok(rows.cell(row, column).get::<i64>()? != 0) };
+        let sql_type = normalize(&rows.cell(row, 1).get::<String>()?);
+        columns.push(LiveColumn {
+            name: rows.cell(row, 0).get::<String>()?,
+            dimensions: vector_dimensions(&sql_type),
+            sql_type,
+            nullable: flag(2)?,
+            optional: flag(3)?,
+            auto_key: flag(4)?,
+        });
+    }
+    if dialect.backend == Backend::Sqlite && !columns.is_empty() {
+        // SQLite keeps a vector column's dimensions in its CHECK, in the table's SQL.
+        let rows = session
+            .fetch_all(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?".to_owned(),
+                vec![Arg::Str(schema.table)],
+            )
+            .await?;
+        let sql: String = rows.cell(0, 0).get()?;
+        for column in schema.columns {
+            if let ColumnKind::Vector { .. } = column.kind {
+                let check = format!("vec_length({}) = ", dialect.quote(column.name));
+                let found = sql.find(&check).and_then(|at| {
+                    let digits: String = sql[at + check.len()..]
+                        .chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect();
+                    digits.parse::<usize>().ok()
+                });
+                let live = columns
+                    .iter_mut()
+                    .find(|l| l.name.eq_ignore_ascii_case(column.name));
+                if let Some(live) = live
+                    && live.sql_type == "blob"
+                {
+                    live.dimensions = found;
+                }
+            }
+        }
+    }
+    Ok(columns)
+}
+
+/// The metric of the table's vector index, if it has one.
+async fn vector_index(session: &mut Session<'_>, schema: &Schema) -> Result<Option<Metric>> {
+    let dialect = session.dialect();
+    let Some(sql) = dialect.vector_index_definitions(schema) else {
+        return Ok(None);
+    };
+    let args = match dialect.backend {
+        Backend::TiDb => vec![Arg::Str(schema.table)],
+        _ => Vec::new(),
+    };
+    let rows = session.fetch_all(sql, args).await?;
+    let mut text = String::new();
+    for row in 0..rows.len() {
+        // TiDB: one index expression a row; MariaDB: SHOW CREATE TABLE's second column.
+        let column = usize::from(dialect.backend == Backend::MariaDb);
+        if let Ok(definition) = rows.cell(row, column).get::<String>() {
+            text.push_str(&definition.to_ascii_lowercase());
+            text.push('\n');
+        }
+    }
+    Ok(match dialect.backend {
+        Backend::TiDb if text.contains("vec_cosine_distance") => Some(Metric::Cosine),
+        Backend::TiDb if text.contains("vec_l2_distance") => Some(Metric::L2),
+        Backend::MariaDb => text.lines().find(|l| l.contains("vector key")).map(|line| {
+            // MariaDB shows the options quoted (`` `DISTANCE`='cosine' ``); its default distance is
+            // Euclidean.
+            if line.replace(['`', '\''], "").contains("distance=cosine") {
+                Metric::Cosine
+            } else {
+                Metric::L2
+            }
+        }),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_compare_as_the_servers_show_them() {
+        assert_eq!(normalize("BIGINT"), "bigint");
+        assert_eq!(normalize("bigint(20)"), "bigint");
+        assert_eq!(normalize("int(10) unsigned"), "int unsigned");
+        assert_eq!(normalize("INT UNSIGNED"), "int unsigned");
+        assert_eq!(normalize("BOOLEAN"), "tinyint");
+        assert_eq!(normalize("tinyint(1)"), "tinyint");
+        assert_eq!(
+            normalize("LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+            "longtext"
+        );
+        assert_eq!(normalize("VECTOR(768)"), "vector(768)");
+        assert_eq!(vector_dimensions("vector(768)"), Some(768));
+        assert_eq!(
+            normalize("BLOB CHECK (CASE WHEN x IS NULL THEN 1 END)"),
+            "blob"
+        );
+    }
+
+    #[test]
+    fn differences_say_what_to_do() {
+        let mismatch = SchemaMismatch {
+            table: "documents",
+            differences: vec![
+                Difference::Dimensions {
+                    column: "embedding",
+                    expected: 3,
+                    found: Some(4),
+                },
+                Difference::MissingColumn {
+                    column: "title",
+                    expected: "LONGTEXT".into(),
+                },
+            ],
+        };
+        let text = mismatch.to_string();
+        assert!(
+            text.starts_with("table `documents` does not match its model: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("VECTOR(4) in the table, but the model says `dimensions = 3`"),
+            "{text}"
+        );
+        assert!(
+            text.contains("column `title` (LONGTEXT) is missing"),
+            "{text}"
+        );
+    }
+}
