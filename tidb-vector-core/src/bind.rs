@@ -73,6 +73,7 @@ pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Val
         Value::F32(f) => Arg::F32(finite(column, *f)?),
         Value::F64(f) => Arg::F64(finite(column, *f)?),
         Value::Text(s) => Arg::Text(s.clone()),
+        Value::Bytes(b) => Arg::Bytes(b.clone()),
     })
 }
 
@@ -135,7 +136,24 @@ fn encode_value(dialect: &Dialect, column: &Column, value: ValueRef<'_>) -> Resu
         (ValueRef::UInt(u), _) => unsigned(dialect, column.name, u)?,
         (ValueRef::F32(f), _) => Arg::F32(finite(column.name, f)?),
         (ValueRef::F64(f), _) => Arg::F64(finite(column.name, f)?),
-        (ValueRef::Text(s), _) => Arg::Text(s.to_owned()),
+        (ValueRef::Text(s), _) => {
+            // `max_length` holds on every backend (SQLite's TEXT has no length of its own).
+            if let Some(max) = column.max_length
+                && s.chars().count() > max as usize
+            {
+                return Err(Error::Encode {
+                    column: column.name,
+                    reason: format!(
+                        "{} characters, above the column's max_length of {max}; shorten it or raise max_length (and migrate the column)",
+                        s.chars().count()
+                    ),
+                });
+            }
+            Arg::Text(s.to_owned())
+        }
+        (ValueRef::Bytes(b), _) => Arg::Bytes(b.to_vec()),
+        #[cfg(feature = "uuid")]
+        (ValueRef::Uuid(u), _) => Arg::Text(u.hyphenated().to_string()),
         (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
             return Err(Error::Encode {
                 column: column.name,

@@ -174,7 +174,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// How far the model's vector index has been built, or `None` when the table has none. TiDB builds it
     /// on TiFlash: progress is read from `INFORMATION_SCHEMA.TIFLASH_INDEXES` for this index only (by its
     /// name), counted once per row however many TiFlash replicas the table has, and an index that TiFlash
-    /// has not reported on yet comes back with [`IndexProgress::reported`] `false`. MariaDB builds it at
+    /// has not reported on yet comes back with [`IndexProgress::reported`](crate::IndexProgress::reported) `false`. MariaDB builds it at
     /// once. On TiDB `ADD VECTOR INDEX` itself waits for the build, so call this from another task or
     /// process while [`create_vector_index`](VectorModel::create_vector_index) runs.
     fn vector_index_progress<'c>(

@@ -71,6 +71,11 @@ pub enum ScalarType {
     F64,
     /// `String`.
     Text,
+    /// `Vec<u8>`: bytes (`LONGBLOB` on TiDB and MariaDB, `BLOB` on SQLite).
+    Bytes,
+    /// `uuid::Uuid` (feature `uuid`): its hyphenated text, `CHAR(36)` on TiDB and MariaDB (TiDB has no UUID
+    /// type, and text keeps the column readable and filterable alike everywhere), `TEXT` on SQLite.
+    Uuid,
 }
 
 /// What a column holds.
@@ -94,6 +99,9 @@ pub struct Column {
     pub kind: ColumnKind,
     /// Whether it accepts NULL (the field is an `Option`).
     pub nullable: bool,
+    /// The most characters of a text column that is a key or indexed (`#[vector(max_length = N)]`):
+    /// `VARCHAR(N)` on TiDB and MariaDB instead of `LONGTEXT`.
+    pub max_length: Option<u32>,
 }
 
 /// A model's table, as data.
@@ -103,9 +111,12 @@ pub struct Schema {
     pub table: &'static str,
     /// All columns: the hidden key first when there is one, then the fields in declaration order.
     pub columns: &'static [Column],
-    /// Position in `columns` of the primary key: an auto-increment integer. Writing `0` or `None` to it
-    /// lets the database assign the key.
+    /// Position in `columns` of the primary key.
     pub key: usize,
+    /// Whether the database assigns the key (an auto-increment integer: writing `0` or `None` to it lets
+    /// the database choose); otherwise the caller does (`String`, `Uuid`, or an integer key with
+    /// `#[vector(key, auto_increment = false)]`).
+    pub auto_key: bool,
     /// Whether the key is a hidden `id BIGINT` column that no field holds (the model has no key field).
     /// Inserts return it and search hits carry it.
     pub hidden_key: bool,

@@ -58,10 +58,13 @@ pub enum Difference {
         /// Whether the model's column is nullable (its field an `Option`).
         expected_nullable: bool,
     },
-    /// The model's key column is not the table's auto-increment primary key.
+    /// The model's key column is not the table's primary key, or not assigned by the database where the
+    /// model expects it to be.
     Key {
         /// The column.
         column: &'static str,
+        /// Whether the model expects an auto-increment key.
+        auto_increment: bool,
     },
     /// The table has a `NOT NULL` column without a default that the model does not write: every insert
     /// would fail.
@@ -129,10 +132,17 @@ impl fmt::Display for Difference {
                 f,
                 "column `{column}` accepts NULL in the table, but the model's field is not an Option: reading a NULL would fail; make the field an Option"
             ),
-            Difference::Key { column } => write!(
+            Difference::Key {
+                column,
+                auto_increment: true,
+            } => write!(
                 f,
-                "column `{column}` is not the table's auto-increment primary key, which the model's key needs"
+                "column `{column}` is not the table's auto-increment primary key, which the model's key needs (or mark the key `auto_increment = false`)"
             ),
+            Difference::Key {
+                column,
+                auto_increment: false,
+            } => write!(f, "column `{column}` is not the table's primary key"),
             Difference::UnknownRequiredColumn { column } => write!(
                 f,
                 "the table has a NOT NULL column `{column}` without a default that the model does not write: every insert would fail; add the field or give the column a default"
@@ -176,8 +186,10 @@ struct LiveColumn {
     nullable: bool,
     /// Whether an insert may leave it out (it has a default, or is generated).
     optional: bool,
-    /// Whether it is the primary key and assigned by the database.
-    auto_key: bool,
+    /// Whether it is the primary key.
+    primary_key: bool,
+    /// Whether the database assigns it.
+    auto_increment: bool,
     /// A vector column's dimensions, as the table declares them.
     dimensions: Option<usize>,
 }
@@ -216,7 +228,7 @@ fn compare_columns(
 ) {
     for (position, column) in schema.columns.iter().enumerate() {
         let is_key = position == schema.key;
-        let expected = normalize(&dialect.column_type(column, is_key));
+        let expected = normalize(&dialect.column_type(column, is_key, schema.auto_key));
         let Some(found) = live
             .iter()
             .find(|l| l.name.eq_ignore_ascii_case(column.name))
@@ -248,9 +260,10 @@ fn compare_columns(
             _ => {}
         }
         if is_key {
-            if !found.auto_key {
+            if !found.primary_key || (schema.auto_key && !found.auto_increment) {
                 differences.push(Difference::Key {
                     column: column.name,
+                    auto_increment: schema.auto_key,
                 });
             }
         } else if found.nullable != column.nullable {
@@ -322,7 +335,8 @@ async fn live_columns(session: &mut Session<'_>, schema: &Schema) -> Result<Vec<
             sql_type,
             nullable: flag(2)?,
             optional: flag(3)?,
-            auto_key: flag(4)?,
+            primary_key: flag(4)?,
+            auto_increment: flag(5)?,
         });
     }
     if dialect.backend == Backend::Sqlite && !columns.is_empty() {

@@ -36,6 +36,8 @@ pub enum Value {
     F64(f64),
     /// Text.
     Text(String),
+    /// Bytes.
+    Bytes(Vec<u8>),
 }
 
 /// The scalar column types, listed once: each Rust type, its [`ScalarType`], its [`Value`] variant, and
@@ -61,6 +63,10 @@ macro_rules! scalar_types {
             }
             match kind {
                 $(ScalarType::$kind => read::<$ty>(cell),)*
+                #[cfg(feature = "uuid")]
+                ScalarType::Uuid => read::<uuid::Uuid>(cell),
+                #[cfg(not(feature = "uuid"))]
+                ScalarType::Uuid => Err("a UUID column needs the `uuid` feature".into()),
             }
         }
     };
@@ -96,6 +102,42 @@ scalar_types! {
     f32 => F32, F32, copy;
     f64 => F64, F64, copy;
     String => Text, Text, by_hand;
+    Vec<u8> => Bytes, Bytes, by_hand;
+}
+
+#[cfg(feature = "uuid")]
+impl From<uuid::Uuid> for Value {
+    /// The hyphenated text, as the column stores it.
+    fn from(value: uuid::Uuid) -> Self {
+        Value::Text(value.hyphenated().to_string())
+    }
+}
+#[cfg(feature = "uuid")]
+impl NotOption for uuid::Uuid {}
+#[cfg(feature = "uuid")]
+impl sealed::Sealed for uuid::Uuid {}
+#[cfg(feature = "uuid")]
+impl ColumnType for uuid::Uuid {
+    const SQL_TYPE: ScalarType = ScalarType::Uuid;
+    type Bare = uuid::Uuid;
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Uuid(*self)
+    }
+    fn decode(cell: Cell<'_>) -> Result<Self, String> {
+        let text = cell.get::<String>().map_err(|e| e.to_string())?;
+        uuid::Uuid::parse_str(&text).map_err(|e| format!("{text:?} is not a UUID: {e}"))
+    }
+}
+
+impl ColumnType for Vec<u8> {
+    const SQL_TYPE: ScalarType = ScalarType::Bytes;
+    type Bare = Vec<u8>;
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Bytes(self)
+    }
+    fn decode(cell: Cell<'_>) -> Result<Self, String> {
+        cell.get::<Vec<u8>>().map_err(|e| e.to_string())
+    }
 }
 
 impl From<&str> for Value {
@@ -122,6 +164,11 @@ pub enum ValueRef<'a> {
     F64(f64),
     /// Text.
     Text(&'a str),
+    /// Bytes.
+    Bytes(&'a [u8]),
+    /// A UUID, stored as its hyphenated text.
+    #[cfg(feature = "uuid")]
+    Uuid(uuid::Uuid),
     /// A vector (validated and encoded by the dialect).
     Vector(&'a [f32]),
 }
@@ -215,12 +262,13 @@ impl<T> SqliteType for T {}
 
 /// A Rust type that can be a scalar column of a [`VectorModel`](crate::VectorModel).
 ///
-/// Implemented for `String`, `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64` and `Option` of each (a
-/// nullable column). Sealed: the dialects know how to store exactly these.
+/// Implemented for `String`, `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64`, `Vec<u8>`, `uuid::Uuid`
+/// (feature `uuid`) and `Option` of each (a nullable column). Sealed: the dialects know how to store
+/// exactly these.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a column of a `VectorModel`",
     label = "unsupported field type",
-    note = "supported scalar types: String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, and Option of any of them",
+    note = "supported scalar types: String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid (feature `uuid`), and Option of any of them",
     note = "a vector field needs `#[vector(dimensions = N)]` and the type Vec<f32>, [f32; N] or tidb_vector_core::Vector"
 )]
 pub trait ColumnType: sealed::Sealed + Sized {
@@ -297,14 +345,15 @@ macro_rules! not_option {
 not_option!(Vec<f32>, Vector);
 impl<const N: usize> NotOption for [f32; N] {}
 
-/// An integer type that can be a model's primary key (auto-increment).
+/// A type that can be a model's primary key.
 ///
-/// Implemented for `i32`, `i64`, `u32`, `u64` and `Option` of each. A key of `0` or `None` on insert lets
-/// the database assign one.
+/// Implemented for `i32`, `i64`, `u32`, `u64` and `Option` of each (auto-increment unless marked
+/// `auto_increment = false`: a key of `0` or `None` on insert lets the database assign one), and for
+/// `String` (with `max_length`) and `uuid::Uuid` (feature `uuid`), which the caller always assigns.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the primary key of a `VectorModel`",
     label = "unsupported key type",
-    note = "a key is an auto-increment integer: i32, i64, u32, u64, or Option of any of them"
+    note = "a key is an integer (i32, i64, u32, u64, or Option of one), a String with `max_length`, or a uuid::Uuid"
 )]
 pub trait KeyColumn: ColumnType {
     /// The key's value type (the integer, without `Option`).
@@ -338,6 +387,24 @@ macro_rules! key {
     )*};
 }
 key!(i32, i64, u32, u64);
+
+/// A key the caller always assigns.
+macro_rules! caller_key {
+    ($($ty:ty),*) => {$(
+        impl KeyColumn for $ty {
+            type Key = $ty;
+            fn assigned(&self) -> Option<$ty> {
+                Some(self.clone())
+            }
+            fn from_generated(_: u64) -> Option<$ty> {
+                None
+            }
+        }
+    )*};
+}
+caller_key!(String);
+#[cfg(feature = "uuid")]
+caller_key!(uuid::Uuid);
 
 /// A Rust type that can hold a model's vector field: `Vec<f32>`, `[f32; N]`, [`Vector`], and `Option` of
 /// each (a nullable column).

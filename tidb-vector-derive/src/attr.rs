@@ -3,13 +3,15 @@
 
 use proc_macro2::Span;
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitInt, LitStr, UnOp};
+use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, LitBool, LitInt, LitStr, UnOp};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::*;
 
 /// TiDB's largest vector dimension.
 pub const MAX_DIMENSIONS: u64 = 16383;
+/// The longest `VARCHAR` of utf8mb4 text (65,535 bytes a row, 4 bytes a character).
+pub const MAX_LENGTH_LIMIT: u64 = 16383;
 
 /// A metric a vector index can be built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +35,26 @@ pub struct FieldAttrs {
     /// The `key` word itself.
     pub key: Option<Span>,
     pub rename: Option<LitStr>,
+    /// The `max_length` value and its literal.
+    pub max_length: Option<(u32, LitInt)>,
+    /// The `auto_increment` value and its literal.
+    pub auto_increment: Option<(bool, LitBool)>,
+    /// The `skip` word itself.
+    pub skip: Option<Span>,
+}
+
+impl FieldAttrs {
+    /// The spans of the keys given beside `skip`, which stores nothing.
+    pub fn besides_skip(&self) -> Vec<Span> {
+        let mut spans = Vec::new();
+        spans.extend(self.dimensions.as_ref().map(|(_, lit)| lit.span()));
+        spans.extend(self.index.as_ref().map(|(_, lit)| lit.span()));
+        spans.extend(self.key);
+        spans.extend(self.rename.as_ref().map(LitStr::span));
+        spans.extend(self.max_length.as_ref().map(|(_, lit)| lit.span()));
+        spans.extend(self.auto_increment.as_ref().map(|(_, lit)| lit.span()));
+        spans
+    }
 }
 
 pub fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
@@ -88,11 +110,73 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     set_once(cx, &mut out.rename, value, &meta.path, RENAME);
                 }
             }
+            MAX_LENGTH => {
+                let Some(expr) = value_expr(cx, meta, "max_length = 64")? else {
+                    return Ok(());
+                };
+                if let Some(length) = max_length(cx, &expr) {
+                    set_once(cx, &mut out.max_length, length, &meta.path, MAX_LENGTH);
+                }
+            }
+            AUTO_INCREMENT => {
+                let Some(expr) = value_expr(cx, meta, "auto_increment = false")? else {
+                    return Ok(());
+                };
+                match expr {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Bool(value),
+                        ..
+                    }) => set_once(
+                        cx,
+                        &mut out.auto_increment,
+                        (value.value, value),
+                        &meta.path,
+                        AUTO_INCREMENT,
+                    ),
+                    other => cx.error_spanned_by(
+                        other,
+                        "`auto_increment` takes `true` or `false`, e.g. `auto_increment = false`",
+                    ),
+                }
+            }
+            SKIP => {
+                if meta.input.peek(syn::Token![=]) {
+                    let value: Expr = meta.value()?.parse()?;
+                    cx.error_spanned_by(
+                        value,
+                        "`skip` takes no value; write `#[vector(skip)]` on a field that is not stored",
+                    );
+                } else {
+                    set_once(cx, &mut out.skip, meta.path.span(), &meta.path, SKIP);
+                }
+            }
             _ => unreachable_key(cx, meta),
         }
         Ok(())
     });
     out
+}
+
+fn max_length(cx: &mut Ctxt, expr: &Expr) -> Option<(u32, LitInt)> {
+    let range = format!("between 1 and {MAX_LENGTH_LIMIT} characters");
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(int), ..
+        }) => match int.base10_parse::<u64>() {
+            Ok(n @ 1..=MAX_LENGTH_LIMIT) => Some((n as u32, int.clone())),
+            _ => {
+                cx.error_spanned_by(int, format!("`max_length` must be {range}"));
+                None
+            }
+        },
+        other => {
+            cx.error_spanned_by(
+                other,
+                format!("`max_length` takes an integer literal {range}, e.g. `max_length = 64`"),
+            );
+            None
+        }
+    }
 }
 
 /// Calls `f` for each known key of every `#[vector(...)]` in `attrs`; reports unknown keys (with the
@@ -143,7 +227,9 @@ fn unknown_key_message(name: &str, allowed: &[&str], place: &str) -> String {
         .min();
     let other_place_hint = match (place, name) {
         ("field", TABLE) => "; `table` goes on the struct",
-        ("struct", DIMENSIONS | INDEX | KEY | RENAME) => "; this key goes on a field",
+        ("struct", DIMENSIONS | INDEX | KEY | RENAME | MAX_LENGTH | AUTO_INCREMENT | SKIP) => {
+            "; this key goes on a field"
+        }
         _ => "",
     };
     match nearest {

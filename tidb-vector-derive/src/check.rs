@@ -3,7 +3,7 @@
 //! narrowest token, and the derive goes on, so that every mistake shows in one build.
 
 use crate::ctxt::Ctxt;
-use crate::model::{Field, HIDDEN_KEY, Key};
+use crate::model::{Field, FieldKind, HIDDEN_KEY, Key};
 
 /// Column names the generated SQL uses for itself.
 const RESERVED: &[&str] = &["_distance", "_candidates"];
@@ -44,7 +44,10 @@ pub fn unique_columns(cx: &mut Ctxt, fields: &[Field<'_>], key: &Key) {
     if matches!(key, Key::Hidden) {
         seen.push(HIDDEN_KEY);
     }
-    for field in fields {
+    for field in fields
+        .iter()
+        .filter(|f| !matches!(f.kind, FieldKind::Skipped))
+    {
         if seen.iter().any(|s| s.eq_ignore_ascii_case(&field.column)) {
             let message = if field.column.eq_ignore_ascii_case(HIDDEN_KEY)
                 && matches!(key, Key::Hidden)

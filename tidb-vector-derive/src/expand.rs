@@ -28,6 +28,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
     let ident = c.ident;
     let table = &c.table;
     let hidden = matches!(c.key, Key::Hidden);
+    let auto_key = c.auto_key;
     let offset = usize::from(hidden);
 
     let mut columns = Vec::new();
@@ -38,8 +39,18 @@ fn expand(c: &Container<'_>) -> TokenStream {
                 name: #name,
                 kind: #krate::ColumnKind::Scalar(#krate::ScalarType::I64),
                 nullable: false,
+                max_length: ::core::option::Option::None,
             }
         });
+    }
+    // The column of each field (skipped fields have none).
+    let mut column_of = Vec::new();
+    let mut next_column = offset;
+    for field in &c.fields {
+        column_of.push(next_column);
+        if !matches!(field.kind, FieldKind::Skipped) {
+            next_column += 1;
+        }
     }
     let mut values = Vec::new();
     let mut reads = Vec::new();
@@ -58,7 +69,16 @@ fn expand(c: &Container<'_>) -> TokenStream {
         let member = field.ident;
         let ty = field.ty;
         let is_key = matches!(c.key, Key::Field(k) if k == position);
+        let max_length = match field.max_length {
+            Some(length) => quote!(::core::option::Option::Some(#length)),
+            None => quote!(::core::option::Option::None),
+        };
         match field.kind {
+            FieldKind::Skipped => {
+                reads.push(quote_spanned! {ty.span()=>
+                    #member: <#ty as ::core::default::Default>::default()
+                });
+            }
             FieldKind::Vector { dimensions } => {
                 let span = ty.span();
                 columns.push(quote_spanned! {span=>
@@ -66,6 +86,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                         name: #name,
                         kind: #krate::ColumnKind::Vector { dimensions: #dimensions },
                         nullable: <#ty as #krate::VectorColumn>::NULLABLE,
+                        max_length: ::core::option::Option::None,
                     }
                 });
                 values.push(quote_spanned! {span=>
@@ -90,9 +111,10 @@ fn expand(c: &Container<'_>) -> TokenStream {
                         name: #name,
                         kind: #krate::ColumnKind::Scalar(<#ty as #krate::ColumnType>::SQL_TYPE),
                         nullable: <#ty as #krate::ColumnType>::NULLABLE,
+                        max_length: #max_length,
                     }
                 });
-                values.push(if is_key {
+                values.push(if is_key && c.auto_key {
                     quote_spanned! {span=>
                         match #krate::KeyColumn::assigned(&self.#member) {
                             ::core::option::Option::Some(_) => #krate::ColumnType::to_value(&self.#member),
@@ -115,7 +137,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
 
     let vector_field = &c.fields[c.vector];
     let vector_ty = vector_field.ty;
-    let vector_index = c.vector + offset;
+    let vector_index = column_of[c.vector];
     let (key_index, key_ty, key_of, key_from_generated) = match c.key {
         Key::Hidden => (
             0,
@@ -128,10 +150,16 @@ fn expand(c: &Container<'_>) -> TokenStream {
             let ty = field.ty;
             let member = field.ident;
             let span = ty.span();
+            let key_of = if c.auto_key {
+                quote_spanned!(span=> #krate::KeyColumn::assigned(&self.#member))
+            } else {
+                // The caller assigns every key, 0 included.
+                quote_spanned!(span=> ::core::option::Option::Some(::core::clone::Clone::clone(&self.#member)))
+            };
             (
-                position,
+                column_of[position],
                 quote_spanned!(span=> <#ty as #krate::KeyColumn>::Key),
-                quote_spanned!(span=> #krate::KeyColumn::assigned(&self.#member)),
+                key_of,
                 quote_spanned!(span=> <#ty as #krate::KeyColumn>::from_generated(id)),
             )
         }
@@ -171,6 +199,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     table: #table,
                     columns: &[#(#columns),*],
                     key: #key_index,
+                    auto_key: #auto_key,
                     hidden_key: #hidden,
                     vector: #vector_index,
                     index: #index,

@@ -36,6 +36,7 @@ pub fn stub(input: &DeriveInput) -> TokenStream {
                     table: "",
                     columns: &[],
                     key: 0,
+                    auto_key: true,
                     hidden_key: true,
                     vector: 0,
                     index: ::core::option::Option::None,

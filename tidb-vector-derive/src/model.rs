@@ -5,7 +5,7 @@ use syn::{Data, DeriveInput, Fields, Ident, Type};
 use crate::attr::{self, IndexMetric};
 use crate::check;
 use crate::ctxt::Ctxt;
-use crate::ty::{check_scalar_type, is_key_type, vector_shape};
+use crate::ty::{KeyKind, check_scalar_type, is_text, key_kind, vector_shape};
 
 /// The struct, checked.
 pub struct Container<'a> {
@@ -16,6 +16,9 @@ pub struct Container<'a> {
     /// Position in `fields` of the vector field.
     pub vector: usize,
     pub index: Option<IndexMetric>,
+    /// Whether the database assigns the key (a hidden key, or an integer key not marked
+    /// `auto_increment = false`).
+    pub auto_key: bool,
 }
 
 /// Where the primary key lives.
@@ -31,12 +34,24 @@ pub struct Field<'a> {
     pub ty: &'a Type,
     pub column: String,
     pub kind: FieldKind,
+    /// `max_length`, for a text column.
+    pub max_length: Option<u32>,
 }
 
 pub enum FieldKind {
     Scalar,
-    Vector { dimensions: usize },
+    Vector {
+        dimensions: usize,
+    },
+    /// `#[vector(skip)]`: not stored, `Default` when read.
+    Skipped,
 }
+
+/// A field's `key` span and `auto_increment` value.
+type KeyAttrs = (Option<proc_macro2::Span>, Option<(bool, syn::LitBool)>);
+
+/// TiDB and MariaDB index at most 3072 bytes of a key: 768 characters of utf8mb4.
+const MAX_KEY_LENGTH: u32 = 768;
 
 /// The name of the hidden key column.
 pub const HIDDEN_KEY: &str = "id";
@@ -98,6 +113,8 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
     let mut vector: Option<usize> = None;
     let mut index = None;
     let mut marked_key: Option<usize> = None;
+    // Each field's `key` span and `auto_increment` value, for the key's checks below.
+    let mut key_attrs: Vec<KeyAttrs> = Vec::new();
     for (position, field) in named.named.iter().enumerate() {
         let Some(ident) = field.ident.as_ref() else {
             continue;
@@ -106,6 +123,23 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
         let attrs = attr::field(cx, &field.attrs);
         // A field whose attribute is already wrong gets no further "missing ..." errors.
         let attrs_ok = cx.error_count() == errors_before;
+        if attrs.skip.is_some() {
+            for span in attrs.besides_skip() {
+                cx.syn_error(syn::Error::new(
+                    span,
+                    "a `skip` field is not stored, so this does not apply to it; remove it or `skip`",
+                ));
+            }
+            fields.push(Field {
+                ident,
+                ty: &field.ty,
+                column: ident.to_string(),
+                kind: FieldKind::Skipped,
+                max_length: None,
+            });
+            key_attrs.push((None, None));
+            continue;
+        }
         let column = match &attrs.rename {
             Some(lit) => {
                 check::identifier(cx, &lit.value(), lit, "column");
@@ -198,17 +232,30 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 marked_key = Some(position);
             }
         }
+        if let Some((_, lit)) = &attrs.max_length
+            && !(matches!(kind, FieldKind::Scalar) && is_text(&field.ty))
+        {
+            cx.error_spanned_by(
+                lit,
+                "`max_length` goes on a String field (it makes the column VARCHAR(N))",
+            );
+        }
+        key_attrs.push((attrs.key, attrs.auto_increment.clone()));
         fields.push(Field {
             ident,
             ty: &field.ty,
             column,
             kind,
+            max_length: attrs.max_length.as_ref().map(|(n, _)| *n),
         });
     }
 
     let key = match marked_key {
         Some(position) => Key::Field(position),
-        None => match fields.iter().position(|f| f.ident == "id") {
+        None => match fields
+            .iter()
+            .position(|f| f.ident == "id" && !matches!(f.kind, FieldKind::Skipped))
+        {
             Some(position) if matches!(fields[position].kind, FieldKind::Vector { .. }) => {
                 cx.error_spanned_by(
                     fields[position].ident,
@@ -221,21 +268,76 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
             None => Key::Hidden,
         },
     };
+    for (position, (_, auto_increment)) in key_attrs.iter().enumerate() {
+        if let Some((_, lit)) = auto_increment
+            && !matches!(key, Key::Field(k) if k == position)
+        {
+            cx.error_spanned_by(lit, "`auto_increment` goes on the key field, beside `key`");
+        }
+    }
+    let mut auto_key = true;
     if let Key::Field(position) = key {
         let field = &fields[position];
-        if matches!(field.kind, FieldKind::Scalar)
-            && check_scalar_type(field.ty).is_ok()
-            && !is_key_type(field.ty)
-        {
-            let message = if marked_key.is_some() {
-                format!(
-                    "the key `{}` must be an auto-increment integer: i32, i64, u32, u64, or an Option of one",
-                    field.ident
-                )
-            } else {
-                "a field named `id` is the key, and a key is an auto-increment integer: i32, i64, u32, u64, or an Option of one; rename the field to keep it as a plain column".to_owned()
-            };
-            cx.error_spanned_by(field.ty, message);
+        let (key_span, auto_increment) = &key_attrs[position];
+        let at_key = key_span.unwrap_or_else(|| field.ident.span());
+        if matches!(field.kind, FieldKind::Scalar) && check_scalar_type(field.ty).is_ok() {
+            match key_kind(field.ty) {
+                None => {
+                    let message = if marked_key.is_some() {
+                        format!(
+                            "the key `{}` must be an integer (i32, i64, u32, u64, or an Option of one), a String with `max_length`, or a uuid::Uuid",
+                            field.ident
+                        )
+                    } else {
+                        "a field named `id` is the key, and a key is an integer (i32, i64, u32, u64, or an Option of one), a String with `max_length`, or a uuid::Uuid; rename the field to keep it as a plain column".to_owned()
+                    };
+                    cx.error_spanned_by(field.ty, message);
+                }
+                Some((KeyKind::Integer, optional)) => {
+                    auto_key = auto_increment.as_ref().is_none_or(|(auto, _)| *auto);
+                    if !auto_key && optional {
+                        cx.error_spanned_by(
+                            field.ty,
+                            "a key the caller assigns (`auto_increment = false`) cannot be an Option; use the integer type itself",
+                        );
+                    }
+                }
+                Some((kind, optional)) => {
+                    auto_key = false;
+                    let what = if kind == KeyKind::Text {
+                        "String"
+                    } else {
+                        "UUID"
+                    };
+                    if optional {
+                        cx.error_spanned_by(
+                            field.ty,
+                            format!(
+                                "a {what} key cannot be an Option: the caller assigns every key"
+                            ),
+                        );
+                    }
+                    if let Some((_, lit)) = auto_increment {
+                        cx.error_spanned_by(
+                            lit,
+                            format!("a {what} key is never auto-increment (the caller assigns it); remove `auto_increment`"),
+                        );
+                    }
+                    match (kind, field.max_length) {
+                        (KeyKind::Text, None) => cx.syn_error(syn::Error::new(
+                            at_key,
+                            format!("a String key needs its longest length: add `max_length = N` (N at most {MAX_KEY_LENGTH}: TiDB and MariaDB index at most 3072 bytes of a key)"),
+                        )),
+                        (KeyKind::Text, Some(length)) if length > MAX_KEY_LENGTH => {
+                            cx.syn_error(syn::Error::new(
+                                at_key,
+                                format!("a String key's `max_length` is at most {MAX_KEY_LENGTH} (TiDB and MariaDB index at most 3072 bytes of a key), got {length}"),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
         }
     }
     check::unique_columns(cx, &fields, &key);
@@ -256,6 +358,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
         key,
         vector,
         index,
+        auto_key,
     })
 }
 

@@ -12,8 +12,22 @@ pub const INDEX: &str = "index";
 pub const KEY: &str = "key";
 /// Field key: the column's name.
 pub const RENAME: &str = "rename";
+/// Field key: the most characters of a text key or indexed text column.
+pub const MAX_LENGTH: &str = "max_length";
+/// Field key (with `key`): whether the database assigns an integer key.
+pub const AUTO_INCREMENT: &str = "auto_increment";
+/// Field key: a field that is not stored.
+pub const SKIP: &str = "skip";
 
 /// Keys allowed on the struct.
 pub const CONTAINER_KEYS: &[&str] = &[TABLE];
 /// Keys allowed on a field.
-pub const FIELD_KEYS: &[&str] = &[DIMENSIONS, INDEX, KEY, RENAME];
+pub const FIELD_KEYS: &[&str] = &[
+    DIMENSIONS,
+    INDEX,
+    KEY,
+    RENAME,
+    MAX_LENGTH,
+    AUTO_INCREMENT,
+    SKIP,
+];

@@ -44,19 +44,31 @@ pub fn vector_shape(ty: &Type) -> Option<VectorShape<'_>> {
     })
 }
 
-/// The scalar types a column can have, by the last segment of their path.
+/// The scalar types a column can have, by the last segment of their path (and `Vec<u8>`).
 const SCALARS: &[&str] = &[
-    "String", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64",
+    "String", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "Uuid",
 ];
-/// The scalar types a key can have.
-const KEYS: &[&str] = &["i32", "i64", "u32", "u64"];
+/// The integer types a key can have.
+const INTEGER_KEYS: &[&str] = &["i32", "i64", "u32", "u64"];
+
+/// What kind of key a field's type makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// An integer: auto-increment unless `auto_increment = false`.
+    Integer,
+    /// `String`: needs `max_length`.
+    Text,
+    /// `uuid::Uuid`.
+    Uuid,
+}
 
 /// Checks a scalar field's type by its syntax, so that a wrong type gets one error from the macro rather
 /// than one per use of the type in the generated code. (The generated code's trait bounds remain the
 /// final check, for types this cannot see through, such as aliases.)
 pub fn check_scalar_type(ty: &Type) -> Result<(), String> {
-    let supported = "a column is String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, or an Option of one \
-         (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with `#[vector(dimensions = N)]`)";
+    let supported = "a column is String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid, \
+         or an Option of one (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with \
+         `#[vector(dimensions = N)]`; `#[vector(skip)]` leaves a field out of the table)";
     let inner = match option_inner(ty) {
         Some(inner) if option_inner(inner).is_some() => {
             return Err("a nested Option is not a column type: one Option already makes the column nullable".into());
@@ -64,6 +76,9 @@ pub fn check_scalar_type(ty: &Type) -> Result<(), String> {
         Some(inner) => inner,
         None => ty,
     };
+    if is_bytes(inner) {
+        return Ok(());
+    }
     match last_plain_segment(inner) {
         Some(name) if SCALARS.contains(&name.as_str()) => Ok(()),
         _ => Err(format!(
@@ -75,9 +90,43 @@ pub fn check_scalar_type(ty: &Type) -> Result<(), String> {
     }
 }
 
-pub fn is_key_type(ty: &Type) -> bool {
+/// The kind of key the type makes, and whether it is an `Option`; `None` when it cannot be a key.
+pub fn key_kind(ty: &Type) -> Option<(KeyKind, bool)> {
+    let (inner, optional) = match option_inner(ty) {
+        Some(inner) => (inner, true),
+        None => (ty, false),
+    };
+    let name = last_plain_segment(inner)?;
+    let kind = match name.as_str() {
+        "String" => KeyKind::Text,
+        "Uuid" => KeyKind::Uuid,
+        name if INTEGER_KEYS.contains(&name) => KeyKind::Integer,
+        _ => return None,
+    };
+    Some((kind, optional))
+}
+
+/// Whether the type is `String` or `Option<String>` (by its last path segment).
+pub fn is_text(ty: &Type) -> bool {
     let inner = option_inner(ty).unwrap_or(ty);
-    last_plain_segment(inner).is_some_and(|name| KEYS.contains(&name.as_str()))
+    last_plain_segment(inner).is_some_and(|name| name == "String")
+}
+
+/// `Vec<u8>`.
+fn is_bytes(ty: &Type) -> bool {
+    let Type::Path(path) = ungrouped(ty) else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    match &last.arguments {
+        PathArguments::AngleBracketed(args) if last.ident == "Vec" && args.args.len() == 1 => {
+            matches!(args.args.first(), Some(GenericArgument::Type(t))
+                if matches!(ungrouped(t), Type::Path(p) if p.qself.is_none() && p.path.is_ident("u8")))
+        }
+        _ => false,
+    }
 }
 
 /// The last path segment of a type without generic arguments (`std::string::String` → `String`).

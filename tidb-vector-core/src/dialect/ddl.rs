@@ -2,7 +2,8 @@
 //! and the statements that add a vector index to an existing table.
 
 use super::Dialect;
-use crate::schema::{Column, ColumnKind, Metric, Schema};
+use crate::Backend;
+use crate::schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 
 impl Dialect {
     /// `CREATE TABLE IF NOT EXISTS ...` for the model, with its vector index when the schema asks for one
@@ -12,7 +13,7 @@ impl Dialect {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, column)| self.column_definition(column, i == schema.key))
+            .map(|(i, column)| self.column_definition(column, i == schema.key, schema.auto_key))
             .collect();
         if let Some(metric) = schema.index {
             defs.extend((self.index_clause)(schema, self, metric));
@@ -24,15 +25,34 @@ impl Dialect {
         )
     }
 
-    fn column_definition(&self, column: &Column, is_key: bool) -> String {
+    fn column_definition(&self, column: &Column, is_key: bool, auto_key: bool) -> String {
         let name = self.quote(column.name);
         let null = if column.nullable { "NULL" } else { "NOT NULL" };
         match column.kind {
-            ColumnKind::Scalar(scalar) if is_key => (self.auto_key)(&name, scalar),
-            ColumnKind::Scalar(scalar) => format!("{name} {} {null}", (self.scalar_type)(scalar)),
+            ColumnKind::Scalar(scalar) if is_key && auto_key => (self.auto_key)(&name, scalar),
+            ColumnKind::Scalar(_) if is_key => {
+                format!("{name} {} NOT NULL PRIMARY KEY", self.scalar_sql(column))
+            }
+            ColumnKind::Scalar(_) => format!("{name} {} {null}", self.scalar_sql(column)),
             ColumnKind::Vector { dimensions } => {
                 format!("{name} {} {null}", (self.vector_type)(&name, dimensions))
             }
+        }
+    }
+
+    /// A scalar column's SQL type: its type's, or `VARCHAR(N)` for text with a `max_length` on TiDB and
+    /// MariaDB (SQLite's `TEXT` has no length).
+    fn scalar_sql(&self, column: &Column) -> String {
+        match (column.kind, column.max_length, self.backend) {
+            (
+                ColumnKind::Scalar(ScalarType::Text),
+                Some(length),
+                Backend::TiDb | Backend::MariaDb,
+            ) => {
+                format!("VARCHAR({length}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            }
+            (ColumnKind::Scalar(scalar), _, _) => (self.scalar_type)(scalar).to_owned(),
+            (ColumnKind::Vector { .. }, _, _) => String::new(),
         }
     }
 
@@ -94,12 +114,12 @@ impl Dialect {
 
     /// The SQL type of a column as the model's DDL writes it, without its name, nullability or key
     /// clauses (for comparing with a live table).
-    pub(crate) fn column_type(&self, column: &Column, is_key: bool) -> String {
+    pub(crate) fn column_type(&self, column: &Column, is_key: bool, auto_key: bool) -> String {
         match column.kind {
-            ColumnKind::Scalar(_) if is_key && self.backend == crate::Backend::Sqlite => {
+            ColumnKind::Scalar(_) if is_key && auto_key && self.backend == Backend::Sqlite => {
                 "INTEGER".to_owned()
             }
-            ColumnKind::Scalar(scalar) => (self.scalar_type)(scalar).to_owned(),
+            ColumnKind::Scalar(_) => self.scalar_sql(column),
             ColumnKind::Vector { dimensions } => {
                 (self.vector_type)(&self.quote(column.name), dimensions)
             }
@@ -107,19 +127,19 @@ impl Dialect {
     }
 
     /// The query of a table's columns (its name bound): name, type, nullable, whether an insert may
-    /// leave it out (a default), whether it is an auto-assigned primary key; no rows when there is no
-    /// such table.
+    /// leave it out (a default), whether it is the primary key, whether the database assigns it; no rows
+    /// when there is no such table.
     pub fn live_columns(&self) -> &'static str {
         match self.backend {
-            crate::Backend::Sqlite => {
-                "SELECT name, type, `notnull` = 0, dflt_value IS NOT NULL, \
+            Backend::Sqlite => {
+                "SELECT name, type, `notnull` = 0, dflt_value IS NOT NULL, pk = 1, \
                  pk = 1 AND lower(type) = 'integer' FROM pragma_table_info(?) ORDER BY cid"
             }
-            crate::Backend::TiDb | crate::Backend::MariaDb => {
+            Backend::TiDb | Backend::MariaDb => {
                 "SELECT COLUMN_NAME, COLUMN_TYPE, CAST(IS_NULLABLE = 'YES' AS SIGNED), \
                  CAST(COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%auto_increment%' \
                  OR EXTRA LIKE '%GENERATED%' AS SIGNED), \
-                 CAST(COLUMN_KEY = 'PRI' AND EXTRA LIKE '%auto_increment%' AS SIGNED) \
+                 CAST(COLUMN_KEY = 'PRI' AS SIGNED), CAST(EXTRA LIKE '%auto_increment%' AS SIGNED) \
                  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
                  ORDER BY ORDINAL_POSITION"
             }
@@ -130,15 +150,13 @@ impl Dialect {
     /// (`TIDB_INDEXES`, the table's name bound), MariaDB's `SHOW CREATE TABLE`; `None` on SQLite.
     pub fn vector_index_definitions(&self, schema: &Schema) -> Option<String> {
         match self.backend {
-            crate::Backend::TiDb => Some(
+            Backend::TiDb => Some(
                 "SELECT Expression FROM INFORMATION_SCHEMA.TIDB_INDEXES \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND Expression IS NOT NULL"
                     .to_owned(),
             ),
-            crate::Backend::MariaDb => {
-                Some(format!("SHOW CREATE TABLE {}", self.quote(schema.table)))
-            }
-            crate::Backend::Sqlite => None,
+            Backend::MariaDb => Some(format!("SHOW CREATE TABLE {}", self.quote(schema.table))),
+            Backend::Sqlite => None,
         }
     }
 }

@@ -279,7 +279,7 @@ fn table_check_statements() {
         "SELECT COLUMN_NAME, COLUMN_TYPE, CAST(IS_NULLABLE = 'YES' AS SIGNED), \
          CAST(COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%auto_increment%' \
          OR EXTRA LIKE '%GENERATED%' AS SIGNED), \
-         CAST(COLUMN_KEY = 'PRI' AND EXTRA LIKE '%auto_increment%' AS SIGNED) \
+         CAST(COLUMN_KEY = 'PRI' AS SIGNED), CAST(EXTRA LIKE '%auto_increment%' AS SIGNED) \
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
          ORDER BY ORDINAL_POSITION"
     );

@@ -36,6 +36,8 @@ pub(crate) fn mysql_scalar_type(scalar: ScalarType) -> &'static str {
         // byte for byte, case-sensitive, as SQLite does (but for trailing spaces, which both servers
         // ignore in comparisons and SQLite does not).
         ScalarType::Text => "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+        ScalarType::Bytes => "LONGBLOB",
+        ScalarType::Uuid => "CHAR(36) CHARACTER SET ascii COLLATE ascii_bin",
     }
 }
 

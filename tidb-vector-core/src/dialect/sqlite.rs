@@ -73,7 +73,8 @@ pub static DIALECT: Dialect = Dialect {
 fn scalar_type(scalar: ScalarType) -> &'static str {
     match scalar {
         ScalarType::F32 | ScalarType::F64 => "REAL",
-        ScalarType::Text => "TEXT",
+        ScalarType::Text | ScalarType::Uuid => "TEXT",
+        ScalarType::Bytes => "BLOB",
         _ => "INTEGER",
     }
 }
