@@ -642,7 +642,7 @@ async fn a_table_of_another_shape_is_a_schema_mismatch(target: Target) {
 
     // A migration file's statements (`ddl`) create the same table `create_table` does.
     Note::drop_table(&t.db).await.unwrap();
-    for statement in Note::ddl(target.backend()) {
+    for statement in Note::ddl(target.backend()).unwrap() {
         match (t.db.mysql_pool(), t.db.sqlite_pool()) {
             (Some(pool), _) => sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
                 .execute(pool)
@@ -665,6 +665,7 @@ async fn a_table_of_another_shape_is_a_schema_mismatch(target: Target) {
         assert_eq!(
             differences(L2Note::check_table(&t.db).await),
             [Difference::VectorIndex {
+                column: "embedding",
                 expected: Metric::L2,
                 found: Some(Metric::Cosine)
             }]

@@ -38,18 +38,24 @@ pub(crate) async fn progress(
     let dialect = session.dialect();
     match dialect.index_build {
         IndexBuild::TiFlash => {
-            let Some([exists, reported]) = dialect.tiflash_index_progress() else {
+            let Some([exists, reported]) = dialect.tiflash_index_progress(schema) else {
                 return Ok(None);
             };
             let args = || {
-                let [cosine, l2] = dialect.vector_index_names(schema);
-                vec![Arg::Str(schema.table), Arg::Text(cosine), Arg::Text(l2)]
+                std::iter::once(Arg::Str(schema.table))
+                    .chain(
+                        dialect
+                            .vector_index_names(schema)
+                            .into_iter()
+                            .map(Arg::Text),
+                    )
+                    .collect::<Vec<_>>()
             };
-            let rows = session.fetch_all(exists.to_owned(), args()).await?;
+            let rows = session.fetch_all(exists, args()).await?;
             if rows.cell(0, 0).get::<i64>()? == 0 {
                 return Ok(None);
             }
-            let rows = session.fetch_all(reported.to_owned(), args()).await?;
+            let rows = session.fetch_all(reported, args()).await?;
             let number =
                 |column| -> Result<u64> { Ok(rows.cell(0, column).get::<i64>()?.max(0) as u64) };
             let report = TiFlashReport {

@@ -94,7 +94,7 @@ pub use model::{
 };
 pub use retry::RetryPolicy;
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
-pub use search::{Columns, Hit, Search};
+pub use search::{Columns, Hit, Search, VectorField};
 pub use table_check::{Difference, SchemaMismatch};
 pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};
 pub use vector::Vector;

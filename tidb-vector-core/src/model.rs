@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::filter::Filter;
 use crate::schema::{Metric, Schema};
-use crate::search::{Hit, Search};
+use crate::search::{Hit, Search, VectorField};
 use crate::value::{ColumnType, QueryVector, ValueRef};
 
 mod load;
@@ -44,13 +44,14 @@ pub use load::{DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, Load, LoadProgress};
 pub trait VectorModel: Sized + Send + Sync + 'static {
     /// The primary key's type: `i64` for a model without a key field.
     type Key: ColumnType + Clone + Send + Sync + std::fmt::Debug + 'static;
-    /// The vector field's type without `Option`: decides which query vectors compile (see
+    /// The (first) vector field's type without `Option`: decides which query vectors compile (see
     /// [`QueryVector`]).
     type Embedding;
     /// The table, as data.
     const SCHEMA: Schema;
-    /// Typed handles on the scalar columns, one public field per scalar field of the model (and `id` for a
-    /// hidden key), for [filters](crate::Filter): `Document::FIELDS.year.ge(2020)`.
+    /// Typed handles on the columns, one public field per stored field of the model (and `id` for a hidden
+    /// key): for [filters](crate::Filter) on scalar columns, `Document::FIELDS.year.ge(2020)`, and for
+    /// [`search_on`](VectorModel::search_on) a vector field.
     type Fields: Copy;
     /// See [`VectorModel::Fields`].
     const FIELDS: Self::Fields;
@@ -71,6 +72,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn create_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let mut session = db.__session("create_table", Self::SCHEMA.table);
+            session.dialect().check_vector_indexes(&Self::SCHEMA)?;
             let sql = session.dialect().create_table(&Self::SCHEMA);
             session.execute(sql, Vec::new()).await?;
             crate::table_check::check(&mut session, &Self::SCHEMA).await
@@ -110,11 +112,16 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// use tidb_vector_core::{Backend, VectorModel};
     /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
     ///
-    /// let ddl = Document::ddl(Backend::TiDb);
+    /// let ddl = Document::ddl(Backend::TiDb)?;
     /// assert!(ddl[0].contains("`embedding` VECTOR(3) NOT NULL"));
+    /// # Ok::<(), tidb_vector_core::Error>(())
     /// ```
-    fn ddl(backend: crate::Backend) -> Vec<String> {
-        vec![crate::dialect::Dialect::of(backend).create_table(&Self::SCHEMA)]
+    ///
+    /// [`Error::Unsupported`] where the backend cannot build the model's table, as `create_table` says.
+    fn ddl(backend: crate::Backend) -> Result<Vec<String>> {
+        let dialect = crate::dialect::Dialect::of(backend);
+        dialect.check_vector_indexes(&Self::SCHEMA)?;
+        Ok(vec![dialect.create_table(&Self::SCHEMA)])
     }
 
     /// Drops the table if it exists, with all its rows.
@@ -429,12 +436,42 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         Load::new(db, rows.into_iter())
     }
 
-    /// Starts a search for the rows nearest to `query` (cosine distance and 10 rows unless set otherwise).
+    /// Starts a search for the rows nearest to `query` (cosine distance and 10 rows unless set otherwise),
+    /// by the model's first vector field. (The shortcuts below search it too; [`VectorModel::search_on`]
+    /// searches another.)
     fn search<Q>(query: &Q) -> Search<'_, Self>
     where
         Q: QueryVector<Self::Embedding> + ?Sized,
     {
         Search::new(query.query_floats())
+    }
+
+    /// Starts a search by the vector field `field`, a handle from `Self::FIELDS`: for models with several
+    /// vector fields. The query must fit that field's type (an `[f32; N]` field takes `[f32; N]` queries
+    /// only), and a handle of a scalar field is not a `VectorField`, so neither mistake compiles.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, VectorModel};
+    /// #[derive(VectorModel)]
+    /// struct Product {
+    ///     name: String,
+    ///     #[vector(dimensions = 3)]
+    ///     text_embedding: Vec<f32>,
+    ///     #[vector(dimensions = 2)]
+    ///     image_embedding: [f32; 2],
+    /// }
+    /// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+    /// let by_image = Product::search_on(Product::FIELDS.image_embedding, &[0.5, 0.5])
+    ///     .limit(5)
+    ///     .fetch(db)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    fn search_on<E, Q>(field: VectorField<Self, E>, query: &Q) -> Search<'_, Self>
+    where
+        Q: QueryVector<E> + ?Sized,
+    {
+        Search::on(field.column(), query.query_floats())
     }
 
     /// The `k` rows nearest to `query` by cosine distance, nearest first.

@@ -102,6 +102,8 @@ pub struct Column {
     /// The most characters of a text column that is a key or indexed (`#[vector(max_length = N)]`):
     /// `VARCHAR(N)` on TiDB and MariaDB instead of `LONGTEXT`.
     pub max_length: Option<u32>,
+    /// The vector index declared on a vector column (`#[vector(index = "...")]`), built with the table.
+    pub index: Option<Metric>,
 }
 
 /// A model's table, as data.
@@ -120,10 +122,9 @@ pub struct Schema {
     /// Whether the key is a hidden `id BIGINT` column that no field holds (the model has no key field).
     /// Inserts return it and search hits carry it.
     pub hidden_key: bool,
-    /// Position in `columns` of the vector column that searches use.
+    /// Position in `columns` of the vector column that searches use unless told another (the model's
+    /// first vector field).
     pub vector: usize,
-    /// The vector index to create with the table, if any.
-    pub index: Option<Metric>,
 }
 
 impl Schema {
@@ -135,6 +136,28 @@ impl Schema {
     /// The vector column that searches use.
     pub fn vector_column(&self) -> &Column {
         &self.columns[self.vector]
+    }
+
+    /// The vector index declared on the vector column that searches use.
+    pub fn index(&self) -> Option<Metric> {
+        self.vector_column().index
+    }
+
+    /// The positions of every vector column, in order.
+    pub fn vector_columns(&self) -> impl Iterator<Item = usize> + '_ {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| matches!(c.kind, ColumnKind::Vector { .. }))
+            .map(|(position, _)| position)
+    }
+
+    /// The same table, searched by the vector column at `position`.
+    pub(crate) fn on_vector(&self, position: usize) -> Schema {
+        Schema {
+            vector: position,
+            ..*self
+        }
     }
 
     /// The vector column's dimensions.

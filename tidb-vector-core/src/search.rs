@@ -1,6 +1,7 @@
 //! Distance searches: the [`Search`] builder and its [`Hit`]s.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use crate::backend::Backend;
 use crate::bind::{self, RowReader};
@@ -118,6 +119,8 @@ impl<K> Columns<K> {
 #[must_use = "a search does nothing until `fetch`"]
 pub struct Search<'q, M> {
     query: &'q [f32],
+    /// The position in the schema of the vector column searched.
+    column: usize,
     options: SearchOptions,
     filter: Option<Filter<M>>,
 }
@@ -126,9 +129,53 @@ impl<M> Clone for Search<'_, M> {
     fn clone(&self) -> Self {
         Search {
             query: self.query,
+            column: self.column,
             options: self.options,
             filter: self.filter.clone(),
         }
+    }
+}
+
+/// A vector field of model `M` whose values are `E` (its type without `Option`); the derive generates one
+/// per vector field, reached through `M::FIELDS`, for [`VectorModel::search_on`]: a query vector that does
+/// not fit `E` does not compile.
+pub struct VectorField<M, E> {
+    column: usize,
+    name: &'static str,
+    types: PhantomData<fn() -> (M, E)>,
+}
+
+impl<M, E> Clone for VectorField<M, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, E> Copy for VectorField<M, E> {}
+
+impl<M, E> fmt::Debug for VectorField<M, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VectorField({})", self.name)
+    }
+}
+
+impl<M, E> VectorField<M, E> {
+    #[doc(hidden)]
+    pub const fn new(column: usize, name: &'static str) -> Self {
+        VectorField {
+            column,
+            name,
+            types: PhantomData,
+        }
+    }
+
+    /// The column's name.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    pub(crate) fn column(self) -> usize {
+        self.column
     }
 }
 
@@ -149,11 +196,22 @@ impl<M> fmt::Debug for Search<'_, M> {
 
 impl<'q, M: VectorModel> Search<'q, M> {
     pub(crate) fn new(query: &'q [f32]) -> Self {
+        Search::on(M::SCHEMA.vector, query)
+    }
+
+    /// A search of the vector column at `column` (a position in the schema).
+    pub(crate) fn on(column: usize, query: &'q [f32]) -> Self {
         Search {
             query,
+            column,
             options: SearchOptions::new(),
             filter: None,
         }
+    }
+
+    /// The table as this search sees it: its vector column the one searched.
+    fn schema(&self) -> crate::Schema {
+        M::SCHEMA.on_vector(self.column)
     }
 
     /// The distance to rank by (default: cosine).
@@ -286,7 +344,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         reserve: usize,
         explain: bool,
     ) -> Result<Statement> {
-        let schema = &M::SCHEMA;
+        let schema = &self.schema();
         self.validate(schema)?;
         if let Some(ef) = self.options.ef_search
             && !(1..=10_000).contains(&ef)
@@ -368,7 +426,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
             };
             let key = decode_key::<M>(rows, row, schema.key)?;
             let record = M::__from_row(&mut RowReader::new(rows, row, schema, dialect))?;
-            if cosine && is_zero_vector(&record) {
+            if cosine && is_zero_vector(&record, self.column) {
                 // Cosine is undefined for a zero vector; MariaDB's text protocol (literal mode) shows it as 0.
                 return Ok(None);
             }
@@ -500,12 +558,12 @@ fn decode_key<M: VectorModel>(
     })
 }
 
-/// Whether the record's vector is all zeros.
-fn is_zero_vector<M: VectorModel>(record: &M) -> bool {
+/// Whether the record's vector in the column at `column` is all zeros.
+fn is_zero_vector<M: VectorModel>(record: &M, column: usize) -> bool {
     let mut values = Vec::new();
     record.__values(&mut values);
     values
-        .get(M::SCHEMA.vector - usize::from(M::SCHEMA.hidden_key))
+        .get(column - usize::from(M::SCHEMA.hidden_key))
         .is_some_and(
             |value| matches!(value, crate::value::ValueRef::Vector(v) if v.iter().all(|x| *x == 0.0)),
         )

@@ -74,6 +74,8 @@ pub enum Difference {
     },
     /// The model declares a vector index that the table does not have, or has for another metric.
     VectorIndex {
+        /// The vector column.
+        column: &'static str,
         /// The model's index metric.
         expected: Metric,
         /// The table's vector index metric, if it has one.
@@ -148,18 +150,20 @@ impl fmt::Display for Difference {
                 "the table has a NOT NULL column `{column}` without a default that the model does not write: every insert would fail; add the field or give the column a default"
             ),
             Difference::VectorIndex {
+                column,
                 expected,
                 found: None,
             } => write!(
                 f,
-                "the model declares a {expected} vector index, and the table has none: add it with `create_vector_index`"
+                "the model declares a {expected} vector index on `{column}`, and the table has none: add it with `create_vector_index`"
             ),
             Difference::VectorIndex {
+                column,
                 expected,
                 found: Some(found),
             } => write!(
                 f,
-                "the model declares a {expected} vector index, and the table's is {found}: searches by {expected} distance would not use it"
+                "the model declares a {expected} vector index on `{column}`, and the table's is {found}: searches by {expected} distance would not use it"
             ),
         }
     }
@@ -203,10 +207,25 @@ pub(crate) async fn check(session: &mut Session<'_>, schema: &Schema) -> Result<
         differences.push(Difference::MissingTable);
     } else {
         compare_columns(dialect, schema, &columns, &mut differences);
-        if let Some(expected) = schema.index {
-            let found = vector_index(session, schema).await?;
-            if found != Some(expected) && dialect.backend != Backend::Sqlite {
-                differences.push(Difference::VectorIndex { expected, found });
+        let declared: Vec<(&'static str, Metric)> = schema
+            .columns
+            .iter()
+            .filter_map(|c| c.index.map(|metric| (c.name, metric)))
+            .collect();
+        if !declared.is_empty() && dialect.backend != Backend::Sqlite {
+            let indexes = vector_indexes(session, schema).await?;
+            for (column, expected) in declared {
+                let found = indexes
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(column))
+                    .map(|(_, metric)| *metric);
+                if found != Some(expected) {
+                    differences.push(Difference::VectorIndex {
+                        column,
+                        expected,
+                        found,
+                    });
+                }
             }
         }
     }
@@ -372,40 +391,60 @@ async fn live_columns(session: &mut Session<'_>, schema: &Schema) -> Result<Vec<
     Ok(columns)
 }
 
-/// The metric of the table's vector index, if it has one.
-async fn vector_index(session: &mut Session<'_>, schema: &Schema) -> Result<Option<Metric>> {
+/// The table's vector indexes: each one's column (lower case) and metric.
+async fn vector_indexes(
+    session: &mut Session<'_>,
+    schema: &Schema,
+) -> Result<Vec<(String, Metric)>> {
     let dialect = session.dialect();
     let Some(sql) = dialect.vector_index_definitions(schema) else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     let args = match dialect.backend {
         Backend::TiDb => vec![Arg::Str(schema.table)],
         _ => Vec::new(),
     };
     let rows = session.fetch_all(sql, args).await?;
-    let mut text = String::new();
+    let mut lines = Vec::new();
     for row in 0..rows.len() {
-        // TiDB: one index expression a row; MariaDB: SHOW CREATE TABLE's second column.
+        // TiDB: one index expression a row; MariaDB: SHOW CREATE TABLE's second column, a line an index.
         let column = usize::from(dialect.backend == Backend::MariaDb);
         if let Ok(definition) = rows.cell(row, column).get::<String>() {
-            text.push_str(&definition.to_ascii_lowercase());
-            text.push('\n');
+            lines.extend(definition.lines().map(str::to_ascii_lowercase));
         }
     }
-    Ok(match dialect.backend {
-        Backend::TiDb if text.contains("vec_cosine_distance") => Some(Metric::Cosine),
-        Backend::TiDb if text.contains("vec_l2_distance") => Some(Metric::L2),
-        Backend::MariaDb => text.lines().find(|l| l.contains("vector key")).map(|line| {
-            // MariaDB shows the options quoted (`` `DISTANCE`='cosine' ``); its default distance is
-            // Euclidean.
-            if line.replace(['`', '\''], "").contains("distance=cosine") {
+    Ok(lines
+        .iter()
+        .filter_map(|line| parse_vector_index(dialect.backend, line))
+        .collect())
+}
+
+/// One vector index from its definition: TiDB's `vec_cosine_distance(`embedding`)`, MariaDB's
+/// `` vector key `embedding` (`embedding`) `m`='16' `distance`='cosine' `` (lower case).
+fn parse_vector_index(backend: Backend, line: &str) -> Option<(String, Metric)> {
+    let plain = line.replace(['`', '\''], "");
+    let (metric, rest) = match backend {
+        Backend::TiDb => {
+            if let Some(rest) = plain.split_once("vec_cosine_distance(") {
+                (Metric::Cosine, rest.1)
+            } else {
+                (Metric::L2, plain.split_once("vec_l2_distance(")?.1)
+            }
+        }
+        Backend::MariaDb => {
+            let rest = plain.split_once("vector key")?.1;
+            // MariaDB's default distance is Euclidean.
+            let metric = if rest.contains("distance=cosine") {
                 Metric::Cosine
             } else {
                 Metric::L2
-            }
-        }),
-        _ => None,
-    })
+            };
+            (metric, rest.split_once('(')?.1)
+        }
+        Backend::Sqlite => return None,
+    };
+    let column = rest.split(')').next()?.trim();
+    Some((column.to_owned(), metric))
 }
 
 #[cfg(test)]
@@ -429,6 +468,33 @@ mod tests {
         assert_eq!(
             normalize("BLOB CHECK (CASE WHEN x IS NULL THEN 1 END)"),
             "blob"
+        );
+    }
+
+    #[test]
+    fn vector_indexes_are_read_from_their_definitions() {
+        assert_eq!(
+            parse_vector_index(Backend::TiDb, "vec_cosine_distance(`title_vec`)"),
+            Some(("title_vec".into(), Metric::Cosine))
+        );
+        assert_eq!(
+            parse_vector_index(Backend::TiDb, "vec_l2_distance(`body`)"),
+            Some(("body".into(), Metric::L2))
+        );
+        assert_eq!(
+            parse_vector_index(
+                Backend::MariaDb,
+                "  vector key `v` (`v`) `m`='16' `distance`='cosine'"
+            ),
+            Some(("v".into(), Metric::Cosine))
+        );
+        assert_eq!(
+            parse_vector_index(Backend::MariaDb, "  vector key `v` (`v`)"),
+            Some(("v".into(), Metric::L2))
+        );
+        assert_eq!(
+            parse_vector_index(Backend::MariaDb, "  primary key (`id`),"),
+            None
         );
     }
 

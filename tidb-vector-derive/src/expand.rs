@@ -40,6 +40,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                 kind: #krate::ColumnKind::Scalar(#krate::ScalarType::I64),
                 nullable: false,
                 max_length: ::core::option::Option::None,
+                index: ::core::option::Option::None,
             }
         });
     }
@@ -79,16 +80,33 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     #member: <#ty as ::core::default::Default>::default()
                 });
             }
-            FieldKind::Vector { dimensions } => {
+            FieldKind::Vector { dimensions, index } => {
                 let span = ty.span();
+                let index = match index {
+                    None => quote!(::core::option::Option::None),
+                    Some(IndexMetric::Cosine) => {
+                        quote!(::core::option::Option::Some(#krate::Metric::Cosine))
+                    }
+                    Some(IndexMetric::L2) => {
+                        quote!(::core::option::Option::Some(#krate::Metric::L2))
+                    }
+                };
                 columns.push(quote_spanned! {span=>
                     #krate::Column {
                         name: #name,
                         kind: #krate::ColumnKind::Vector { dimensions: #dimensions },
                         nullable: <#ty as #krate::VectorColumn>::NULLABLE,
                         max_length: ::core::option::Option::None,
+                        index: #index,
                     }
                 });
+                let column = column_of[position];
+                let doc = format!("The vector column `{name}`, for `search_on`.");
+                handles.push(quote_spanned! {span=>
+                    #[doc = #doc]
+                    pub #member: #krate::VectorField<#ident, <#ty as #krate::VectorColumn>::Embedding>
+                });
+                handle_values.push(quote!(#member: #krate::VectorField::new(#column, #name)));
                 values.push(quote_spanned! {span=>
                     match #krate::VectorColumn::floats(&self.#member) {
                         ::core::option::Option::Some(values) => #krate::__private::ValueRef::Vector(values),
@@ -112,6 +130,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                         kind: #krate::ColumnKind::Scalar(<#ty as #krate::ColumnType>::SQL_TYPE),
                         nullable: <#ty as #krate::ColumnType>::NULLABLE,
                         max_length: #max_length,
+                        index: ::core::option::Option::None,
                     }
                 });
                 values.push(if is_key && c.auto_key {
@@ -164,13 +183,6 @@ fn expand(c: &Container<'_>) -> TokenStream {
             )
         }
     };
-    let index = match c.index {
-        None => quote!(::core::option::Option::None),
-        Some(IndexMetric::Cosine) => {
-            quote!(::core::option::Option::Some(#krate::Metric::Cosine))
-        }
-        Some(IndexMetric::L2) => quote!(::core::option::Option::Some(#krate::Metric::L2)),
-    };
     let embedding_span = vector_ty.span();
     let embedding =
         quote_spanned!(embedding_span=> <#vector_ty as #krate::VectorColumn>::Embedding);
@@ -202,7 +214,6 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     auto_key: #auto_key,
                     hidden_key: #hidden,
                     vector: #vector_index,
-                    index: #index,
                 };
 
                 type Fields = #fields_ident;

@@ -39,7 +39,6 @@ pub fn stub(input: &DeriveInput) -> TokenStream {
                     auto_key: true,
                     hidden_key: true,
                     vector: 0,
-                    index: ::core::option::Option::None,
                 };
                 type Fields = ();
                 const FIELDS: () = ();

@@ -13,9 +13,8 @@ pub struct Container<'a> {
     pub table: String,
     pub fields: Vec<Field<'a>>,
     pub key: Key,
-    /// Position in `fields` of the vector field.
+    /// Position in `fields` of the first vector field.
     pub vector: usize,
-    pub index: Option<IndexMetric>,
     /// Whether the database assigns the key (a hidden key, or an integer key not marked
     /// `auto_increment = false`).
     pub auto_key: bool,
@@ -42,6 +41,8 @@ pub enum FieldKind {
     Scalar,
     Vector {
         dimensions: usize,
+        /// The vector index declared on it.
+        index: Option<IndexMetric>,
     },
     /// `#[vector(skip)]`: not stored, `Default` when read.
     Skipped,
@@ -111,7 +112,6 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
 
     let mut fields = Vec::new();
     let mut vector: Option<usize> = None;
-    let mut index = None;
     let mut marked_key: Option<usize> = None;
     // Each field's `key` span and `auto_increment` value, for the key's checks below.
     let mut key_attrs: Vec<KeyAttrs> = Vec::new();
@@ -158,17 +158,9 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 if let Some(len) = shape.array_len {
                     check::array_len(cx, len, *dimensions, lit);
                 }
-                if let Some(first) = vector {
-                    cx.error_spanned_by(
-                        ident,
-                        format!(
-                            "a model has exactly one vector field, and `{}` is already it; move this vector to a model of its own",
-                            fields.get(first).map_or(String::new(), |f: &Field| f.ident.to_string())
-                        ),
-                    );
-                } else {
-                    vector = Some(position);
-                }
+                // The first vector field is the one searches use unless told another.
+                vector.get_or_insert(position);
+                let mut index = None;
                 if let Some((metric, lit)) = &attrs.index {
                     if shape.nullable {
                         cx.error_spanned_by(
@@ -180,6 +172,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 }
                 FieldKind::Vector {
                     dimensions: *dimensions,
+                    index,
                 }
             }
             (Some(_), None) => {
@@ -357,7 +350,6 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
         fields,
         key,
         vector,
-        index,
         auto_key,
     })
 }

@@ -37,6 +37,6 @@ fn main() {
     let _: Option<<Page as VectorModel>::Key> = Some(String::from("home"));
     assert!(!Page::SCHEMA.auto_key && !Event::SCHEMA.auto_key && !Counter::SCHEMA.auto_key);
     assert_eq!(Page::SCHEMA.columns.len(), 5);
-    assert!(Page::ddl(Backend::MariaDb)[0].contains("`slug` VARCHAR(64)"));
+    assert!(Page::ddl(Backend::MariaDb).unwrap()[0].contains("`slug` VARCHAR(64)"));
     let _ = Page::FIELDS.thumbnail.eq(vec![1u8, 2]);
 }

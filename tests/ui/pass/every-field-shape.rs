@@ -79,13 +79,13 @@ fn main() {
     assert_eq!(s.columns[17].name, "renamed_column");
     assert_eq!(s.columns[7].kind, ColumnKind::Scalar(ScalarType::U8));
     assert!(s.columns[13].nullable);
-    assert_eq!(s.index, Some(Metric::Cosine));
+    assert_eq!(s.index(), Some(Metric::Cosine));
     assert_eq!(s.dimensions(), 4);
 
     assert_eq!(FixedArray::SCHEMA.table, "fixed_arrays");
     assert!(!FixedArray::SCHEMA.hidden_key);
     assert_eq!(FixedArray::SCHEMA.key_column().name, "id");
-    assert_eq!(FixedArray::SCHEMA.index, Some(Metric::L2));
+    assert_eq!(FixedArray::SCHEMA.index(), Some(Metric::L2));
     assert_eq!(OwnVector::SCHEMA.key_column().name, "code");
     assert_eq!(OwnVector::SCHEMA.dimensions(), 16383);
     assert!(Nullable::SCHEMA.vector_column().nullable);

@@ -15,8 +15,14 @@ impl Dialect {
             .enumerate()
             .map(|(i, column)| self.column_definition(column, i == schema.key, schema.auto_key))
             .collect();
-        if let Some(metric) = schema.index {
-            defs.extend((self.index_clause)(schema, self, metric));
+        for position in schema.vector_columns() {
+            if let Some(metric) = schema.columns[position].index {
+                defs.extend((self.index_clause)(
+                    &schema.on_vector(position),
+                    self,
+                    metric,
+                ));
+            }
         }
         format!(
             "CREATE TABLE IF NOT EXISTS {} ({})",
@@ -93,23 +99,53 @@ impl Dialect {
     /// and then the names this crate gives a vector index on the model's column (cosine, L2): whether
     /// such an index exists (`TIDB_INDEXES`), then what TiFlash reports on it (`TIFLASH_INDEXES`: one row
     /// per TiFlash instance that holds a part of a replica, filtered by the index's name, so another index
-    /// of the table never counts). `None` elsewhere.
-    pub fn tiflash_index_progress(&self) -> Option<[&'static str; 2]> {
-        (self.index_build == super::IndexBuild::TiFlash).then_some([
-            "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN (?, ?)",
-            "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
-             CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), CAST(COUNT(*) AS SIGNED), \
-             COALESCE(GROUP_CONCAT(NULLIF(ERROR_MESSAGE, '') SEPARATOR '\n'), '') \
-             FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
-             WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ? AND INDEX_NAME IN (?, ?)",
-        ])
+    /// of the table never counts; two placeholders a vector column). `None` elsewhere.
+    pub fn tiflash_index_progress(&self, schema: &Schema) -> Option<[String; 2]> {
+        let names = vec!["?"; self.vector_index_names(schema).len()].join(", ");
+        (self.index_build == super::IndexBuild::TiFlash).then(|| {
+            [
+                format!(
+                    "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN ({names})"
+                ),
+                format!(
+                    "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
+                     CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), CAST(COUNT(*) AS SIGNED), \
+                     COALESCE(GROUP_CONCAT(NULLIF(ERROR_MESSAGE, '') SEPARATOR '\n'), '') \
+                     FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
+                     WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ? AND INDEX_NAME IN ({names})"
+                ),
+            ]
+        })
     }
 
-    /// The names a vector index on the model's column gets, for the indexable metrics (cosine, L2).
-    pub(crate) fn vector_index_names(&self, schema: &Schema) -> [String; 2] {
-        let column = schema.vector_column().name;
-        [Metric::Cosine, Metric::L2].map(|metric| super::tidb::index_name(column, metric))
+    /// The names a vector index on the model's vector columns gets, for the indexable metrics (cosine,
+    /// L2), column by column.
+    pub(crate) fn vector_index_names(&self, schema: &Schema) -> Vec<String> {
+        schema
+            .vector_columns()
+            .flat_map(|position| {
+                let column = schema.columns[position].name;
+                [Metric::Cosine, Metric::L2].map(|metric| super::tidb::index_name(column, metric))
+            })
+            .collect()
+    }
+
+    /// Refuses a schema with more vector indexes than the backend builds on one table (MariaDB: one).
+    pub(crate) fn check_vector_indexes(&self, schema: &Schema) -> crate::Result<()> {
+        let declared = schema
+            .vector_columns()
+            .filter(|p| schema.columns[*p].index.is_some())
+            .count();
+        if self.backend == Backend::MariaDb && declared > 1 {
+            return Err(crate::Error::Unsupported {
+                backend: self.backend,
+                what: format!(
+                    "{declared} vector indexes on one table (MariaDB builds one a table: declare `index` on one vector field, and search the others exactly)"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// The SQL type of a column as the model's DDL writes it, without its name, nullability or key

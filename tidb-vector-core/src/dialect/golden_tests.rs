@@ -22,6 +22,46 @@ struct Article {
     embedding: Vec<f32>,
 }
 
+/// Two vector fields, each with its own dimensions and index; a String key.
+#[derive(VectorModel)]
+struct Product {
+    #[vector(key, max_length = 32)]
+    sku: String,
+    #[vector(dimensions = 4, index = "cosine")]
+    text_vec: Vec<f32>,
+    #[vector(dimensions = 2, index = "l2")]
+    image_vec: [f32; 2],
+}
+
+#[test]
+fn several_vector_fields() {
+    // 1.3: one VECTOR INDEX clause a column, each with its own metric, in CREATE TABLE.
+    assert_eq!(
+        tidb().create_table(&Product::SCHEMA),
+        "CREATE TABLE IF NOT EXISTS `products` (`sku` VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin \
+         NOT NULL PRIMARY KEY, `text_vec` VECTOR(4) NOT NULL, `image_vec` VECTOR(2) NOT NULL, \
+         VECTOR INDEX `vec_idx_text_vec_cosine` ((VEC_COSINE_DISTANCE(`text_vec`))) USING HNSW, \
+         VECTOR INDEX `vec_idx_image_vec_l2` ((VEC_L2_DISTANCE(`image_vec`))) USING HNSW)"
+    );
+    // 1.4: a search by the second field is the index-eligible shape on its own column and metric.
+    let statement = Product::search_on(Product::FIELDS.image_vec, &[0.5, 0.5])
+        .metric(Metric::L2)
+        .limit(3)
+        .statement(Backend::TiDb)
+        .unwrap();
+    assert_eq!(
+        statement.sql,
+        "SELECT `sku`, VEC_AS_TEXT(`text_vec`) AS `text_vec`, VEC_AS_TEXT(`image_vec`) AS `image_vec`, \
+         VEC_L2_DISTANCE(`image_vec`, VEC_FROM_TEXT(?)) AS `_distance` FROM `products` \
+         ORDER BY `_distance` LIMIT 3"
+    );
+    // MariaDB builds one vector index a table: refused before any SQL.
+    assert!(matches!(
+        Product::ddl(Backend::MariaDb),
+        Err(crate::Error::Unsupported { .. })
+    ));
+}
+
 fn tidb() -> &'static Dialect {
     Dialect::of(Backend::TiDb)
 }
@@ -245,16 +285,30 @@ fn index_progress_statements() {
     // the model's index, so another index of the table never counts; the index's existence is read from
     // TIDB_INDEXES, so that "no index" and "not reported yet" differ.
     assert_eq!(
-        tidb().tiflash_index_progress(),
+        tidb().tiflash_index_progress(&Article::SCHEMA),
         Some([
             "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN (?, ?)",
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN (?, ?)"
+                .to_owned(),
             "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
              CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), CAST(COUNT(*) AS SIGNED), \
              COALESCE(GROUP_CONCAT(NULLIF(ERROR_MESSAGE, '') SEPARATOR '\n'), '') \
              FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
-             WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ? AND INDEX_NAME IN (?, ?)",
+             WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ? AND INDEX_NAME IN (?, ?)"
+                .to_owned(),
         ])
+    );
+    // Two vector fields: the names of both columns' indexes.
+    let [exists, _] = tidb().tiflash_index_progress(&Product::SCHEMA).unwrap();
+    assert!(exists.ends_with("KEY_NAME IN (?, ?, ?, ?)"), "{exists}");
+    assert_eq!(
+        tidb().vector_index_names(&Product::SCHEMA),
+        [
+            "vec_idx_text_vec_cosine",
+            "vec_idx_text_vec_l2",
+            "vec_idx_image_vec_cosine",
+            "vec_idx_image_vec_l2"
+        ]
     );
     // The names bound are those of the index DDL above and of CREATE TABLE.
     assert_eq!(
@@ -266,7 +320,10 @@ fn index_progress_statements() {
             .create_table(&Article::SCHEMA)
             .contains("`vec_idx_embedding_l2`")
     );
-    assert_eq!(Dialect::of(Backend::MariaDb).tiflash_index_progress(), None);
+    assert_eq!(
+        Dialect::of(Backend::MariaDb).tiflash_index_progress(&Article::SCHEMA),
+        None
+    );
 }
 
 #[test]
@@ -290,7 +347,7 @@ fn table_check_statements() {
     );
     // `ddl` is the statement `create_table` runs.
     assert_eq!(
-        Article::ddl(Backend::TiDb),
+        Article::ddl(Backend::TiDb).unwrap(),
         [tidb().create_table(&Article::SCHEMA)]
     );
 }

@@ -53,7 +53,7 @@ pub static DIALECT: Dialect = Dialect {
     vector_literal: super::hex_literal,
     // MariaDB names a vector index after its column.
     ignore_vector_index: |schema, dialect| {
-        schema.index.map(|_| {
+        schema.index().map(|_| {
             format!(
                 "IGNORE INDEX ({})",
                 dialect.quote(schema.vector_column().name)

@@ -167,7 +167,7 @@ impl Dialect {
             Some(ef) => Some(ef),
             // An index search gets the dialect's default (MariaDB's own, 20, finds too few of the true
             // neighbours); a scan needs none.
-            None if schema.index.is_some() && !o.exact => self.default_ef_search,
+            None if schema.index().is_some() && !o.exact => self.default_ef_search,
             None => None,
         };
         let literal_bound = |bound: f64| format!("{bound:?}");
