@@ -24,15 +24,19 @@ struct Point {
 
 const ROWS: i64 = 3_000;
 
-/// Random 4-dimension points; 25 zero vectors and 25 NULL vectors among them, more than any `k` asked.
-fn points() -> Vec<Point> {
-    let mut state = 0x2545_F491_4F6C_DD1D_u64;
-    let mut unit = move || {
+/// Deterministic uniform numbers in [-1, 1) from a xorshift generator seeded with `state`.
+fn uniform(mut state: u64) -> impl FnMut() -> f32 {
+    move || {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
         (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    };
+    }
+}
+
+/// Random 4-dimension points; 25 zero vectors and 25 NULL vectors among them, more than any `k` asked.
+fn points() -> Vec<Point> {
+    let mut unit = uniform(0x2545_F491_4F6C_DD1D);
     (1..=ROWS)
         .map(|id| Point {
             id,
@@ -469,13 +473,7 @@ struct IndexedProduct {
 }
 
 fn products() -> Vec<Product> {
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut unit = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    };
+    let mut unit = uniform(0x9E37_79B9_7F4A_7C15);
     (0..1_500)
         .map(|i| Product {
             sku: format!("sku-{i:05}"),
