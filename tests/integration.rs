@@ -17,6 +17,7 @@ scenarios!(
     zero_vectors_never_come_first,
     a_table_of_another_shape_is_a_schema_mismatch,
     domain_keys_and_columns_round_trip,
+    dates_and_times_round_trip,
 );
 
 /// The tutorial's model.
@@ -903,6 +904,103 @@ async fn domain_keys_and_columns_round_trip(target: Target) {
             "{} pages, max_length refusal: {error}",
             Page::count(&t.db).await.unwrap()
         ),
+    );
+    t.finish().await;
+}
+
+/// A log entry with dates and times (feature `chrono`).
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "log_entries")]
+struct LogEntry {
+    id: i64,
+    created: chrono::DateTime<chrono::Utc>,
+    edited: Option<chrono::NaiveDateTime>,
+    day: chrono::NaiveDate,
+    #[vector(dimensions = 2)]
+    embedding: Vec<f32>,
+}
+
+async fn dates_and_times_round_trip(target: Target) {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    let t = TestDb::open(target).await;
+    LogEntry::create_table(&t.db).await.unwrap();
+    LogEntry::check_table(&t.db).await.unwrap();
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let at = |y, m, d, micros: u32| date(y, m, d).and_hms_micro_opt(23, 59, 59, micros).unwrap();
+    let entries: Vec<LogEntry> = [
+        (
+            1,
+            at(2026, 11, 26, 123_456),
+            Some(at(2026, 11, 27, 1)),
+            date(2026, 11, 26),
+        ),
+        (2, at(1970, 1, 1, 0), None, date(1000, 1, 1)),
+        (
+            3,
+            at(9999, 12, 31, 999_999),
+            Some(at(2000, 2, 29, 500_000)),
+            date(9999, 12, 31),
+        ),
+    ]
+    .into_iter()
+    .map(|(id, created, edited, day)| LogEntry {
+        id,
+        created: Utc.from_utc_datetime(&created),
+        edited,
+        day,
+        embedding: vec![1.0, id as f32],
+    })
+    .collect();
+    LogEntry::insert_many(&t.db, &entries).await.unwrap();
+    for entry in &entries {
+        assert_eq!(
+            LogEntry::get(&t.db, &entry.id).await.unwrap().as_ref(),
+            Some(entry)
+        );
+    }
+    // Filters compare as times and dates on every backend.
+    let f = LogEntry::FIELDS;
+    let since = Utc.from_utc_datetime(&at(2000, 1, 1, 0));
+    assert_eq!(
+        LogEntry::count_where(&t.db, f.created.ge(since))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        LogEntry::count_where(&t.db, f.edited.lt(at(2026, 1, 1, 0)))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        LogEntry::count_where(&t.db, f.day.eq(date(1000, 1, 1)))
+            .await
+            .unwrap(),
+        1
+    );
+    // A part finer than a microsecond is refused before sending, everywhere.
+    let precise = LogEntry {
+        id: 4,
+        created: Utc.from_utc_datetime(&date(2026, 1, 1).and_hms_nano_opt(0, 0, 0, 1).unwrap()),
+        ..entries[0].clone()
+    };
+    let error = precise.insert(&t.db).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            tidb_vector_core::Error::Encode {
+                column: "created",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    tidb_vector_tests::report(
+        "DateTime<Utc>, NaiveDateTime and NaiveDate from 1000-01-01 to 9999-12-31 23:59:59.999999",
+        target,
+        "every value back exactly; filters compare as times; nanoseconds refused before sending",
+        &error,
     );
     t.finish().await;
 }

@@ -74,6 +74,10 @@ pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Val
         Value::F64(f) => Arg::F64(finite(column, *f)?),
         Value::Text(s) => Arg::Text(s.clone()),
         Value::Bytes(b) => Arg::Bytes(b.clone()),
+        #[cfg(feature = "chrono")]
+        Value::Timestamp(t) => Arg::Timestamp(microseconds(column, *t)?),
+        #[cfg(feature = "chrono")]
+        Value::Date(d) => Arg::Date(*d),
     })
 }
 
@@ -154,6 +158,10 @@ fn encode_value(dialect: &Dialect, column: &Column, value: ValueRef<'_>) -> Resu
         (ValueRef::Bytes(b), _) => Arg::Bytes(b.to_vec()),
         #[cfg(feature = "uuid")]
         (ValueRef::Uuid(u), _) => Arg::Text(u.hyphenated().to_string()),
+        #[cfg(feature = "chrono")]
+        (ValueRef::Timestamp(t), _) => Arg::Timestamp(microseconds(column.name, t)?),
+        #[cfg(feature = "chrono")]
+        (ValueRef::Date(d), _) => Arg::Date(d),
         (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
             return Err(Error::Encode {
                 column: column.name,
@@ -252,4 +260,23 @@ fn read_vector(
         )));
     }
     Ok(Some(values))
+}
+
+/// A timestamp that TiDB and MariaDB store exactly (`DATETIME(6)` keeps microseconds): one with a finer
+/// part is refused rather than rounded differently by each backend.
+#[cfg(feature = "chrono")]
+fn microseconds(
+    column: &'static str,
+    time: chrono::NaiveDateTime,
+) -> Result<chrono::NaiveDateTime> {
+    use chrono::Timelike as _;
+    if !time.nanosecond().is_multiple_of(1_000) {
+        return Err(Error::Encode {
+            column,
+            reason: format!(
+                "{time} has a part finer than a microsecond, which TiDB and MariaDB do not keep; round it first (chrono's `SubsecRound::trunc_subsecs(6)`)"
+            ),
+        });
+    }
+    Ok(time)
 }

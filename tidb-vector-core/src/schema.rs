@@ -76,6 +76,11 @@ pub enum ScalarType {
     /// `uuid::Uuid` (feature `uuid`): its hyphenated text, `CHAR(36)` on TiDB and MariaDB (TiDB has no UUID
     /// type, and text keeps the column readable and filterable alike everywhere), `TEXT` on SQLite.
     Uuid,
+    /// `chrono::NaiveDateTime` or `chrono::DateTime<Utc>` (feature `chrono`): `DATETIME(6)` on TiDB and
+    /// MariaDB (UTC, microseconds), ISO 8601 text on SQLite.
+    Timestamp,
+    /// `chrono::NaiveDate` (feature `chrono`): `DATE`, ISO 8601 text on SQLite.
+    Date,
 }
 
 /// What a column holds.

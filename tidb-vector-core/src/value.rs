@@ -38,6 +38,12 @@ pub enum Value {
     Text(String),
     /// Bytes.
     Bytes(Vec<u8>),
+    /// A date and time, in UTC (feature `chrono`).
+    #[cfg(feature = "chrono")]
+    Timestamp(chrono::NaiveDateTime),
+    /// A date (feature `chrono`).
+    #[cfg(feature = "chrono")]
+    Date(chrono::NaiveDate),
 }
 
 /// The scalar column types, listed once: each Rust type, its [`ScalarType`], its [`Value`] variant, and
@@ -67,6 +73,14 @@ macro_rules! scalar_types {
                 ScalarType::Uuid => read::<uuid::Uuid>(cell),
                 #[cfg(not(feature = "uuid"))]
                 ScalarType::Uuid => Err("a UUID column needs the `uuid` feature".into()),
+                #[cfg(feature = "chrono")]
+                ScalarType::Timestamp => read::<chrono::NaiveDateTime>(cell),
+                #[cfg(feature = "chrono")]
+                ScalarType::Date => read::<chrono::NaiveDate>(cell),
+                #[cfg(not(feature = "chrono"))]
+                ScalarType::Timestamp | ScalarType::Date => {
+                    Err("a date or time column needs the `chrono` feature".into())
+                }
             }
         }
     };
@@ -129,6 +143,57 @@ impl ColumnType for uuid::Uuid {
     }
 }
 
+/// `chrono` columns: a timestamp (stored in UTC) and a date.
+#[cfg(feature = "chrono")]
+mod chrono_columns {
+    use super::{Cell, ColumnType, NotOption, Value, ValueRef, sealed};
+    use crate::schema::ScalarType;
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+    impl From<NaiveDateTime> for Value {
+        fn from(value: NaiveDateTime) -> Self {
+            Value::Timestamp(value)
+        }
+    }
+    impl From<DateTime<Utc>> for Value {
+        fn from(value: DateTime<Utc>) -> Self {
+            Value::Timestamp(value.naive_utc())
+        }
+    }
+    impl From<NaiveDate> for Value {
+        fn from(value: NaiveDate) -> Self {
+            Value::Date(value)
+        }
+    }
+
+    macro_rules! chrono_column {
+        ($($ty:ty => $kind:ident, |$v:ident| $to:expr, |$cell:ident| $decode:expr;)*) => {$(
+            impl NotOption for $ty {}
+            impl sealed::Sealed for $ty {}
+            impl ColumnType for $ty {
+                const SQL_TYPE: ScalarType = ScalarType::$kind;
+                type Bare = $ty;
+                fn to_value(&self) -> ValueRef<'_> {
+                    let $v = *self;
+                    $to
+                }
+                fn decode($cell: Cell<'_>) -> Result<Self, String> {
+                    $decode
+                }
+            }
+        )*};
+    }
+
+    chrono_column! {
+        NaiveDateTime => Timestamp, |v| ValueRef::Timestamp(v),
+            |cell| cell.get::<NaiveDateTime>().map_err(|e| e.to_string());
+        DateTime<Utc> => Timestamp, |v| ValueRef::Timestamp(v.naive_utc()),
+            |cell| cell.get::<NaiveDateTime>().map(|t| t.and_utc()).map_err(|e| e.to_string());
+        NaiveDate => Date, |v| ValueRef::Date(v),
+            |cell| cell.get::<NaiveDate>().map_err(|e| e.to_string());
+    }
+}
+
 impl ColumnType for Vec<u8> {
     const SQL_TYPE: ScalarType = ScalarType::Bytes;
     type Bare = Vec<u8>;
@@ -169,6 +234,12 @@ pub enum ValueRef<'a> {
     /// A UUID, stored as its hyphenated text.
     #[cfg(feature = "uuid")]
     Uuid(uuid::Uuid),
+    /// A date and time in UTC.
+    #[cfg(feature = "chrono")]
+    Timestamp(chrono::NaiveDateTime),
+    /// A date.
+    #[cfg(feature = "chrono")]
+    Date(chrono::NaiveDate),
     /// A vector (validated and encoded by the dialect).
     Vector(&'a [f32]),
 }
@@ -263,12 +334,13 @@ impl<T> SqliteType for T {}
 /// A Rust type that can be a scalar column of a [`VectorModel`](crate::VectorModel).
 ///
 /// Implemented for `String`, `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64`, `Vec<u8>`, `uuid::Uuid`
-/// (feature `uuid`) and `Option` of each (a nullable column). Sealed: the dialects know how to store
+/// (feature `uuid`), `chrono::DateTime<Utc>`, `NaiveDateTime` and `NaiveDate` (feature `chrono`), and
+/// `Option` of each (a nullable column). Sealed: the dialects know how to store
 /// exactly these.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a column of a `VectorModel`",
     label = "unsupported field type",
-    note = "supported scalar types: String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid (feature `uuid`), and Option of any of them",
+    note = "supported scalar types: String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid (feature `uuid`), chrono's DateTime<Utc>, NaiveDateTime and NaiveDate (feature `chrono`), and Option of any of them",
     note = "a vector field needs `#[vector(dimensions = N)]` and the type Vec<f32>, [f32; N] or tidb_vector_core::Vector"
 )]
 pub trait ColumnType: sealed::Sealed + Sized {

@@ -46,7 +46,21 @@ pub fn vector_shape(ty: &Type) -> Option<VectorShape<'_>> {
 
 /// The scalar types a column can have, by the last segment of their path (and `Vec<u8>`).
 const SCALARS: &[&str] = &[
-    "String", "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "Uuid",
+    "String",
+    "bool",
+    "i8",
+    "i16",
+    "i32",
+    "i64",
+    "u8",
+    "u16",
+    "u32",
+    "u64",
+    "f32",
+    "f64",
+    "Uuid",
+    "NaiveDateTime",
+    "NaiveDate",
 ];
 /// The integer types a key can have.
 const INTEGER_KEYS: &[&str] = &["i32", "i64", "u32", "u64"];
@@ -67,7 +81,7 @@ pub enum KeyKind {
 /// final check, for types this cannot see through, such as aliases.)
 pub fn check_scalar_type(ty: &Type) -> Result<(), String> {
     let supported = "a column is String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid, \
-         or an Option of one (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with \
+         chrono's DateTime<Utc>, NaiveDateTime or NaiveDate, or an Option of one (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with \
          `#[vector(dimensions = N)]`; `#[vector(skip)]` leaves a field out of the table)";
     let inner = match option_inner(ty) {
         Some(inner) if option_inner(inner).is_some() => {
@@ -76,7 +90,7 @@ pub fn check_scalar_type(ty: &Type) -> Result<(), String> {
         Some(inner) => inner,
         None => ty,
     };
-    if is_bytes(inner) {
+    if is_bytes(inner) || is_date_time(inner) {
         return Ok(());
     }
     match last_plain_segment(inner) {
@@ -110,6 +124,17 @@ pub fn key_kind(ty: &Type) -> Option<(KeyKind, bool)> {
 pub fn is_text(ty: &Type) -> bool {
     let inner = option_inner(ty).unwrap_or(ty);
     last_plain_segment(inner).is_some_and(|name| name == "String")
+}
+
+/// `DateTime<...>` (chrono's; the generated code's bounds check that it is `DateTime<Utc>`).
+fn is_date_time(ty: &Type) -> bool {
+    let Type::Path(path) = ungrouped(ty) else {
+        return false;
+    };
+    path.path
+        .segments
+        .last()
+        .is_some_and(|last| last.ident == "DateTime" && !last.arguments.is_none())
 }
 
 /// `Vec<u8>`.

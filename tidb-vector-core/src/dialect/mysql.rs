@@ -38,6 +38,8 @@ pub(crate) fn mysql_scalar_type(scalar: ScalarType) -> &'static str {
         ScalarType::Text => "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
         ScalarType::Bytes => "LONGBLOB",
         ScalarType::Uuid => "CHAR(36) CHARACTER SET ascii COLLATE ascii_bin",
+        ScalarType::Timestamp => "DATETIME(6)",
+        ScalarType::Date => "DATE",
     }
 }
 

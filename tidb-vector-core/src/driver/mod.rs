@@ -30,6 +30,10 @@ macro_rules! driver_statements {
                     Arg::Str(v) => query.bind(*v),
                     Arg::Text(v) => query.bind(v.as_str()),
                     Arg::Bytes(v) => query.bind(v.as_slice()),
+                    #[cfg(feature = "chrono")]
+                    Arg::Timestamp(v) => query.bind(*v),
+                    #[cfg(feature = "chrono")]
+                    Arg::Date(v) => query.bind(*v),
                 };
             }
             query
@@ -126,6 +130,10 @@ pub(crate) enum Arg {
     Str(&'static str),
     Text(String),
     Bytes(Vec<u8>),
+    #[cfg(feature = "chrono")]
+    Timestamp(chrono::NaiveDateTime),
+    #[cfg(feature = "chrono")]
+    Date(chrono::NaiveDate),
 }
 
 /// A statement's arguments, shared: a statement retried after a transient error is sent again without a
