@@ -18,6 +18,7 @@ scenarios!(
     a_table_of_another_shape_is_a_schema_mismatch,
     domain_keys_and_columns_round_trip,
     dates_and_times_round_trip,
+    json_round_trips,
 );
 
 /// The tutorial's model.
@@ -1001,6 +1002,74 @@ async fn dates_and_times_round_trip(target: Target) {
         target,
         "every value back exactly; filters compare as times; nanoseconds refused before sending",
         &error,
+    );
+    t.finish().await;
+}
+
+/// A record with JSON metadata (feature `json`).
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "annotated")]
+struct Annotated {
+    id: i64,
+    meta: serde_json::Value,
+    extra: Option<serde_json::Value>,
+    #[vector(dimensions = 2)]
+    embedding: Vec<f32>,
+}
+
+async fn json_round_trips(target: Target) {
+    use serde_json::json;
+    let t = TestDb::open(target).await;
+    Annotated::create_table(&t.db).await.unwrap();
+    Annotated::check_table(&t.db).await.unwrap();
+    let values = [
+        json!({"title": "dog", "tags": ["pet", "animal"], "nested": {"depth": 2, "ok": true}}),
+        json!([
+            1,
+            -2,
+            9_223_372_036_854_775_807_i64,
+            18_446_744_073_709_551_615_u64,
+            0.1,
+            1e300
+        ]),
+        json!("quotes \" and \\ backslashes, NUL \u{0000}, émoji 🐕, 'single'"),
+        json!(null),
+        json!({}),
+    ];
+    let rows: Vec<Annotated> = values
+        .iter()
+        .enumerate()
+        .map(|(i, meta)| Annotated {
+            id: i as i64 + 1,
+            meta: meta.clone(),
+            extra: (i % 2 == 0).then(|| json!({"i": i})),
+            embedding: vec![1.0, i as f32],
+        })
+        .collect();
+    Annotated::insert_many(&t.db, &rows).await.unwrap();
+    for row in &rows {
+        assert_eq!(
+            Annotated::get(&t.db, &row.id).await.unwrap().as_ref(),
+            Some(row)
+        );
+    }
+    let columns = Annotated::search(&[1.0, 0.0])
+        .limit(1)
+        .fetch_columns(&t.db, [Annotated::FIELDS.meta.name()])
+        .await
+        .unwrap();
+    let (_, tidb_vector_core::Value::Text(text)) = &columns[0].values[0] else {
+        panic!("{columns:?}")
+    };
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(text).unwrap(),
+        values[0]
+    );
+    tidb_vector_tests::report(
+        "serde_json::Value columns: objects, arrays, i64/u64 extremes, 1e300, escapes, NUL, emoji, null",
+        target,
+        "every value back equal",
+        &format!("{} rows equal", rows.len()),
     );
     t.finish().await;
 }

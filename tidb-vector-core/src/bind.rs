@@ -162,6 +162,8 @@ fn encode_value(dialect: &Dialect, column: &Column, value: ValueRef<'_>) -> Resu
         (ValueRef::Timestamp(t), _) => Arg::Timestamp(microseconds(column.name, t)?),
         #[cfg(feature = "chrono")]
         (ValueRef::Date(d), _) => Arg::Date(d),
+        #[cfg(feature = "json")]
+        (ValueRef::Json(json), _) => Arg::Text(json.to_string()),
         (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
             return Err(Error::Encode {
                 column: column.name,

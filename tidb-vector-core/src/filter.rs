@@ -202,7 +202,7 @@ impl<M, V> fmt::Debug for Col<M, V> {
     }
 }
 
-impl<M, V: Into<Value>> Col<M, V> {
+impl<M, V> Col<M, V> {
     #[doc(hidden)]
     pub const fn new(name: &'static str) -> Self {
         Col {
@@ -215,7 +215,10 @@ impl<M, V: Into<Value>> Col<M, V> {
     pub fn name(self) -> &'static str {
         self.name
     }
+}
 
+/// Comparisons, for the columns whose values compare alike on every backend (not JSON).
+impl<M, V: Into<Value>> Col<M, V> {
     fn compare(self, op: CmpOp, value: impl Into<V>) -> Filter<M> {
         Filter::new(FilterNode::Compare {
             column: self.name,

@@ -81,6 +81,9 @@ pub enum ScalarType {
     Timestamp,
     /// `chrono::NaiveDate` (feature `chrono`): `DATE`, ISO 8601 text on SQLite.
     Date,
+    /// `serde_json::Value` (feature `json`): `JSON` on TiDB and MariaDB, text on SQLite. Not comparable in
+    /// filters (the backends compare JSON differently).
+    Json,
 }
 
 /// What a column holds.

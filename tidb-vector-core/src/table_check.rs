@@ -319,6 +319,10 @@ fn normalize(sql_type: &str) -> String {
     if base == "boolean" || base == "bool" {
         return "tinyint".to_owned();
     }
+    // MariaDB's JSON is LONGTEXT (with a JSON_VALID check), and shows as such.
+    if base == "json" {
+        return "longtext".to_owned();
+    }
     for int in ["tinyint", "smallint", "mediumint", "bigint", "int"] {
         if let Some(rest) = base.strip_prefix(int)
             && let Some(close) = rest
@@ -464,6 +468,7 @@ mod tests {
             "longtext"
         );
         assert_eq!(normalize("VECTOR(768)"), "vector(768)");
+        assert_eq!(normalize("JSON"), normalize("longtext"));
         assert_eq!(vector_dimensions("vector(768)"), Some(768));
         assert_eq!(
             normalize("BLOB CHECK (CASE WHEN x IS NULL THEN 1 END)"),

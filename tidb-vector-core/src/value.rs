@@ -81,6 +81,12 @@ macro_rules! scalar_types {
                 ScalarType::Timestamp | ScalarType::Date => {
                     Err("a date or time column needs the `chrono` feature".into())
                 }
+                // JSON comes back as its text.
+                #[cfg(feature = "json")]
+                ScalarType::Json => Option::<serde_json::Value>::decode(cell)
+                    .map(|v| v.map_or(Value::Null, |json| Value::Text(json.to_string()))),
+                #[cfg(not(feature = "json"))]
+                ScalarType::Json => Err("a JSON column needs the `json` feature".into()),
             }
         }
     };
@@ -194,6 +200,25 @@ mod chrono_columns {
     }
 }
 
+#[cfg(feature = "json")]
+impl NotOption for serde_json::Value {}
+#[cfg(feature = "json")]
+impl sealed::Sealed for serde_json::Value {}
+/// A JSON column. Its filter handle has no comparisons: TiDB compares JSON values, MariaDB their text.
+#[cfg(feature = "json")]
+impl ColumnType for serde_json::Value {
+    const SQL_TYPE: ScalarType = ScalarType::Json;
+    type Bare = serde_json::Value;
+    fn to_value(&self) -> ValueRef<'_> {
+        ValueRef::Json(self)
+    }
+    fn decode(cell: Cell<'_>) -> Result<Self, String> {
+        cell.get::<sqlx::types::Json<serde_json::Value>>()
+            .map(|json| json.0)
+            .map_err(|e| e.to_string())
+    }
+}
+
 impl ColumnType for Vec<u8> {
     const SQL_TYPE: ScalarType = ScalarType::Bytes;
     type Bare = Vec<u8>;
@@ -240,6 +265,9 @@ pub enum ValueRef<'a> {
     /// A date.
     #[cfg(feature = "chrono")]
     Date(chrono::NaiveDate),
+    /// A JSON value, stored as its text.
+    #[cfg(feature = "json")]
+    Json(&'a serde_json::Value),
     /// A vector (validated and encoded by the dialect).
     Vector(&'a [f32]),
 }
@@ -334,20 +362,20 @@ impl<T> SqliteType for T {}
 /// A Rust type that can be a scalar column of a [`VectorModel`](crate::VectorModel).
 ///
 /// Implemented for `String`, `bool`, `i8`..`i64`, `u8`..`u64`, `f32`, `f64`, `Vec<u8>`, `uuid::Uuid`
-/// (feature `uuid`), `chrono::DateTime<Utc>`, `NaiveDateTime` and `NaiveDate` (feature `chrono`), and
-/// `Option` of each (a nullable column). Sealed: the dialects know how to store
+/// (feature `uuid`), `chrono::DateTime<Utc>`, `NaiveDateTime` and `NaiveDate` (feature `chrono`),
+/// `serde_json::Value` (feature `json`), and `Option` of each (a nullable column). Sealed: the dialects know how to store
 /// exactly these.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a column of a `VectorModel`",
     label = "unsupported field type",
-    note = "supported scalar types: String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid (feature `uuid`), chrono's DateTime<Utc>, NaiveDateTime and NaiveDate (feature `chrono`), and Option of any of them",
+    note = "supported scalar types: String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid (feature `uuid`), chrono's DateTime<Utc>, NaiveDateTime and NaiveDate (feature `chrono`), serde_json::Value (feature `json`), and Option of any of them",
     note = "a vector field needs `#[vector(dimensions = N)]` and the type Vec<f32>, [f32; N] or tidb_vector_core::Vector"
 )]
 pub trait ColumnType: sealed::Sealed + Sized {
     /// The SQL type family of the column.
     const SQL_TYPE: ScalarType;
     /// The type without `Option`: what filters on the column compare with.
-    type Bare: Into<Value>;
+    type Bare;
     /// Whether the column accepts NULL.
     const NULLABLE: bool = false;
     /// The value to bind.

@@ -61,6 +61,8 @@ const SCALARS: &[&str] = &[
     "Uuid",
     "NaiveDateTime",
     "NaiveDate",
+    // serde_json::Value (the generated code's bounds check the path).
+    "Value",
 ];
 /// The integer types a key can have.
 const INTEGER_KEYS: &[&str] = &["i32", "i64", "u32", "u64"];
@@ -81,7 +83,7 @@ pub enum KeyKind {
 /// final check, for types this cannot see through, such as aliases.)
 pub fn check_scalar_type(ty: &Type) -> Result<(), String> {
     let supported = "a column is String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid, \
-         chrono's DateTime<Utc>, NaiveDateTime or NaiveDate, or an Option of one (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with \
+         chrono's DateTime<Utc>, NaiveDateTime or NaiveDate, serde_json::Value, or an Option of one (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with \
          `#[vector(dimensions = N)]`; `#[vector(skip)]` leaves a field out of the table)";
     let inner = match option_inner(ty) {
         Some(inner) if option_inner(inner).is_some() => {

@@ -40,6 +40,7 @@ pub(crate) fn mysql_scalar_type(scalar: ScalarType) -> &'static str {
         ScalarType::Uuid => "CHAR(36) CHARACTER SET ascii COLLATE ascii_bin",
         ScalarType::Timestamp => "DATETIME(6)",
         ScalarType::Date => "DATE",
+        ScalarType::Json => "JSON",
     }
 }
 

@@ -73,7 +73,11 @@ pub static DIALECT: Dialect = Dialect {
 fn scalar_type(scalar: ScalarType) -> &'static str {
     match scalar {
         ScalarType::F32 | ScalarType::F64 => "REAL",
-        ScalarType::Text | ScalarType::Uuid | ScalarType::Timestamp | ScalarType::Date => "TEXT",
+        ScalarType::Text
+        | ScalarType::Uuid
+        | ScalarType::Timestamp
+        | ScalarType::Date
+        | ScalarType::Json => "TEXT",
         ScalarType::Bytes => "BLOB",
         _ => "INTEGER",
     }
