@@ -304,6 +304,49 @@ impl<M, V: Into<Value>> Col<M, V> {
     }
 }
 
+/// A vector field of model `M` whose values are `E` (its type without `Option`); the derive generates one
+/// per vector field, reached through `M::FIELDS`, for [`VectorModel::search_on`](crate::VectorModel::search_on): a query vector that does
+/// not fit `E` does not compile.
+pub struct VectorField<M, E> {
+    column: usize,
+    name: &'static str,
+    types: PhantomData<fn() -> (M, E)>,
+}
+
+impl<M, E> Clone for VectorField<M, E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, E> Copy for VectorField<M, E> {}
+
+impl<M, E> fmt::Debug for VectorField<M, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "VectorField({})", self.name)
+    }
+}
+
+impl<M, E> VectorField<M, E> {
+    #[doc(hidden)]
+    pub const fn new(column: usize, name: &'static str) -> Self {
+        VectorField {
+            column,
+            name,
+            types: PhantomData,
+        }
+    }
+
+    /// The column's name.
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
+    pub(crate) fn column(self) -> usize {
+        self.column
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

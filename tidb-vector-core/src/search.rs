@@ -1,7 +1,6 @@
 //! Distance searches: the [`Search`] builder and its [`Hit`]s.
 
 use std::fmt;
-use std::marker::PhantomData;
 
 use crate::backend::Backend;
 use crate::bind::{self, RowReader};
@@ -12,73 +11,13 @@ use crate::executor::{Executor, Session};
 use crate::filter::Filter;
 use crate::model::VectorModel;
 use crate::schema::Metric;
-use crate::value::{ColumnType, Value};
+use crate::value::ColumnType;
+
+mod hits;
+
+pub use crate::filter::VectorField;
 use crate::vector::validate;
-
-/// One search result: the row, its key and its distance to the query.
-///
-/// With the `serde` feature it (de)serializes as `{"key": .., "distance": .., "record": ..}` when the model
-/// and its key do.
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Serialize, serde::Deserialize),
-    serde(bound(
-        serialize = "M: serde::Serialize, M::Key: serde::Serialize",
-        deserialize = "M: serde::Deserialize<'de>, M::Key: serde::Deserialize<'de>"
-    ))
-)]
-pub struct Hit<M: VectorModel> {
-    /// The row's primary key.
-    pub key: M::Key,
-    /// The row's distance to the query (smaller is nearer).
-    pub distance: f64,
-    /// The row.
-    pub record: M,
-}
-
-impl<M: VectorModel + fmt::Debug> fmt::Debug for Hit<M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Hit")
-            .field("key", &self.key)
-            .field("distance", &self.distance)
-            .field("record", &self.record)
-            .finish()
-    }
-}
-
-impl<M: VectorModel + Clone> Clone for Hit<M> {
-    fn clone(&self) -> Self {
-        Hit {
-            key: self.key.clone(),
-            distance: self.distance,
-            record: self.record.clone(),
-        }
-    }
-}
-
-/// A search result with some columns only (see [`Search::fetch_columns`]).
-///
-/// With the `serde` feature it serializes as `{"key": .., "distance": .., "values": [["name", value], ..]}`.
-#[derive(Clone, Debug, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Columns<K> {
-    /// The row's primary key.
-    pub key: K,
-    /// The row's distance to the query.
-    pub distance: f64,
-    /// The selected columns' values, in the order asked.
-    pub values: Vec<(&'static str, Value)>,
-}
-
-impl<K> Columns<K> {
-    /// The value of a selected column.
-    pub fn get(&self, column: &str) -> Option<&Value> {
-        self.values
-            .iter()
-            .find(|(name, _)| *name == column)
-            .map(|(_, v)| v)
-    }
-}
+pub use hits::{Columns, Hit};
 
 /// A search for the rows nearest to a query vector; start one with [`VectorModel::search`].
 ///
@@ -133,49 +72,6 @@ impl<M> Clone for Search<'_, M> {
             options: self.options,
             filter: self.filter.clone(),
         }
-    }
-}
-
-/// A vector field of model `M` whose values are `E` (its type without `Option`); the derive generates one
-/// per vector field, reached through `M::FIELDS`, for [`VectorModel::search_on`]: a query vector that does
-/// not fit `E` does not compile.
-pub struct VectorField<M, E> {
-    column: usize,
-    name: &'static str,
-    types: PhantomData<fn() -> (M, E)>,
-}
-
-impl<M, E> Clone for VectorField<M, E> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<M, E> Copy for VectorField<M, E> {}
-
-impl<M, E> fmt::Debug for VectorField<M, E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "VectorField({})", self.name)
-    }
-}
-
-impl<M, E> VectorField<M, E> {
-    #[doc(hidden)]
-    pub const fn new(column: usize, name: &'static str) -> Self {
-        VectorField {
-            column,
-            name,
-            types: PhantomData,
-        }
-    }
-
-    /// The column's name.
-    pub fn name(self) -> &'static str {
-        self.name
-    }
-
-    pub(crate) fn column(self) -> usize {
-        self.column
     }
 }
 

@@ -5,10 +5,13 @@ use std::fmt;
 
 use crate::backend::Backend;
 use crate::dialect::Dialect;
-use crate::driver::Arg;
 use crate::error::{Error, Result};
 use crate::executor::Session;
 use crate::schema::{ColumnKind, Metric, Schema};
+
+mod live;
+
+use live::{LiveColumn, live_columns, normalize, vector_indexes};
 
 /// How a live table differs from its model: see [`VectorModel::check_table`](crate::VectorModel::check_table).
 #[derive(Clone, Debug, PartialEq)]
@@ -182,22 +185,6 @@ impl fmt::Display for SchemaMismatch {
     }
 }
 
-/// A column of the live table.
-struct LiveColumn {
-    name: String,
-    /// The type, normalised (see [`normalize`]).
-    sql_type: String,
-    nullable: bool,
-    /// Whether an insert may leave it out (it has a default, or is generated).
-    optional: bool,
-    /// Whether it is the primary key.
-    primary_key: bool,
-    /// Whether the database assigns it.
-    auto_increment: bool,
-    /// A vector column's dimensions, as the table declares them.
-    dimensions: Option<usize>,
-}
-
 /// Compares the live table with `schema`.
 pub(crate) async fn check(session: &mut Session<'_>, schema: &Schema) -> Result<()> {
     let dialect = session.dialect();
@@ -305,154 +292,9 @@ fn compare_columns(
     }
 }
 
-/// A SQL type as the servers show it, for comparison: lower case, without character set, collation or
-/// `CHECK`, integer display widths dropped (`bigint(20)` → `bigint`), `boolean` as the `tinyint` it is.
-fn normalize(sql_type: &str) -> String {
-    let lower = sql_type.to_ascii_lowercase();
-    let mut base = lower.as_str();
-    for cut in [" character set", " collate", " check", " not null", " null"] {
-        if let Some(at) = base.find(cut) {
-            base = &base[..at];
-        }
-    }
-    let base = base.trim();
-    if base == "boolean" || base == "bool" {
-        return "tinyint".to_owned();
-    }
-    // MariaDB's JSON is LONGTEXT (with a JSON_VALID check), and shows as such.
-    if base == "json" {
-        return "longtext".to_owned();
-    }
-    for int in ["tinyint", "smallint", "mediumint", "bigint", "int"] {
-        if let Some(rest) = base.strip_prefix(int)
-            && let Some(close) = rest
-                .strip_prefix('(')
-                .and_then(|r| r.find(')').map(|i| &r[i + 1..]))
-        {
-            return format!("{int}{close}");
-        }
-    }
-    base.to_owned()
-}
-
-/// `N` of `vector(N)`.
-fn vector_dimensions(sql_type: &str) -> Option<usize> {
-    sql_type
-        .strip_prefix("vector(")?
-        .strip_suffix(')')?
-        .parse()
-        .ok()
-}
-
-async fn live_columns(session: &mut Session<'_>, schema: &Schema) -> Result<Vec<LiveColumn>> {
-    let dialect = session.dialect();
-    let sql = dialect.live_columns().to_owned();
-    let rows = session.fetch_all(sql, vec![Arg::Str(schema.table)]).await?;
-    let mut columns = Vec::with_capacity(rows.len());
-    for row in 0..rows.len() {
-        let flag = |column| -> Result<bool> { Ok(rows.cell(row, column).get::<i64>()? != 0) };
-        let sql_type = normalize(&rows.cell(row, 1).get::<String>()?);
-        columns.push(LiveColumn {
-            name: rows.cell(row, 0).get::<String>()?,
-            dimensions: vector_dimensions(&sql_type),
-            sql_type,
-            nullable: flag(2)?,
-            optional: flag(3)?,
-            primary_key: flag(4)?,
-            auto_increment: flag(5)?,
-        });
-    }
-    if dialect.backend == Backend::Sqlite && !columns.is_empty() {
-        // SQLite keeps a vector column's dimensions in its CHECK, in the table's SQL.
-        let rows = session
-            .fetch_all(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?".to_owned(),
-                vec![Arg::Str(schema.table)],
-            )
-            .await?;
-        let sql: String = rows.cell(0, 0).get()?;
-        for column in schema.columns {
-            if let ColumnKind::Vector { .. } = column.kind {
-                let check = format!("vec_length({}) = ", dialect.quote(column.name));
-                let found = sql.find(&check).and_then(|at| {
-                    let digits: String = sql[at + check.len()..]
-                        .chars()
-                        .take_while(char::is_ascii_digit)
-                        .collect();
-                    digits.parse::<usize>().ok()
-                });
-                let live = columns
-                    .iter_mut()
-                    .find(|l| l.name.eq_ignore_ascii_case(column.name));
-                if let Some(live) = live
-                    && live.sql_type == "blob"
-                {
-                    live.dimensions = found;
-                }
-            }
-        }
-    }
-    Ok(columns)
-}
-
-/// The table's vector indexes: each one's column (lower case) and metric.
-async fn vector_indexes(
-    session: &mut Session<'_>,
-    schema: &Schema,
-) -> Result<Vec<(String, Metric)>> {
-    let dialect = session.dialect();
-    let Some(sql) = dialect.vector_index_definitions(schema) else {
-        return Ok(Vec::new());
-    };
-    let args = match dialect.backend {
-        Backend::TiDb => vec![Arg::Str(schema.table)],
-        _ => Vec::new(),
-    };
-    let rows = session.fetch_all(sql, args).await?;
-    let mut lines = Vec::new();
-    for row in 0..rows.len() {
-        // TiDB: one index expression a row; MariaDB: SHOW CREATE TABLE's second column, a line an index.
-        let column = usize::from(dialect.backend == Backend::MariaDb);
-        if let Ok(definition) = rows.cell(row, column).get::<String>() {
-            lines.extend(definition.lines().map(str::to_ascii_lowercase));
-        }
-    }
-    Ok(lines
-        .iter()
-        .filter_map(|line| parse_vector_index(dialect.backend, line))
-        .collect())
-}
-
-/// One vector index from its definition: TiDB's `vec_cosine_distance(`embedding`)`, MariaDB's
-/// `` vector key `embedding` (`embedding`) `m`='16' `distance`='cosine' `` (lower case).
-fn parse_vector_index(backend: Backend, line: &str) -> Option<(String, Metric)> {
-    let plain = line.replace(['`', '\''], "");
-    let (metric, rest) = match backend {
-        Backend::TiDb => {
-            if let Some(rest) = plain.split_once("vec_cosine_distance(") {
-                (Metric::Cosine, rest.1)
-            } else {
-                (Metric::L2, plain.split_once("vec_l2_distance(")?.1)
-            }
-        }
-        Backend::MariaDb => {
-            let rest = plain.split_once("vector key")?.1;
-            // MariaDB's default distance is Euclidean.
-            let metric = if rest.contains("distance=cosine") {
-                Metric::Cosine
-            } else {
-                Metric::L2
-            };
-            (metric, rest.split_once('(')?.1)
-        }
-        Backend::Sqlite => return None,
-    };
-    let column = rest.split(')').next()?.trim();
-    Some((column.to_owned(), metric))
-}
-
 #[cfg(test)]
 mod tests {
+    use super::live::{parse_vector_index, vector_dimensions};
     use super::*;
 
     #[test]
