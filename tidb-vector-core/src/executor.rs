@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use crate::driver::{self, Arg, Args, Done, Rows, SMALL_STATEMENT, TxHandle, statement_size};
 use crate::error::{Error, Result};
-use crate::retry::Attempts;
+use crate::retry::retried;
 use tracing::Instrument as _;
 
 /// Where a model operation or a search runs: `&Db` (a connection from its pool), `&mut Transaction`
@@ -342,16 +342,10 @@ impl<'c> Session<'c> {
         let span = self.span.clone();
         let done = match &mut self.target {
             Target::Pool(db) => {
-                let mut attempts = Attempts::new(&db.retry);
-                loop {
-                    let done = driver::execute(&db.pool, sql.clone(), args.clone())
-                        .instrument(span.clone())
-                        .await;
-                    match done {
-                        Err(error) if attempts.again(&error).await => continue,
-                        done => break done,
-                    }
-                }
+                retried(&db.retry, || {
+                    driver::execute(&db.pool, sql.clone(), args.clone()).instrument(span.clone())
+                })
+                .await
             }
             #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => {
@@ -379,16 +373,10 @@ impl<'c> Session<'c> {
         let span = self.span.clone();
         let rows = match &mut self.target {
             Target::Pool(db) => {
-                let mut attempts = Attempts::new(&db.retry);
-                loop {
-                    let rows = driver::fetch_all(&db.pool, sql.clone(), args.clone())
-                        .instrument(span.clone())
-                        .await;
-                    match rows {
-                        Err(error) if attempts.again(&error).await => continue,
-                        rows => break rows,
-                    }
-                }
+                retried(&db.retry, || {
+                    driver::fetch_all(&db.pool, sql.clone(), args.clone()).instrument(span.clone())
+                })
+                .await
             }
             #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => driver::mysql::fetch_all(&mut **conn, sql, &args)

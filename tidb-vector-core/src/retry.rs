@@ -96,6 +96,22 @@ impl RetryPolicy {
     }
 }
 
+/// Runs `attempt` until it succeeds, fails with an error that is not transient, or `policy` is spent.
+/// For work that is safe to run again whole (a statement that is a transaction of its own).
+pub(crate) async fn retried<T, F, Fut>(policy: &RetryPolicy, mut attempt: F) -> crate::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::Result<T>>,
+{
+    let mut attempts = Attempts::new(policy);
+    loop {
+        match attempt().await {
+            Err(error) if attempts.again(&error).await => continue,
+            outcome => return outcome,
+        }
+    }
+}
+
 /// The attempts of one unit of work under a policy.
 pub(crate) struct Attempts<'p> {
     policy: &'p RetryPolicy,
