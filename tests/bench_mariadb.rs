@@ -280,7 +280,13 @@ async fn inserts_with(db: &Db, pool: &MySqlPool, suffix: &str, rounds: usize) {
 }
 
 async fn nearest(db: &Db, pool: &MySqlPool) {
-    // The table holds the 10,000 rows of the last insert round.
+    // The table holds the 10,000 rows of the last insert round, unless that section did not run.
+    if BenchDoc::count(db).await.unwrap_or(0) != 10_000 {
+        reset(db).await;
+        BenchDoc::insert_many(db, (1..=10_000).map(doc))
+            .await
+            .unwrap();
+    }
     let queries: Vec<Vec<f32>> = (0..200).map(|i| values(1_000_000 + i, 768)).collect();
     let sql = "SELECT `id`, `content`, `embedding`, VEC_DISTANCE_EUCLIDEAN(`embedding`, ?) AS `_distance` \
                FROM `bench_docs` ORDER BY `_distance` LIMIT 10";
@@ -457,12 +463,42 @@ async fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    // `cargo bench --bench mariadb -- inserts nearest` runs only the sections named; no name runs all.
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let runs = |section: &str| named.is_empty() || named.iter().any(|n| n == section);
     let pool = pool(&url, 4).await;
     let db = Db::from_mysql_pool(pool.clone(), Backend::MariaDb).unwrap();
-    inserts(&db, &pool, &url).await;
-    nearest(&db, &pool).await;
+    if let Some(which) = named.iter().find_map(|n| n.strip_prefix("profile-")) {
+        let rows: Vec<BenchDoc> = (1..=10_000).map(doc).collect();
+        for _ in 0..10 {
+            reset(&db).await;
+            if which == "ours" {
+                BenchDoc::insert_many(&db, &rows).await.unwrap();
+            } else if which == "ours-noretry" {
+                let once = db.with_retry(tidb_vector_core::RetryPolicy::never());
+                BenchDoc::insert_many(&once, &rows).await.unwrap();
+            } else {
+                hand_written_multi_row(&pool, &rows, (4 << 20) / (768 * 4 + 14)).await;
+            }
+        }
+        return;
+    }
+    if runs("inserts") {
+        inserts(&db, &pool, &url).await;
+    }
+    if runs("nearest") {
+        nearest(&db, &pool).await;
+    }
     BenchDoc::drop_table(&db).await.unwrap();
-    index_latency(&db).await;
+    if runs("index") {
+        index_latency(&db).await;
+    }
+    if !runs("memory") {
+        return;
+    }
     let child = std::process::Command::new(std::env::current_exe().unwrap())
         .arg("memory-child")
         .output()

@@ -628,20 +628,20 @@ async fn mariadb_transient_errors_are_retried_where_safe() {
         Backend::MariaDb,
     )
     .unwrap();
-    let hold = |id: i64| {
+    let hold = |id: i64, held: Duration| {
         let other_pool = other_pool.clone();
         async move {
             let mut holder = other_pool.begin().await.unwrap();
             doc(id).insert(Conn::mariadb(&mut holder)).await.unwrap();
             // Released by a task of its own; the caller awaits its handle to know it is done.
             let release = tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(1_500)).await;
+                tokio::time::sleep(held).await;
                 holder.rollback().await.unwrap();
             });
             Released(release)
         }
     };
-    let released = hold(2_005).await;
+    let released = hold(2_005, Duration::from_millis(1_500)).await;
     let error = Doc::insert_many(
         &short.with_retry(RetryPolicy::never()),
         (2_001..=2_010).map(doc),
@@ -657,13 +657,13 @@ async fn mariadb_transient_errors_are_retried_where_safe() {
         "the failed insert_many left nothing"
     );
 
-    let released = hold(2_005).await;
+    let released = hold(2_005, Duration::from_millis(1_500)).await;
     let inserted = Doc::insert_many(&short, (2_001..=2_010).map(doc))
         .await
         .unwrap();
     released.0.await.unwrap();
     assert_eq!(inserted, 10);
-    let released = hold(3_008).await;
+    let released = hold(3_008, Duration::from_millis(1_500)).await;
     let loaded = Doc::load(&short, (3_001..=3_010).map(doc))
         .batch_rows(5)
         .await
@@ -678,12 +678,29 @@ async fn mariadb_transient_errors_are_retried_where_safe() {
     for id in [2_001, 2_005, 2_010, 3_001, 3_008, 3_010] {
         assert_eq!(Doc::get(&t.db, &id).await.unwrap(), Some(doc(id)));
     }
+    // Rows over two statements (the parameter limit), the held key in the second: the retry sends the
+    // first statement's rows again from the kept rows, then the rest. The key is held for longer than
+    // the first statement takes plus the lock wait, so that the second one times out.
+    let released = hold(65_000, Duration::from_secs(4)).await;
+    let inserted_two = Doc::insert_many(&short, (40_001..=70_000).map(doc))
+        .await
+        .unwrap();
+    released.0.await.unwrap();
+    assert!(
+        retries(captured.take()) >= 1,
+        "the second statement timed out and the insert was retried"
+    );
+    assert_eq!(inserted_two, 30_000);
+    assert_eq!(t.count("docs").await, 398 + 20 + 30_000);
+    for id in [40_001, 61_845, 61_846, 65_000, 70_000] {
+        assert_eq!(Doc::get(&t.db, &id).await.unwrap(), Some(doc(id)));
+    }
     report(
         "insert_many and a load batch waiting past innodb_lock_wait_timeout (1 s) on a key held 1.5 s",
         Target::MariaDb,
-        "retries off: Retryable 1205, 0 rows; on: all 10 + 10 rows, each once",
+        "retries off: Retryable 1205, 0 rows; on: all 10 + 10 rows, each once, and 30,000 over two statements",
         &format!(
-            "off: {error}; on: insert_many {inserted} rows, load {} rows in {} batches",
+            "off: {error}; on: insert_many {inserted} rows, load {} rows in {} batches, a two-statement insert_many {inserted_two} rows",
             loaded.rows, loaded.batches
         ),
     );

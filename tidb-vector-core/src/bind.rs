@@ -2,7 +2,7 @@
 //! them, one binder for every statement parameter, and rows read back into models.
 
 use crate::dialect::{Dialect, Param, Statement, VectorWire};
-use crate::driver::{Arg, Rows};
+use crate::driver::{Arg, ArgRef, Rows};
 use crate::error::{Error, Result};
 use crate::schema::{Column, ColumnKind, Schema};
 use crate::value::{Cell, ColumnType, Value, ValueRef, VectorColumn};
@@ -40,11 +40,11 @@ pub(crate) fn bind(
                 else {
                     return Err(missing("a column's value"));
                 };
-                encode_value(dialect, column, *value)?
+                encode_value(dialect, column, *value, &mut Scratch::default())?.to_arg()
             }
             Param::Key => {
                 let (column, value) = binds.key.ok_or_else(|| missing("a key"))?;
-                encode_value(dialect, column, value)?
+                encode_value(dialect, column, value, &mut Scratch::default())?.to_arg()
             }
             Param::Value(value) => sql_value_arg(dialect, "filter", value)?,
             Param::Query => vector_arg(dialect, binds.query),
@@ -69,7 +69,7 @@ pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Val
         Value::Null => Arg::Null,
         Value::Bool(b) => Arg::Bool(*b),
         Value::Int(i) => Arg::Int(*i),
-        Value::UInt(u) => unsigned(dialect, column, *u)?,
+        Value::UInt(u) => unsigned(dialect, column, *u)?.to_arg(),
         Value::F32(f) => Arg::F32(finite(column, *f)?),
         Value::F64(f) => Arg::F64(finite(column, *f)?),
         Value::Text(s) => Arg::Text(s.clone()),
@@ -83,7 +83,7 @@ pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Val
 
 /// An unsigned integer, as the backend stores it: SQLite's integers are signed, so it takes those up to
 /// `i64::MAX` (as signed) and refuses larger ones.
-fn unsigned(dialect: &Dialect, column: &'static str, value: u64) -> Result<Arg> {
+fn unsigned(dialect: &Dialect, column: &'static str, value: u64) -> Result<ArgRef<'static>> {
     if value > dialect.max_integer {
         return Err(Error::Encode {
             column,
@@ -94,8 +94,8 @@ fn unsigned(dialect: &Dialect, column: &'static str, value: u64) -> Result<Arg> 
         });
     }
     Ok(match i64::try_from(value) {
-        Ok(signed) if dialect.max_integer <= i64::MAX as u64 => Arg::Int(signed),
-        _ => Arg::UInt(value),
+        Ok(signed) if dialect.max_integer <= i64::MAX as u64 => ArgRef::Int(signed),
+        _ => ArgRef::UInt(value),
     })
 }
 
@@ -121,25 +121,59 @@ pub(crate) fn encode_row(
     values: &[ValueRef<'_>],
     out: &mut Vec<Arg>,
 ) -> Result<()> {
+    let mut scratch = Scratch::default();
     for (column, value) in columns.iter().zip(values) {
-        out.push(encode_value(dialect, column, *value)?);
+        out.push(encode_value(dialect, column, *value, &mut scratch)?.to_arg());
     }
     Ok(())
 }
 
-/// Checks and encodes one value for its column.
-fn encode_value(dialect: &Dialect, column: &Column, value: ValueRef<'_>) -> Result<Arg> {
+/// Room for what a value has to be turned into before it is bound (a vector's text or bytes, a UUID's or
+/// JSON's text), reused from row to row.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    text: String,
+    bytes: Vec<u8>,
+}
+
+/// Checks one value for its column and says how it is bound, borrowing the value or what it was turned
+/// into in `scratch`.
+pub(crate) fn encode_value<'a>(
+    dialect: &Dialect,
+    column: &Column,
+    value: ValueRef<'a>,
+    scratch: &'a mut Scratch,
+) -> Result<ArgRef<'a>> {
+    #[cfg(any(feature = "uuid", feature = "json"))]
+    use std::fmt::Write as _;
     Ok(match (value, column.kind) {
         (ValueRef::Vector(values), ColumnKind::Vector { dimensions }) => {
             validate(values, Some(dimensions))?;
-            vector_arg(dialect, values)
+            match dialect.vector_wire {
+                VectorWire::Text => {
+                    scratch.text.clear();
+                    vector::encode_text_into(values, &mut scratch.text);
+                    ArgRef::Text(&scratch.text)
+                }
+                VectorWire::Bytes if cfg!(target_endian = "little") => {
+                    // In memory an f32 slice already is its little-endian bytes.
+                    ArgRef::Bytes(bytemuck::cast_slice::<f32, u8>(values))
+                }
+                VectorWire::Bytes => {
+                    scratch.bytes.clear();
+                    scratch
+                        .bytes
+                        .extend(values.iter().flat_map(|v| v.to_le_bytes()));
+                    ArgRef::Bytes(&scratch.bytes)
+                }
+            }
         }
-        (ValueRef::Null, _) => Arg::Null,
-        (ValueRef::Bool(b), _) => Arg::Bool(b),
-        (ValueRef::Int(i), _) => Arg::Int(i),
+        (ValueRef::Null, _) => ArgRef::Null,
+        (ValueRef::Bool(b), _) => ArgRef::Bool(b),
+        (ValueRef::Int(i), _) => ArgRef::Int(i),
         (ValueRef::UInt(u), _) => unsigned(dialect, column.name, u)?,
-        (ValueRef::F32(f), _) => Arg::F32(finite(column.name, f)?),
-        (ValueRef::F64(f), _) => Arg::F64(finite(column.name, f)?),
+        (ValueRef::F32(f), _) => ArgRef::F32(finite(column.name, f)?),
+        (ValueRef::F64(f), _) => ArgRef::F64(finite(column.name, f)?),
         (ValueRef::Text(s), _) => {
             // `max_length` holds on every backend (SQLite's TEXT has no length of its own).
             if let Some(max) = column.max_length
@@ -153,17 +187,25 @@ fn encode_value(dialect: &Dialect, column: &Column, value: ValueRef<'_>) -> Resu
                     ),
                 });
             }
-            Arg::Text(s.to_owned())
+            ArgRef::Text(s)
         }
-        (ValueRef::Bytes(b), _) => Arg::Bytes(b.to_vec()),
+        (ValueRef::Bytes(b), _) => ArgRef::Bytes(b),
         #[cfg(feature = "uuid")]
-        (ValueRef::Uuid(u), _) => Arg::Text(u.hyphenated().to_string()),
+        (ValueRef::Uuid(u), _) => {
+            scratch.text.clear();
+            let _ = write!(scratch.text, "{}", u.hyphenated());
+            ArgRef::Text(&scratch.text)
+        }
         #[cfg(feature = "chrono")]
-        (ValueRef::Timestamp(t), _) => Arg::Timestamp(microseconds(column.name, t)?),
+        (ValueRef::Timestamp(t), _) => ArgRef::Timestamp(microseconds(column.name, t)?),
         #[cfg(feature = "chrono")]
-        (ValueRef::Date(d), _) => Arg::Date(d),
+        (ValueRef::Date(d), _) => ArgRef::Date(d),
         #[cfg(feature = "json")]
-        (ValueRef::Json(json), _) => Arg::Text(json.to_string()),
+        (ValueRef::Json(json), _) => {
+            scratch.text.clear();
+            let _ = write!(scratch.text, "{json}");
+            ArgRef::Text(&scratch.text)
+        }
         (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
             return Err(Error::Encode {
                 column: column.name,

@@ -9,7 +9,6 @@ use sqlx::sqlite::SqliteConnection;
 use crate::backend::Backend;
 use crate::db::Db;
 use crate::dialect::Dialect;
-use std::sync::Arc;
 
 use crate::driver::{self, Arg, Args, Done, Rows, SMALL_STATEMENT, TxHandle, statement_size};
 use crate::error::{Error, Result};
@@ -336,8 +335,8 @@ impl<'c> Session<'c> {
     /// pool, where each statement is a transaction of its own, a transient error is retried by the
     /// [`Db`]'s [`RetryPolicy`](crate::RetryPolicy).
     pub(crate) async fn execute(&mut self, sql: String, args: Vec<Arg>) -> Result<Done> {
-        let args: Args = Arc::new(args);
         self.check_statement(&sql, &args).await?;
+        let args = Args::from(args);
         self.ready().await?;
         let span = self.span.clone();
         let done = match &mut self.target {
@@ -349,13 +348,13 @@ impl<'c> Session<'c> {
             }
             #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => {
-                driver::mysql::execute(&mut **conn, sql, &args)
+                driver::mysql::execute(&mut **conn, sql, args)
                     .instrument(span)
                     .await
             }
             #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(conn, _)) => {
-                driver::sqlite::execute(&mut **conn, sql, &args)
+                driver::sqlite::execute(&mut **conn, sql, args)
                     .instrument(span)
                     .await
             }
@@ -367,8 +366,8 @@ impl<'c> Session<'c> {
     /// Runs a query and returns all its rows (checked first: see [`Session::check_statement`]); retried as
     /// [`Session::execute`] is.
     pub(crate) async fn fetch_all(&mut self, sql: String, args: Vec<Arg>) -> Result<Rows> {
-        let args: Args = Arc::new(args);
         self.check_statement(&sql, &args).await?;
+        let args = Args::from(args);
         self.ready().await?;
         let span = self.span.clone();
         let rows = match &mut self.target {
@@ -379,13 +378,13 @@ impl<'c> Session<'c> {
                 .await
             }
             #[cfg(feature = "mysql")]
-            Target::Conn(Link::MySql(conn)) => driver::mysql::fetch_all(&mut **conn, sql, &args)
+            Target::Conn(Link::MySql(conn)) => driver::mysql::fetch_all(&mut **conn, sql, args)
                 .instrument(span)
                 .await
                 .map(Rows::MySql),
             #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(conn, _)) => {
-                driver::sqlite::fetch_all(&mut **conn, sql, &args)
+                driver::sqlite::fetch_all(&mut **conn, sql, args)
                     .instrument(span)
                     .await
                     .map(Rows::Sqlite)

@@ -372,9 +372,11 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// parameter limit, a few MiB each and never over the server's `max_allowed_packet` (a row too large
     /// for any statement is [`Error::TooLarge`], before it is sent). All rows are stored or none: a bad
     /// vector or a server error rolls back what the call had sent. Takes rows by value or by reference,
-    /// from any iterator, and holds one statement's rows at a time (plus, on a [`Db`](crate::Db), the
-    /// first 16 MiB of statements, to send again after a transient error: see
-    /// [`RetryPolicy`](crate::RetryPolicy)). Returns the number of rows inserted.
+    /// from any iterator, and encodes one statement at a time, each value copied once into the driver's
+    /// buffer. On a [`Db`](crate::Db) it also keeps the rows of its first 16 MiB of statements (a
+    /// reference costs nothing to keep; a row taken by value is moved, not copied), to encode and send
+    /// them again after a transient error: see [`RetryPolicy`](crate::RetryPolicy). Returns the number of
+    /// rows inserted.
     ///
     /// One transaction has a ceiling on TiDB: at its defaults a transaction fails with
     /// [`ServerErrorKind::TooLarge`](crate::ServerErrorKind::TooLarge) at its 1 GiB memory quota (about

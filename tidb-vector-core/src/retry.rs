@@ -13,7 +13,7 @@ use crate::error::{Error, ServerErrorKind};
 /// Retries happen only where they cannot store anything twice: every statement run on a [`Db`](crate::Db)'s
 /// pool (each is a transaction of its own, which the server rolled back whole when it reported the
 /// error), a whole [`insert_many`](crate::VectorModel::insert_many) on a `Db` (its transaction is begun
-/// again and its statements sent again; see there for the size up to which it keeps them), and each batch
+/// again and its rows sent again; see there for the size up to which it keeps them), and each batch
 /// of a [`load`](crate::VectorModel::load). Never on a caller's connection or inside a
 /// [`Transaction`](crate::Transaction): the server has then rolled back the caller's transaction (or only
 /// the statement, after a lock wait timeout), and only the caller knows what to send again.

@@ -11,46 +11,71 @@ use sqlx::sqlite::{Sqlite, SqlitePool, SqliteRow};
 use crate::error::{Error, Result};
 use crate::value::Cell;
 
-/// The statement functions of one sqlx driver: `query` (a prepared statement with its arguments bound,
-/// which copies them into sqlx's buffer), `execute` and `fetch_all`. A statement without arguments goes
-/// over the text protocol (`COM_QUERY` on MySQL, sqlx's `raw_sql`): nothing to bind, so nothing to prepare
-/// and cache.
+/// The statement functions of one sqlx driver: `arguments` (a list copied into the driver's own buffer,
+/// sized once), `execute` and `fetch_all`. A statement without arguments goes over the text protocol
+/// (`COM_QUERY` on MySQL, sqlx's `raw_sql`): nothing to bind, so nothing to prepare and cache.
 macro_rules! driver_statements {
-    ($db:ty, $arguments:ty, $row:ty, |$uint:ident| $bind_uint:expr) => {
-        fn query(sql: String, args: &[Arg]) -> sqlx::query::Query<'static, $db, $arguments> {
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for arg in args {
-                query = match arg {
-                    Arg::Null => query.bind(None::<String>),
-                    Arg::Bool(v) => query.bind(*v),
-                    Arg::Int(v) => query.bind(*v),
-                    Arg::UInt($uint) => query.bind($bind_uint),
-                    Arg::F32(v) => query.bind(*v),
-                    Arg::F64(v) => query.bind(*v),
-                    Arg::Str(v) => query.bind(*v),
-                    Arg::Text(v) => query.bind(v.as_str()),
-                    Arg::Bytes(v) => query.bind(v.as_slice()),
-                    #[cfg(feature = "chrono")]
-                    Arg::Timestamp(v) => query.bind(*v),
-                    #[cfg(feature = "chrono")]
-                    Arg::Date(v) => query.bind(*v),
-                };
+    ($db:ty, $arguments:ty, $row:ty, $bound:ident, |$uint:ident| $bind_uint:expr) => {
+        /// Adds one value to the driver's argument buffer.
+        pub(crate) fn add(arguments: &mut $arguments, arg: ArgRef<'_>) -> Result<()> {
+            use sqlx::Arguments as _;
+            match arg {
+                ArgRef::Null => arguments.add(None::<&str>),
+                ArgRef::Bool(v) => arguments.add(v),
+                ArgRef::Int(v) => arguments.add(v),
+                ArgRef::UInt($uint) => arguments.add($bind_uint),
+                ArgRef::F32(v) => arguments.add(v),
+                ArgRef::F64(v) => arguments.add(v),
+                ArgRef::Text(v) => arguments.add(v),
+                ArgRef::Bytes(v) => arguments.add(v),
+                #[cfg(feature = "chrono")]
+                ArgRef::Timestamp(v) => arguments.add(v),
+                #[cfg(feature = "chrono")]
+                ArgRef::Date(v) => arguments.add(v),
             }
-            query
+            .map_err(|error| Error::Database(sqlx::Error::Encode(error)))
+        }
+
+        /// The statement's arguments in the driver's own buffer: a list is copied in; encoded ones are
+        /// taken as they are (copied only if they are still shared).
+        fn arguments(args: Args) -> Result<$arguments> {
+            use sqlx::Arguments as _;
+            match args {
+                Args::List(list) => {
+                    let mut arguments = <$arguments>::default();
+                    arguments.reserve(list.len(), statement_size("", &list));
+                    for arg in list.iter() {
+                        add(&mut arguments, arg.as_ref())?;
+                    }
+                    Ok(arguments)
+                }
+                Args::Bound(bound) =>
+                {
+                    #[allow(unreachable_patterns)]
+                    match Arc::unwrap_or_clone(bound) {
+                        Bound::$bound(arguments) => Ok(arguments),
+                        _ => Err(Error::InvalidArgument(
+                            "arguments encoded for another driver (a bug in tidb-vector)".into(),
+                        )),
+                    }
+                }
+            }
         }
 
         /// Runs a statement that returns no rows.
         pub(crate) async fn execute<'c>(
             conn: impl sqlx::Executor<'c, Database = $db>,
             sql: String,
-            args: &[Arg],
+            args: Args,
         ) -> Result<Done> {
             let done = if args.is_empty() {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .execute(conn)
                     .await?
             } else {
-                query(sql, args).execute(conn).await?
+                sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(args)?)
+                    .execute(conn)
+                    .await?
             };
             Ok(done.into())
         }
@@ -59,14 +84,16 @@ macro_rules! driver_statements {
         pub(crate) async fn fetch_all<'c>(
             conn: impl sqlx::Executor<'c, Database = $db>,
             sql: String,
-            args: &[Arg],
+            args: Args,
         ) -> Result<Vec<$row>> {
             Ok(if args.is_empty() {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                     .fetch_all(conn)
                     .await?
             } else {
-                query(sql, args).fetch_all(conn).await?
+                sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(args)?)
+                    .fetch_all(conn)
+                    .await?
             })
         }
     };
@@ -136,18 +163,164 @@ pub(crate) enum Arg {
     Date(chrono::NaiveDate),
 }
 
-/// A statement's arguments, shared: a statement retried after a transient error is sent again without a
-/// copy (see [`crate::retry`]).
-pub(crate) type Args = Arc<Vec<Arg>>;
+/// A bind parameter as it goes into a driver's buffer, borrowing its data: what both [`Arg`] lists and
+/// bulk statements' [`Bound`] arguments are built from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ArgRef<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    F32(f32),
+    F64(f64),
+    Text(&'a str),
+    Bytes(&'a [u8]),
+    #[cfg(feature = "chrono")]
+    Timestamp(chrono::NaiveDateTime),
+    #[cfg(feature = "chrono")]
+    Date(chrono::NaiveDate),
+}
+
+impl ArgRef<'_> {
+    /// The argument owning a copy of its data.
+    pub(crate) fn to_arg(self) -> Arg {
+        match self {
+            ArgRef::Null => Arg::Null,
+            ArgRef::Bool(v) => Arg::Bool(v),
+            ArgRef::Int(v) => Arg::Int(v),
+            ArgRef::UInt(v) => Arg::UInt(v),
+            ArgRef::F32(v) => Arg::F32(v),
+            ArgRef::F64(v) => Arg::F64(v),
+            ArgRef::Text(v) => Arg::Text(v.to_owned()),
+            ArgRef::Bytes(v) => Arg::Bytes(v.to_vec()),
+            #[cfg(feature = "chrono")]
+            ArgRef::Timestamp(v) => Arg::Timestamp(v),
+            #[cfg(feature = "chrono")]
+            ArgRef::Date(v) => Arg::Date(v),
+        }
+    }
+
+    /// About how many bytes the argument takes on the wire, beyond [`ARG_OVERHEAD`].
+    pub(crate) fn wire_size(self) -> usize {
+        match self {
+            ArgRef::Text(s) => s.len(),
+            ArgRef::Bytes(b) => b.len(),
+            _ => 8,
+        }
+    }
+}
+
+/// Arguments encoded straight into one driver's own buffer (bulk inserts: each value is copied once, and
+/// the buffer is sized once).
+#[derive(Clone, Debug)]
+pub(crate) enum Bound {
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::mysql::MySqlArguments),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::sqlite::SqliteArguments),
+}
+
+impl Bound {
+    /// An empty buffer for the SQLite driver when `sqlite`, for the MySQL one otherwise, with room for
+    /// `values` values of `bytes` bytes in all.
+    #[allow(clippy::needless_return)] // one `return` per feature set
+    pub(crate) fn new(sqlite: bool, values: usize, bytes: usize) -> Bound {
+        #[cfg(all(feature = "mysql", feature = "sqlite"))]
+        return if sqlite {
+            Bound::sqlite(values, bytes)
+        } else {
+            Bound::mysql(values, bytes)
+        };
+        #[cfg(not(feature = "sqlite"))]
+        return {
+            let _ = sqlite;
+            Bound::mysql(values, bytes)
+        };
+        #[cfg(not(feature = "mysql"))]
+        return {
+            let _ = sqlite;
+            Bound::sqlite(values, bytes)
+        };
+    }
+
+    #[cfg(feature = "mysql")]
+    fn mysql(values: usize, bytes: usize) -> Bound {
+        use sqlx::Arguments as _;
+        let mut arguments = sqlx::mysql::MySqlArguments::default();
+        arguments.reserve(values, bytes);
+        Bound::MySql(arguments)
+    }
+
+    #[cfg(feature = "sqlite")]
+    fn sqlite(values: usize, bytes: usize) -> Bound {
+        use sqlx::Arguments as _;
+        let mut arguments = sqlx::sqlite::SqliteArguments::default();
+        arguments.reserve(values, bytes);
+        Bound::Sqlite(arguments)
+    }
+
+    /// Adds one value.
+    pub(crate) fn add(&mut self, arg: ArgRef<'_>) -> Result<()> {
+        match self {
+            #[cfg(feature = "mysql")]
+            Bound::MySql(arguments) => mysql::add(arguments, arg),
+            #[cfg(feature = "sqlite")]
+            Bound::Sqlite(arguments) => sqlite::add(arguments, arg),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        use sqlx::Arguments as _;
+        match self {
+            #[cfg(feature = "mysql")]
+            Bound::MySql(arguments) => arguments.len() == 0,
+            #[cfg(feature = "sqlite")]
+            Bound::Sqlite(arguments) => arguments.len() == 0,
+        }
+    }
+}
+
+/// A statement's arguments, shared: a statement retried after a transient error (see [`crate::retry`]) is
+/// sent again without encoding its values again.
+#[derive(Clone, Debug)]
+pub(crate) enum Args {
+    /// A list of values (every statement but bulk inserts).
+    List(Arc<Vec<Arg>>),
+    /// Values already in a driver's buffer (bulk inserts).
+    Bound(Arc<Bound>),
+}
+
+impl Args {
+    fn is_empty(&self) -> bool {
+        match self {
+            Args::List(list) => list.is_empty(),
+            Args::Bound(bound) => bound.is_empty(),
+        }
+    }
+}
+
+impl From<Vec<Arg>> for Args {
+    fn from(list: Vec<Arg>) -> Self {
+        Args::List(Arc::new(list))
+    }
+}
 
 impl Arg {
-    /// About how many bytes the argument takes on the wire (for sizing bulk statements).
-    pub(crate) fn wire_size(&self) -> usize {
+    pub(crate) fn as_ref(&self) -> ArgRef<'_> {
         match self {
-            Arg::Str(s) => s.len(),
-            Arg::Text(s) => s.len(),
-            Arg::Bytes(b) => b.len(),
-            _ => 8,
+            Arg::Null => ArgRef::Null,
+            Arg::Bool(v) => ArgRef::Bool(*v),
+            Arg::Int(v) => ArgRef::Int(*v),
+            Arg::UInt(v) => ArgRef::UInt(*v),
+            Arg::F32(v) => ArgRef::F32(*v),
+            Arg::F64(v) => ArgRef::F64(*v),
+            Arg::Str(v) => ArgRef::Text(v),
+            Arg::Text(v) => ArgRef::Text(v),
+            Arg::Bytes(v) => ArgRef::Bytes(v),
+            #[cfg(feature = "chrono")]
+            Arg::Timestamp(v) => ArgRef::Timestamp(*v),
+            #[cfg(feature = "chrono")]
+            Arg::Date(v) => ArgRef::Date(*v),
         }
     }
 }
@@ -205,7 +378,7 @@ pub(crate) fn statement_size(sql: &str, args: &[Arg]) -> usize {
     sql.len()
         + args
             .iter()
-            .map(|a| a.wire_size() + ARG_OVERHEAD)
+            .map(|a| a.as_ref().wire_size() + ARG_OVERHEAD)
             .sum::<usize>()
 }
 
@@ -217,12 +390,12 @@ pub(crate) const SMALL_STATEMENT: usize = 1 << 20;
 pub(crate) async fn execute(pool: &Pool, sql: String, args: Args) -> Result<Done> {
     match pool.clone() {
         #[cfg(feature = "mysql")]
-        Pool::MySql(pool) => detached(async move { mysql::execute(&pool, sql, &args).await }).await,
+        Pool::MySql(pool) => detached(async move { mysql::execute(&pool, sql, args).await }).await,
         #[cfg(feature = "sqlite")]
         Pool::Sqlite(pool, loads) => {
             detached(async move {
                 let mut conn = sqlite_connection(&pool, loads).await?;
-                sqlite::execute(&mut *conn, sql, &args).await
+                sqlite::execute(&mut *conn, sql, args).await
             })
             .await
         }
@@ -280,7 +453,7 @@ pub(crate) async fn fetch_all(pool: &Pool, sql: String, args: Args) -> Result<Ro
     match pool.clone() {
         #[cfg(feature = "mysql")]
         Pool::MySql(pool) => {
-            detached(async move { Ok(Rows::MySql(mysql::fetch_all(&pool, sql, &args).await?)) })
+            detached(async move { Ok(Rows::MySql(mysql::fetch_all(&pool, sql, args).await?)) })
                 .await
         }
         #[cfg(feature = "sqlite")]
@@ -288,7 +461,7 @@ pub(crate) async fn fetch_all(pool: &Pool, sql: String, args: Args) -> Result<Ro
             detached(async move {
                 let mut conn = sqlite_connection(&pool, loads).await?;
                 Ok(Rows::Sqlite(
-                    sqlite::fetch_all(&mut *conn, sql, &args).await?,
+                    sqlite::fetch_all(&mut *conn, sql, args).await?,
                 ))
             })
             .await

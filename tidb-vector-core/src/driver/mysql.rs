@@ -3,10 +3,13 @@
 use sqlx::Executor;
 use sqlx::mysql::{MySql, MySqlArguments, MySqlRow};
 
-use super::{Arg, Done};
+use std::sync::Arc;
+
+use super::{ArgRef, Args, Bound, Done, statement_size};
+use crate::error::Error;
 use crate::error::Result;
 
-driver_statements!(MySql, MySqlArguments, MySqlRow, |v| *v);
+driver_statements!(MySql, MySqlArguments, MySqlRow, MySql, |v| v);
 
 /// The server's `max_allowed_packet`.
 pub(crate) async fn packet_limit(conn: impl Executor<'_, Database = MySql>) -> Result<u64> {

@@ -2,11 +2,14 @@
 
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
 
-use super::{Arg, Done};
+use std::sync::Arc;
+
+use super::{ArgRef, Args, Bound, Done, statement_size};
+use crate::error::Error;
 use crate::error::Result;
 
 /// SQLite's `SQLITE_MAX_LENGTH`: the most bytes of a statement or value.
 pub(crate) const MAX_LENGTH: u64 = 1_000_000_000;
 
 // An unsigned value was converted to `Int` (or refused) by `encode_row`.
-driver_statements!(Sqlite, SqliteArguments, SqliteRow, |v| *v as i64);
+driver_statements!(Sqlite, SqliteArguments, SqliteRow, Sqlite, |v| v as i64);

@@ -49,9 +49,9 @@ impl Tx {
             let mut tx = self;
             let done = match &mut tx {
                 #[cfg(feature = "mysql")]
-                Tx::MySql(tx) => mysql::execute(&mut **tx, sql, &args).await,
+                Tx::MySql(tx) => mysql::execute(&mut **tx, sql, args).await,
                 #[cfg(feature = "sqlite")]
-                Tx::Sqlite(tx) => sqlite::execute(&mut **tx, sql, &args).await,
+                Tx::Sqlite(tx) => sqlite::execute(&mut **tx, sql, args).await,
             };
             if let Err((tx, _)) = send.send((tx, done)) {
                 // The caller was dropped while the statement ran.
@@ -121,9 +121,9 @@ impl TxHandle<'_> {
                 done
             }
             #[cfg(feature = "mysql")]
-            TxHandle::MySql(tx) => mysql::execute(&mut **tx, sql, &args).await,
+            TxHandle::MySql(tx) => mysql::execute(&mut **tx, sql, args).await,
             #[cfg(feature = "sqlite")]
-            TxHandle::Sqlite(tx) => sqlite::execute(&mut **tx, sql, &args).await,
+            TxHandle::Sqlite(tx) => sqlite::execute(&mut **tx, sql, args).await,
         }
     }
 

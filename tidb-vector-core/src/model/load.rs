@@ -83,7 +83,7 @@ where
 
     /// About `bytes` bytes in one batch, at most (default [`DEFAULT_BATCH_BYTES`]): a batch ends before
     /// the row that would take it past `bytes`, and a batch always has at least one row. This bounds the
-    /// load's memory (one batch is kept, to be sent again after a transient error) and the size of each
+    /// load's memory (one batch's rows are kept, to be sent again after a transient error) and the size of each
     /// transaction on the server.
     pub fn batch_bytes(mut self, bytes: usize) -> Self {
         self.batch.bytes = bytes.max(1) as u64;

@@ -8,12 +8,15 @@ use crate::bind;
 use crate::dialect::{Dialect, Statement};
 use std::sync::Arc;
 
-use crate::driver::{Arg, Args};
+use crate::Backend;
+use crate::bind::Scratch;
+use crate::driver::{ARG_OVERHEAD, Arg, ArgRef, Args, Bound};
 use crate::error::{Error, Result};
 use crate::executor::Session;
 use crate::filter::FilterNode;
 use crate::retry::{Attempts, RetryPolicy};
 use crate::value::ColumnType;
+use crate::value::ValueRef;
 use tracing::Instrument as _;
 
 pub(crate) async fn count<M: VectorModel>(
@@ -117,8 +120,10 @@ pub(crate) struct Failure {
 }
 
 /// One transaction of insert statements taken from `statements` until they run out or `room` is used up;
-/// begun again and its statements sent again after a transient error, when the [`Session`]'s retry policy
-/// allows and its statements took at most `keep` bytes (they are kept for that).
+/// begun again and its rows sent again after a transient error, when the [`Session`]'s retry policy
+/// allows and its statements took at most `keep` bytes. The rows are kept for that, not their encoded
+/// statements (a borrowed row costs nothing to keep, an owned one is moved); they are encoded again only
+/// for a retry.
 pub(crate) async fn transaction<M, I>(
     session: &mut Session<'_>,
     statements: &mut InsertStatements<M, I>,
@@ -136,30 +141,43 @@ where
         .unwrap_or_else(RetryPolicy::never);
     let mut attempts = Attempts::new(&policy);
     let span = session.span().clone();
-    // The statements sent so far, while they may be sent again.
-    let mut kept: Option<Vec<Encoded>> = (policy.attempts > 1).then(Vec::new);
+    // The rows sent so far, while they may be sent again.
+    let mut kept: Option<Vec<I::Item>> = (policy.attempts > 1).then(Vec::new);
     let mut taken = Batch::default();
     loop {
         let attempt = async {
             let mut tx = session.begin().await.map_err(|error| (error, false))?;
             let sent = async {
                 let mut inserted = 0;
-                for statement in kept.iter().flatten() {
-                    let (sql, args) = (statement.sql.clone(), statement.args.clone());
-                    inserted += tx.execute(sql, args).await?.rows_affected;
+                // After a transient error: the rows of the failed attempt again, a statement at a time
+                // (no borrow of them is held while one is sent, so rows need not be `Sync`).
+                let mut replayed = 0;
+                loop {
+                    let statement = match kept.as_deref() {
+                        Some(rows) if replayed < rows.len() => statements
+                            .replay(rows[replayed..].iter().map(Borrow::borrow))
+                            .next(Room::ALL, true, None)?,
+                        _ => None,
+                    };
+                    let Some(statement) = statement else { break };
+                    replayed += statement.rows as usize;
+                    inserted += tx
+                        .execute(statement.sql, statement.args)
+                        .await?
+                        .rows_affected;
                 }
-                while let Some(statement) = statements.next(room.after(taken), taken.rows == 0)? {
+                while let Some(statement) =
+                    statements.next(room.after(taken), taken.rows == 0, kept.as_mut())?
+                {
                     taken.rows += statement.rows;
                     taken.bytes += statement.bytes;
-                    let (sql, args) = (statement.sql.clone(), statement.args.clone());
-                    if let Some(list) = &mut kept {
-                        if taken.bytes <= keep {
-                            list.push(statement);
-                        } else {
-                            kept = None;
-                        }
+                    if taken.bytes > keep {
+                        kept = None;
                     }
-                    inserted += tx.execute(sql, args).await?.rows_affected;
+                    inserted += tx
+                        .execute(statement.sql, statement.args)
+                        .await?
+                        .rows_affected;
                 }
                 Ok::<u64, Error>(inserted)
             }
@@ -220,9 +238,9 @@ pub(crate) struct Encoded {
 }
 
 /// Turns rows into multi-row `INSERT` statements, each under the driver's parameter limit, a few MiB
-/// ([`STATEMENT_BYTES`]) and the server's packet limit. Each row is checked and encoded once, as it
-/// arrives, into arguments that own their data: only one statement's worth of encoded rows is held at a
-/// time, and no row is kept.
+/// ([`STATEMENT_BYTES`]) and the server's packet limit. Each row is checked and encoded as it arrives,
+/// straight into the driver's argument buffer (one copy of its data): only one statement's worth of
+/// encoded rows is held at a time, and no row is kept but one that did not fit the last statement.
 pub(crate) struct InsertStatements<M, I: Iterator> {
     rows: std::iter::Peekable<I>,
     dialect: &'static Dialect,
@@ -235,9 +253,24 @@ pub(crate) struct InsertStatements<M, I: Iterator> {
     /// The text of the last full statement and its row count: every full statement has the same shape,
     /// rendered once (and prepared once by the driver).
     full_sql: Option<(usize, String)>,
-    /// A row that did not fit in the previous statement, already checked and encoded.
-    carried: Option<(Vec<Arg>, usize)>,
+    /// A row that did not fit in the previous statement (checked; encoded again for the next).
+    carried: Option<I::Item>,
+    /// Buffers reused from row to row: a row's values, its encoded arguments, and what its values are
+    /// turned into (one per column).
+    values: Vec<ValueRef<'static>>,
+    args: Vec<ArgRef<'static>>,
+    scratch: Vec<Scratch>,
     model: std::marker::PhantomData<fn() -> M>,
+}
+
+/// An empty vector on `buffer`'s allocation, for elements that borrow for another lifetime (collecting
+/// an empty iterator into a vector of the same layout reuses the allocation).
+fn recycle<T, U>(mut buffer: Vec<T>) -> Vec<U> {
+    buffer.clear();
+    buffer
+        .into_iter()
+        .map(|_| unreachable!("the vector is empty"))
+        .collect()
 }
 
 impl<M, I> InsertStatements<M, I>
@@ -256,18 +289,45 @@ where
         };
         let dialect = session.dialect();
         let schema = &M::SCHEMA;
+        let columns = schema.insert_columns().len();
         let row_text = dialect.insert(schema, 1).len();
         Ok(InsertStatements {
             rows,
             dialect,
-            max_rows: (dialect.max_params / schema.insert_columns().len()).max(1),
+            max_rows: (dialect.max_params / columns).max(1),
             // Leave room in the packet for the statement's text.
             budget: packet.saturating_sub(row_text + 1024),
             row_text,
             full_sql: None,
             carried: None,
+            values: Vec::with_capacity(columns),
+            args: Vec::with_capacity(columns),
+            scratch: (0..columns).map(|_| Scratch::default()).collect(),
             model: std::marker::PhantomData,
         })
+    }
+
+    /// An encoder of the same statements for `rows` (rows this one took, to send them again).
+    fn replay<J>(&self, rows: J) -> InsertStatements<M, J>
+    where
+        J: Iterator,
+        J::Item: Borrow<M>,
+    {
+        InsertStatements {
+            rows: rows.peekable(),
+            dialect: self.dialect,
+            max_rows: self.max_rows,
+            budget: self.budget,
+            row_text: self.row_text,
+            full_sql: self.full_sql.clone(),
+            carried: None,
+            values: Vec::new(),
+            args: Vec::new(),
+            scratch: (0..M::SCHEMA.insert_columns().len())
+                .map(|_| Scratch::default())
+                .collect(),
+            model: std::marker::PhantomData,
+        }
     }
 
     /// Whether every row was taken.
@@ -278,7 +338,12 @@ where
     /// The next statement, with no more rows and bytes than `room` (but at least one row when `first`:
     /// a row larger than a batch makes a batch of its own); `None` when the rows ran out or `room` is
     /// used up.
-    fn next(&mut self, room: Room, first: bool) -> Result<Option<Encoded>> {
+    fn next(
+        &mut self,
+        room: Room,
+        first: bool,
+        mut kept: Option<&mut Vec<I::Item>>,
+    ) -> Result<Option<Encoded>> {
         let schema = &M::SCHEMA;
         let columns = schema.insert_columns();
         let max_rows = self
@@ -287,41 +352,52 @@ where
         let statement_bytes = STATEMENT_BYTES.min(self.budget);
         let room_bytes = usize::try_from(room.bytes).unwrap_or(usize::MAX);
         let max_bytes = statement_bytes.min(room_bytes);
-        let mut args: Vec<Arg> = Vec::with_capacity(max_rows.min(4096) * columns.len());
+        let mut bound = Bound::new(
+            self.dialect.backend == Backend::Sqlite,
+            max_rows.min(4096) * columns.len(),
+            max_bytes.min(STATEMENT_BYTES),
+        );
         let (mut count, mut bytes) = (0, 0);
         while count < max_rows && bytes < max_bytes {
-            let start = args.len();
-            let row_bytes = match self.carried.take() {
-                Some((row_args, row_bytes)) => {
-                    args.extend(row_args);
-                    row_bytes
-                }
-                None => {
-                    let Some(row) = self.rows.next() else { break };
-                    let mut values = Vec::with_capacity(columns.len());
-                    row.borrow().__values(&mut values);
-                    bind::encode_row(self.dialect, columns, &values, &mut args)?;
-                    let row_bytes =
-                        crate::driver::statement_size("", &args[start..]) + self.row_text;
-                    if row_bytes > self.budget {
-                        return Err(Error::TooLarge {
-                            what: "bytes in one row",
-                            size: row_bytes as u64,
-                            limit: self.budget as u64,
-                            advice: "store less in one row, or raise the server's max_allowed_packet",
-                        });
-                    }
-                    row_bytes
-                }
+            let Some(row) = self.carried.take().or_else(|| self.rows.next()) else {
+                break;
             };
+            let mut values: Vec<ValueRef<'_>> = recycle(std::mem::take(&mut self.values));
+            row.borrow().__values(&mut values);
+            let mut args: Vec<ArgRef<'_>> = recycle(std::mem::take(&mut self.args));
+            let mut row_bytes = self.row_text;
+            for ((column, value), scratch) in columns.iter().zip(&values).zip(&mut self.scratch) {
+                let arg = bind::encode_value(self.dialect, column, *value, scratch)?;
+                row_bytes += arg.wire_size() + ARG_OVERHEAD;
+                args.push(arg);
+            }
+            if row_bytes > self.budget {
+                return Err(Error::TooLarge {
+                    what: "bytes in one row",
+                    size: row_bytes as u64,
+                    limit: self.budget as u64,
+                    advice: "store less in one value, or raise the server's max_allowed_packet",
+                });
+            }
             // A statement ends before the row that would take it past its bytes (a row too large for
             // any statement was refused above), and so does the batch before the row that would take it
             // past the room left.
             let over_statement = count > 0 && bytes + row_bytes > statement_bytes;
             let over_room = (count > 0 || !first) && bytes + row_bytes > room_bytes;
-            if over_statement || over_room {
-                self.carried = Some((args.split_off(start), row_bytes));
+            let fits = !(over_statement || over_room);
+            if fits {
+                for arg in &args {
+                    bound.add(*arg)?;
+                }
+            }
+            self.args = recycle(args);
+            self.values = recycle(values);
+            if !fits {
+                self.carried = Some(row);
                 break;
+            }
+            if let Some(kept) = kept.as_deref_mut() {
+                kept.push(row);
             }
             bytes += row_bytes;
             count += 1;
@@ -339,7 +415,7 @@ where
         };
         Ok(Some(Encoded {
             sql,
-            args: Arc::new(args),
+            args: Args::Bound(Arc::new(bound)),
             rows: count as u64,
             bytes: bytes as u64,
         }))
