@@ -1,8 +1,12 @@
 //! Library overhead on MariaDB 11.8, measured against what a user would write by hand with sqlx, in the
-//! same run: bulk inserts, nearest-k, peak memory of a large insert from an iterator, and the vector index's
-//! effect on latency. Prints `BENCH <name> <value>` lines that `.ci/bench` turns into BENCHMARKS.md.
+//! same run: bulk inserts, nearest-k, the TiDB dialect's text inserts, many concurrent clients, peak memory
+//! of a large insert from an iterator, and the vector index's effect on latency and recall. Prints
+//! `BENCH <name> <value>` lines that `.ci/bench` turns into BENCHMARKS.md.
 //!
-//! `TIDB_VECTOR_TEST_MARIADB_URL=... cargo bench -p tidb-vector-tests --bench mariadb`
+//! `TIDB_VECTOR_TEST_MARIADB_URL=... cargo bench -p tidb-vector-tests --bench mariadb [-- section...]`,
+//! sections `inserts`, `nearest`, `tidb-text`, `concurrency`, `index`, `index-768`, `memory` (all when none
+//! is named). `profile-ours`, `profile-hand`, `profile-tidb-N`, `profile-concurrency-ours|hand` and
+//! `profile-single` run one variant alone, for `perf record`.
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
@@ -279,6 +283,241 @@ async fn inserts_with(db: &Db, pool: &MySqlPool, suffix: &str, rounds: usize) {
     );
 }
 
+/// The TiDB dialect's inserts, which move vectors as text (`VEC_FROM_TEXT(?)`), against what a user would
+/// otherwise write for TiDB: the same multi-row statements with each vector formatted by `serde_json` or by
+/// `format!("{:?}")`. Run against MariaDB (which has `VEC_FROM_TEXT` too), so the client's CPU time is
+/// the figure compared; the server's work is the same text for all three.
+async fn tidb_text_inserts(pool: &MySqlPool, only: Option<usize>) {
+    // TiDB's function names, defined on MariaDB by the test harness (VEC_FROM_TEXT parses the text with
+    // MariaDB's own VEC_FromText).
+    sqlx::raw_sql(tidb_vector_tests::TIDB_FUNCTIONS)
+        .execute(pool)
+        .await
+        .expect("define TiDB's functions on MariaDB");
+    let db = Db::from_mysql_pool(pool.clone(), Backend::TiDb).unwrap();
+    let rows: Vec<BenchDoc> = (1..=5_000).map(doc).collect();
+    // Statements of the size the library makes (about 4 MiB of text), for the hand-written ones too.
+    let text = tidb_vector_core::vector::encode_text(&rows[0].embedding);
+    let per_statement = (4 << 20) / (text.len() + 14);
+    let hand = |format: fn(&[f32]) -> String| {
+        let rows = &rows;
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            for chunk in rows.chunks(per_statement) {
+                let mut builder: QueryBuilder<MySql> =
+                    QueryBuilder::new("INSERT INTO `bench_docs` (`id`, `content`, `embedding`) ");
+                builder.push_values(chunk, |mut row, d| {
+                    row.push_bind(d.id)
+                        .push_bind(&d.content)
+                        .push("VEC_FROM_TEXT(")
+                        .push_bind_unseparated(format(&d.embedding))
+                        .push_unseparated(")");
+                });
+                builder.build().execute(&mut *tx).await.unwrap();
+            }
+            tx.commit().await.unwrap();
+        }
+    };
+    let serde = |v: &[f32]| serde_json::to_string(v).unwrap();
+    let debug = |v: &[f32]| format!("{v:?}");
+    let mut cpu = [0.0f64; 3];
+    for round in 0..4 {
+        for which in 0..3 {
+            if only.is_some_and(|only| only != which) {
+                continue;
+            }
+            reset(&db).await;
+            let start = cpu_seconds();
+            match which {
+                0 => {
+                    BenchDoc::insert_many(&db, &rows).await.unwrap();
+                }
+                1 => hand(serde).await,
+                _ => hand(debug).await,
+            }
+            // The first round warms the connections' statement caches.
+            if round > 0 {
+                cpu[which] += cpu_seconds() - start;
+            }
+            assert_eq!(BenchDoc::count(&db).await.unwrap(), 5_000);
+        }
+    }
+    // The text each writes, checked to hold the same values.
+    let back: Vec<f32> = serde_json::from_str(&serde(&rows[0].embedding)).unwrap();
+    assert_eq!(back, rows[0].embedding);
+    let [ours, serde, debug] = cpu.map(|c| c * 1000.0 / 3.0);
+    bench("tidb_insert_5k_768_cpu_ms", format!("{ours:.1}"));
+    bench("tidb_hand_serde_json_cpu_ms", format!("{serde:.1}"));
+    bench("tidb_hand_debug_format_cpu_ms", format!("{debug:.1}"));
+    bench(
+        "tidb_insert_vs_serde_json_cpu",
+        format!("{:.3}", serde / ours),
+    );
+    bench(
+        "tidb_insert_vs_debug_format_cpu",
+        format!("{:.3}", debug / ours),
+    );
+    BenchDoc::drop_table(&db).await.unwrap();
+}
+
+/// Latency percentiles of a set of samples (milliseconds).
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+/// Many clients at once: 32 tasks sharing one pool of 8 connections, each running nearest-10 searches
+/// (and in the mixed load, one insert in ten), through the library and through hand-written sqlx on a
+/// pool of the same size. Throughput over the whole run, latency per operation.
+async fn concurrency(url: &str, only: Option<bool>) {
+    const TASKS: usize = 32;
+    const OPS: usize = 40;
+    let pool = pool(url, 8).await;
+    let db = Db::from_mysql_pool(pool.clone(), Backend::MariaDb).unwrap();
+    Plain128::drop_table(&db).await.unwrap();
+    Plain128::create_table(&db).await.unwrap();
+    Plain128::insert_many(
+        &db,
+        (1..=5_000).map(|id| Plain128 {
+            id,
+            embedding: values(id as u64, 128),
+        }),
+    )
+    .await
+    .unwrap();
+    let next_id = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(1_000_000));
+    // One operation of task `task`, number `op`: a search, or (mixed) an insert every tenth.
+    let run = |ours: bool, mixed: bool| {
+        let (db, pool, next_id) = (db.clone(), pool.clone(), next_id.clone());
+        async move {
+            let started = Instant::now();
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|task| {
+                    let (db, pool, next_id) = (db.clone(), pool.clone(), next_id.clone());
+                    tokio::spawn(async move {
+                        let mut latencies = Vec::with_capacity(OPS);
+                        for op in 0..OPS {
+                            let q = values(3_000_000 + (task * OPS + op) as u64, 128);
+                            let t = Instant::now();
+                            if mixed && op % 10 == 9 {
+                                let id = next_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                if ours {
+                                    Plain128 { id, embedding: q }.insert(&db).await.unwrap();
+                                } else {
+                                    sqlx::query(
+                                        "INSERT INTO `bench_ann` (`id`, `embedding`) VALUES (?, ?)",
+                                    )
+                                    .bind(id)
+                                    .bind(bytes(&q))
+                                    .execute(&pool)
+                                    .await
+                                    .unwrap();
+                                }
+                            } else if ours {
+                                let hits = Plain128::nearest_by_l2(&db, &q, 10).await.unwrap();
+                                assert_eq!(hits.len(), 10);
+                            } else {
+                                let rows = sqlx::query(
+                                    "SELECT `id`, `embedding`, VEC_DISTANCE_EUCLIDEAN(`embedding`, ?) \
+                                     AS `_distance` FROM `bench_ann` ORDER BY `_distance` LIMIT 10",
+                                )
+                                .bind(bytes(&q))
+                                .fetch_all(&pool)
+                                .await
+                                .unwrap();
+                                let hits: Vec<(i64, Vec<f32>, f64)> = rows
+                                    .iter()
+                                    .map(|r| {
+                                        let raw: Vec<u8> = r.get(1);
+                                        let embedding = raw
+                                            .chunks_exact(4)
+                                            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                                            .collect();
+                                        (r.get(0), embedding, r.get(2))
+                                    })
+                                    .collect();
+                                assert_eq!(hits.len(), 10);
+                            }
+                            latencies.push(t.elapsed().as_secs_f64() * 1000.0);
+                        }
+                        latencies
+                    })
+                })
+                .collect();
+            let mut latencies = Vec::new();
+            for task in tasks {
+                latencies.extend(task.await.unwrap());
+            }
+            let seconds = started.elapsed().as_secs_f64();
+            latencies.sort_by(f64::total_cmp);
+            (latencies.len() as f64 / seconds, latencies)
+        }
+    };
+    if let Some(ours) = only {
+        for _ in 0..3 {
+            run(ours, false).await;
+        }
+        return;
+    }
+    for mixed in [false, true] {
+        let name = if mixed { "mixed" } else { "search" };
+        // A warm-up of each, then paired rounds in alternating order.
+        run(true, mixed).await;
+        run(false, mixed).await;
+        let (mut ours_rate, mut hand_rate) = (Vec::new(), Vec::new());
+        let (mut ours_lat, mut hand_lat) = (Vec::new(), Vec::new());
+        for round in 0..6 {
+            let (o, h) = if round % 2 == 0 {
+                let o = run(true, mixed).await;
+                (o, run(false, mixed).await)
+            } else {
+                let h = run(false, mixed).await;
+                (run(true, mixed).await, h)
+            };
+            ours_rate.push(o.0);
+            hand_rate.push(h.0);
+            ours_lat.extend(o.1);
+            hand_lat.extend(h.1);
+        }
+        ours_lat.sort_by(f64::total_cmp);
+        hand_lat.sort_by(f64::total_cmp);
+        let ratios: Vec<f64> = ours_rate
+            .iter()
+            .zip(&hand_rate)
+            .map(|(o, h)| o / h)
+            .collect();
+        bench(
+            &format!("concurrent_{name}_ops_per_s"),
+            format!("{:.0}", median(ours_rate)),
+        );
+        bench(
+            &format!("hand_concurrent_{name}_ops_per_s"),
+            format!("{:.0}", median(hand_rate)),
+        );
+        let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = ratios.iter().copied().fold(0.0, f64::max);
+        bench(
+            &format!("concurrent_{name}_vs_hand"),
+            format!("{:.3}", median(ratios)),
+        );
+        bench(
+            &format!("concurrent_{name}_spread"),
+            format!("{low:.2}-{high:.2}"),
+        );
+        for (who, lat) in [("", &ours_lat), ("hand_", &hand_lat)] {
+            bench(
+                &format!("{who}concurrent_{name}_p50_ms"),
+                format!("{:.2}", percentile(lat, 0.5)),
+            );
+            bench(
+                &format!("{who}concurrent_{name}_p99_ms"),
+                format!("{:.2}", percentile(lat, 0.99)),
+            );
+        }
+    }
+    Plain128::drop_table(&db).await.unwrap();
+    pool.close().await;
+}
+
 async fn nearest(db: &Db, pool: &MySqlPool) {
     // The table holds the 10,000 rows of the last insert round, unless that section did not run.
     if BenchDoc::count(db).await.unwrap_or(0) != 10_000 {
@@ -335,42 +574,65 @@ async fn nearest(db: &Db, pool: &MySqlPool) {
     );
 }
 
-async fn index_latency(db: &Db) {
-    Plain128::drop_table(db).await.unwrap();
-    Indexed128::drop_table(db).await.unwrap();
-    Plain128::create_table(db).await.unwrap();
-    Indexed128::create_table(db).await.unwrap();
-    let rows = 50_000;
-    Plain128::insert_many(
+#[derive(Clone, Debug, VectorModel)]
+#[vector(table = "bench_ann768")]
+struct Plain768 {
+    id: i64,
+    #[vector(dimensions = 768)]
+    embedding: Vec<f32>,
+}
+
+#[derive(Clone, Debug, VectorModel)]
+#[vector(table = "bench_ann768_indexed")]
+struct Indexed768 {
+    id: i64,
+    #[vector(dimensions = 768, index = "cosine")]
+    embedding: Vec<f32>,
+}
+
+/// Nearest-10 by cosine through the vector index at several `ef_search` values (and the crate's default)
+/// against the exact scan of the same rows in a table without an index: latency and recall@10.
+async fn index_latency<P, X>(
+    db: &Db,
+    rows: i64,
+    dimensions: usize,
+    plain: fn(i64, Vec<f32>) -> P,
+    indexed: fn(i64, Vec<f32>) -> X,
+) where
+    P: VectorModel<Key = i64, Embedding = Vec<f32>>,
+    X: VectorModel<Key = i64, Embedding = Vec<f32>>,
+{
+    let tag = format!("{}k_{dimensions}", rows / 1000);
+    P::drop_table(db).await.unwrap();
+    X::drop_table(db).await.unwrap();
+    P::create_table(db).await.unwrap();
+    X::create_table(db).await.unwrap();
+    P::load(
         db,
-        (1..=rows).map(|id| Plain128 {
-            id,
-            embedding: values(id as u64, 128),
-        }),
+        (1..=rows).map(|id| plain(id, values(id as u64, dimensions))),
     )
     .await
     .unwrap();
     let t = Instant::now();
-    Indexed128::insert_many(
+    X::load(
         db,
-        (1..=rows).map(|id| Indexed128 {
-            id,
-            embedding: values(id as u64, 128),
-        }),
+        (1..=rows).map(|id| indexed(id, values(id as u64, dimensions))),
     )
     .await
     .unwrap();
     bench(
-        "index_build_50k_128_s",
+        &format!("index_build_{tag}_s"),
         format!("{:.1}", t.elapsed().as_secs_f64()),
     );
-    let queries: Vec<Vec<f32>> = (0..100).map(|i| values(2_000_000 + i, 128)).collect();
+    let queries: Vec<Vec<f32>> = (0..100)
+        .map(|i| values(2_000_000 + i, dimensions))
+        .collect();
     // The scan is exact: it is the truth the index searches are measured against.
     let mut scan = Vec::new();
     let mut truth = Vec::new();
     for q in &queries {
         let t = Instant::now();
-        let keys = Plain128::search(q)
+        let keys = P::search(q)
             .metric(Metric::Cosine)
             .limit(10)
             .fetch_keys(db)
@@ -380,11 +642,11 @@ async fn index_latency(db: &Db) {
         truth.push(keys.into_iter().map(|(k, _)| k).collect::<Vec<i64>>());
     }
     let scan = median(scan);
-    bench("nearest_50k_128_scan_ms", format!("{scan:.3}"));
+    bench(&format!("nearest_{tag}_scan_ms"), format!("{scan:.3}"));
     for ef in [Some(20), Some(100), Some(400), None] {
         let (mut times, mut found) = (Vec::new(), 0);
         for (q, want) in queries.iter().zip(&truth) {
-            let mut search = Indexed128::search(q).metric(Metric::Cosine).limit(10);
+            let mut search = X::search(q).metric(Metric::Cosine).limit(10);
             if let Some(ef) = ef {
                 search = search.ef_search(ef);
             }
@@ -396,20 +658,20 @@ async fn index_latency(db: &Db) {
         let name = ef.map_or("default".to_owned(), |ef| ef.to_string());
         let index = median(times);
         bench(
-            &format!("nearest_50k_128_index_ef_{name}_ms"),
+            &format!("nearest_{tag}_index_ef_{name}_ms"),
             format!("{index:.3}"),
         );
         bench(
-            &format!("recall_50k_128_ef_{name}"),
+            &format!("recall_{tag}_ef_{name}"),
             format!("{:.3}", found as f64 / (10 * queries.len()) as f64),
         );
         bench(
-            &format!("index_vs_scan_speed_ef_{name}"),
+            &format!("index_vs_scan_speed_{tag}_ef_{name}"),
             format!("{:.1}", scan / index),
         );
     }
-    Plain128::drop_table(db).await.unwrap();
-    Indexed128::drop_table(db).await.unwrap();
+    P::drop_table(db).await.unwrap();
+    X::drop_table(db).await.unwrap();
 }
 
 /// Peak resident memory so far (VmHWM), in KiB.
@@ -471,6 +733,85 @@ async fn main() {
     let runs = |section: &str| named.is_empty() || named.iter().any(|n| n == section);
     let pool = pool(&url, 4).await;
     let db = Db::from_mysql_pool(pool.clone(), Backend::MariaDb).unwrap();
+    // Profiling aids (`perf record ... mariadb-<hash> profile-tidb-1`): one variant alone.
+    if named.iter().any(|n| n == "profile-single") {
+        Plain128::drop_table(&db).await.unwrap();
+        Plain128::create_table(&db).await.unwrap();
+        for round in 0..3 {
+            for ours in [true, false] {
+                let (t, cpu) = (Instant::now(), cpu_seconds());
+                for i in 0..2_000 {
+                    let id = round * 100_000 + i + 1 + if ours { 0 } else { 50_000 };
+                    let q = values(id as u64, 128);
+                    if ours {
+                        Plain128 { id, embedding: q }.insert(&db).await.unwrap();
+                    } else {
+                        sqlx::query("INSERT INTO `bench_ann` (`id`, `embedding`) VALUES (?, ?)")
+                            .bind(id)
+                            .bind(bytes(&q))
+                            .execute(&pool)
+                            .await
+                            .unwrap();
+                    }
+                }
+                println!(
+                    "ours={ours} {:.1} µs wall, {:.1} µs cpu per insert",
+                    t.elapsed().as_secs_f64() * 500.0,
+                    (cpu_seconds() - cpu) * 500.0
+                );
+            }
+        }
+        for _ in 0..3 {
+            for ours in [true, false] {
+                let (t, cpu) = (Instant::now(), cpu_seconds());
+                for i in 0..1_000 {
+                    let q = values(7_000_000 + i, 128);
+                    if ours {
+                        let hits = Plain128::nearest_by_l2(&db, &q, 10).await.unwrap();
+                        assert_eq!(hits.len(), 10);
+                    } else {
+                        let rows = sqlx::query(
+                            "SELECT `id`, `embedding`, VEC_DISTANCE_EUCLIDEAN(`embedding`, ?) \
+                             AS `_distance` FROM `bench_ann` ORDER BY `_distance` LIMIT 10",
+                        )
+                        .bind(bytes(&q))
+                        .fetch_all(&pool)
+                        .await
+                        .unwrap();
+                        let hits: Vec<(i64, Vec<f32>, f64)> = rows
+                            .iter()
+                            .map(|r| {
+                                let raw: Vec<u8> = r.get(1);
+                                let embedding = raw
+                                    .chunks_exact(4)
+                                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                                    .collect();
+                                (r.get(0), embedding, r.get(2))
+                            })
+                            .collect();
+                        assert_eq!(hits.len(), 10);
+                    }
+                }
+                println!(
+                    "search ours={ours} {:.1} µs wall, {:.1} µs cpu per search",
+                    t.elapsed().as_secs_f64() * 1000.0,
+                    (cpu_seconds() - cpu) * 1000.0
+                );
+            }
+        }
+        return;
+    }
+    if let Some(which) = named
+        .iter()
+        .find_map(|n| n.strip_prefix("profile-concurrency-"))
+    {
+        concurrency(&url, Some(which == "ours")).await;
+        return;
+    }
+    if let Some(which) = named.iter().find_map(|n| n.strip_prefix("profile-tidb-")) {
+        tidb_text_inserts(&pool, which.parse().ok()).await;
+        return;
+    }
     if let Some(which) = named.iter().find_map(|n| n.strip_prefix("profile-")) {
         let rows: Vec<BenchDoc> = (1..=10_000).map(doc).collect();
         for _ in 0..10 {
@@ -492,9 +833,32 @@ async fn main() {
     if runs("nearest") {
         nearest(&db, &pool).await;
     }
+    if runs("tidb-text") {
+        tidb_text_inserts(&pool, None).await;
+    }
+    if runs("concurrency") {
+        concurrency(&url, None).await;
+    }
     BenchDoc::drop_table(&db).await.unwrap();
     if runs("index") {
-        index_latency(&db).await;
+        index_latency(
+            &db,
+            50_000,
+            128,
+            |id, embedding| Plain128 { id, embedding },
+            |id, embedding| Indexed128 { id, embedding },
+        )
+        .await;
+    }
+    if runs("index-768") {
+        index_latency(
+            &db,
+            100_000,
+            768,
+            |id, embedding| Plain768 { id, embedding },
+            |id, embedding| Indexed768 { id, embedding },
+        )
+        .await;
     }
     if !runs("memory") {
         return;

@@ -64,4 +64,57 @@ proptest! {
             (Ok(_), Err(e)) => prop_assert!(false, "accepted invalid JSON {}: {}", text, e),
         }
     }
+
+    /// Decimals next to a point halfway between two `f32`s, written with 9 to 15 digits: where reading
+    /// through an `f64` could round twice the wrong way. Each must read as the standard library's
+    /// correctly rounded parser reads it.
+    #[test]
+    fn decimals_near_a_rounding_boundary_round_correctly(
+        bits_below in 0x0080_0000u32..0x7f7f_ffff,
+        negative in any::<bool>(),
+        precision in 9usize..=15,
+    ) {
+        let below = f32::from_bits(bits_below);
+        let above = f32::from_bits(bits_below + 1);
+        let halfway = (f64::from(below) + f64::from(above)) / 2.0;
+        let sign = if negative { "-" } else { "" };
+        for text in [
+            format!("{sign}{halfway:.*e}", precision - 1),
+            format!("{sign}{below:.*e}", precision - 1),
+        ] {
+            let want: f32 = text.parse().unwrap();
+            if want.is_infinite() {
+                continue;
+            }
+            let got = parse_text(&format!("[{text}]")).unwrap()[0];
+            prop_assert_eq!(got.to_bits(), want.to_bits(), "{}", text);
+        }
+    }
+
+    /// Any decimal of up to 17 digits with any exponent reads as the standard library reads it (or is
+    /// refused as out of range when that gives an infinity).
+    #[test]
+    fn decimals_read_as_the_standard_library_reads_them(
+        mantissa in 0u64..100_000_000_000_000_000,
+        point in 0usize..18,
+        exponent in -60i32..60,
+        negative in any::<bool>(),
+    ) {
+        let digits = mantissa.to_string();
+        let point = point.min(digits.len() - 1);
+        let (whole, fraction) = digits.split_at(digits.len() - point);
+        let whole = whole.trim_start_matches('0');
+        let whole = if whole.is_empty() { "0" } else { whole };
+        let sign = if negative { "-" } else { "" };
+        let text = if fraction.is_empty() {
+            format!("{sign}{whole}e{exponent}")
+        } else {
+            format!("{sign}{whole}.{fraction}e{exponent}")
+        };
+        let want: f32 = text.parse().unwrap();
+        match parse_text(&format!("[{text}]")) {
+            Ok(values) => prop_assert_eq!(values[0].to_bits(), want.to_bits(), "{}", text),
+            Err(error) => prop_assert!(want.is_infinite(), "{}: {}", text, error),
+        }
+    }
 }
