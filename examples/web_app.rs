@@ -5,8 +5,9 @@
 //! | `POST /insert_documents` | stores a JSON array of `{"content": ..., "embedding": [...]}`; an empty body stores the tutorial's three documents (dog, fish, tree), as the Django app does |
 //! | `GET /get_nearest_neighbors_documents?vector=[1,2,3]&k=3` | the `k` documents nearest to `vector` by cosine distance (defaults: `[1,2,3]`, 3) |
 //! | `GET /get_documents_within_distance?vector=[1,2,3]&threshold=0.2` | the documents closer than `threshold` (defaults: `[1,2,3]`, 0.2), at most 100 |
+//! | `GET /get_hybrid_search_documents?vector=[1,2,3]&text=fish&k=3` | hybrid search: the `k` best by reciprocal rank fusion of the cosine ranking and the full-text ranking of `text` (defaults: `[1,2,3]`, `fish`, 3); 501 where the database has no full-text search (TiDB other than TiDB Cloud Starter) |
 //! | `GET /documents` | every stored document (at most 1,000) |
-//! | `GET /` | a page that lists the documents and runs both searches from a form |
+//! | `GET /` | a page that lists the documents and runs the searches from forms |
 //!
 //! Bad requests (wrong dimensions, malformed JSON or vector text, a missing field, a bad number, a vector too
 //! long to compare) get 400 with `{"error": "..."}` saying what was wrong; database failures get 500 with a
@@ -34,13 +35,14 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
-use tidb_vector_core::{Db, Error, Hit, Metric, Vector, VectorModel};
+use tidb_vector_core::{Db, Error, Hit, HybridHit, Metric, Vector, VectorModel};
 
 /// The tutorial's document: some text and its 3-dimensional embedding.
 #[derive(Clone, Debug, PartialEq, VectorModel)]
 #[vector(table = "documents")]
 pub struct Document {
-    /// The text.
+    /// The text, with a full-text index for hybrid search.
+    #[vector(fulltext)]
     pub content: String,
     /// Its embedding.
     #[vector(dimensions = 3)]
@@ -61,6 +63,12 @@ pub struct DocumentJson {
     /// The distance to the query, in search results.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distance: Option<f64>,
+    /// The full-text score, in hybrid search results when the text search found the document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_score: Option<f64>,
+    /// The fused score, in hybrid search results.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
 }
 
 /// The router, with its database and the request guards.
@@ -76,6 +84,7 @@ fn router_with(db: Db, limits: &Limits) -> Router {
         .route("/insert_documents", post(insert_documents))
         .route("/get_nearest_neighbors_documents", get(nearest_neighbors))
         .route("/get_documents_within_distance", get(within_distance))
+        .route("/get_hybrid_search_documents", get(hybrid_search))
         .layer(middleware::from_fn(same_origin_json_writes))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             within(request_timeout, request, next)
@@ -273,6 +282,11 @@ impl From<Error> for ApiError {
             | Error::Encode { .. }
             | Error::VectorText(_)
             | Error::InvalidArgument(_) => ApiError::bad_request(error.to_string()),
+            Error::Unsupported { .. } => ApiError {
+                status: StatusCode::NOT_IMPLEMENTED,
+                message: error.to_string(),
+                code: None,
+            },
             other => {
                 // The details (which may name hosts or users) go to the log, not to the client.
                 eprintln!("request failed: {other}");
@@ -314,6 +328,8 @@ fn to_json(id: i64, document: Document, distance: Option<f64>) -> DocumentJson {
         content: document.content,
         embedding: document.embedding,
         distance,
+        text_score: None,
+        score: None,
     }
 }
 
@@ -417,6 +433,42 @@ async fn within_distance(
     let threshold = params.threshold.unwrap_or(0.2);
     let hits = Document::within_distance(&db, Metric::Cosine, &query, threshold, 100).await?;
     Ok(hits_to_json(hits))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HybridParams {
+    vector: Option<String>,
+    text: Option<String>,
+    k: Option<usize>,
+}
+
+async fn hybrid_search(
+    State(db): State<Db>,
+    params: Result<Query<HybridParams>, QueryRejection>,
+) -> Result<Json<Vec<DocumentJson>>, ApiError> {
+    let Query(params) = params?;
+    let query = query_vector(params.vector.as_deref())?;
+    let text = params.text.unwrap_or_else(|| "fish".to_owned());
+    let k = params.k.unwrap_or(3);
+    if !(1..=100).contains(&k) {
+        return Err(ApiError::bad_request(format!(
+            "`k` is {k}; ask for 1 to 100 documents"
+        )));
+    }
+    let hits: Vec<HybridHit<Document>> = Document::search_hybrid(&query, text)
+        .limit(k)
+        .fetch(&db)
+        .await?;
+    Ok(Json(
+        hits.into_iter()
+            .map(|hit| DocumentJson {
+                text_score: hit.text_score,
+                score: Some(hit.score),
+                ..to_json(hit.key, hit.record, hit.distance)
+            })
+            .collect(),
+    ))
 }
 
 async fn page() -> Html<&'static str> {

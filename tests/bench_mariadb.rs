@@ -4,7 +4,7 @@
 //! `BENCH <name> <value>` lines that `.ci/bench` turns into BENCHMARKS.md.
 //!
 //! `TIDB_VECTOR_TEST_MARIADB_URL=... cargo bench -p tidb-vector-tests --bench mariadb [-- section...]`,
-//! sections `inserts`, `nearest`, `tidb-text`, `concurrency`, `index`, `index-768`, `memory` (all when none
+//! sections `inserts`, `nearest`, `tidb-text`, `concurrency`, `hybrid`, `index`, `index-768`, `memory` (all when none
 //! is named). `profile-ours`, `profile-hand`, `profile-tidb-N`, `profile-concurrency-ours|hand` and
 //! `profile-single` run one variant alone, for `perf record`.
 
@@ -322,7 +322,7 @@ async fn tidb_text_inserts(pool: &MySqlPool, only: Option<usize>) {
     let debug = |v: &[f32]| format!("{v:?}");
     let mut cpu = [0.0f64; 3];
     for round in 0..4 {
-        for which in 0..3 {
+        for (which, spent) in cpu.iter_mut().enumerate() {
             if only.is_some_and(|only| only != which) {
                 continue;
             }
@@ -337,7 +337,7 @@ async fn tidb_text_inserts(pool: &MySqlPool, only: Option<usize>) {
             }
             // The first round warms the connections' statement caches.
             if round > 0 {
-                cpu[which] += cpu_seconds() - start;
+                *spent += cpu_seconds() - start;
             }
             assert_eq!(BenchDoc::count(&db).await.unwrap(), 5_000);
         }
@@ -358,6 +358,134 @@ async fn tidb_text_inserts(pool: &MySqlPool, only: Option<usize>) {
         format!("{:.3}", debug / ours),
     );
     BenchDoc::drop_table(&db).await.unwrap();
+}
+
+#[derive(Clone, Debug, VectorModel)]
+#[vector(table = "bench_hybrid")]
+struct Passage {
+    id: i64,
+    #[vector(fulltext)]
+    body: String,
+    #[vector(dimensions = 128)]
+    embedding: Vec<f32>,
+}
+
+/// Words for the passages' text: a vocabulary of 2,000 made-up words of 5 to 9 letters.
+fn word(n: u64) -> String {
+    let mut state = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let len = 5 + (n % 5) as usize;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (b'a' + (state % 26) as u8) as char
+        })
+        .collect()
+}
+
+/// Hybrid search (vector top-20 and full-text top-20 fused by RRF) against the same two queries and the
+/// same fusion written by hand with sqlx, on 10,000 passages of 128 dimensions and 12 words each.
+async fn hybrid(db: &Db, pool: &MySqlPool) {
+    Passage::drop_table(db).await.unwrap();
+    Passage::create_table(db).await.unwrap();
+    let rows = 10_000u64;
+    Passage::load(
+        db,
+        (1..=rows).map(|id| Passage {
+            id: id as i64,
+            body: (0..12)
+                .map(|i| word((id * 7919 + i * 104_729) % 2_000))
+                .collect::<Vec<_>>()
+                .join(" "),
+            embedding: values(id, 128),
+        }),
+    )
+    .await
+    .unwrap();
+    let queries: Vec<(Vec<f32>, String)> = (0..100)
+        .map(|i| {
+            (
+                values(5_000_000 + i, 128),
+                format!("{} {}", word(i * 3 % 2_000), word(i * 11 % 2_000)),
+            )
+        })
+        .collect();
+    let by_hand = |q: &[f32], text: &str| {
+        let (q, text) = (q.to_vec(), text.to_owned());
+        async move {
+            let vector_rows = sqlx::query(
+                "SELECT `id`, `body`, `embedding`, VEC_DISTANCE_COSINE(`embedding`, ?) AS `_distance` \
+                 FROM `bench_hybrid` ORDER BY `_distance` LIMIT 20",
+            )
+            .bind(bytes(&q))
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let text_rows = sqlx::query(
+                "SELECT `id`, `body`, `embedding`, MATCH(`body`) AGAINST(? IN NATURAL LANGUAGE MODE) AS `_score` \
+                 FROM `bench_hybrid` WHERE MATCH(`body`) AGAINST(? IN NATURAL LANGUAGE MODE) \
+                 ORDER BY `_score` DESC, `id` LIMIT 20",
+            )
+            .bind(&text)
+            .bind(&text)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            // Each row's fused score, text and embedding.
+            type Fused = (f64, String, Vec<f32>);
+            let mut fused: std::collections::HashMap<i64, Fused> = std::collections::HashMap::new();
+            for (rank, list) in [vector_rows, text_rows]
+                .iter()
+                .flat_map(|rows| rows.iter().enumerate())
+            {
+                let id: i64 = list.get(0);
+                let entry = fused.entry(id).or_insert_with(|| {
+                    let raw: Vec<u8> = list.get(2);
+                    let embedding = raw
+                        .chunks_exact(4)
+                        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                        .collect();
+                    (0.0, list.get(1), embedding)
+                });
+                entry.0 += 1.0 / (60.0 + rank as f64 + 1.0);
+            }
+            let mut fused: Vec<(i64, Fused)> = fused.into_iter().collect();
+            fused.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then(a.0.cmp(&b.0)));
+            fused.truncate(10);
+            fused
+        }
+    };
+    // Warm-up, then alternating batches; the same top 10 from both is checked on every query.
+    for (q, text) in queries.iter().take(10) {
+        by_hand(q, text).await;
+        Passage::search_hybrid(q, text.clone())
+            .limit(10)
+            .fetch(db)
+            .await
+            .unwrap();
+    }
+    let (mut ours, mut hand) = (Vec::new(), Vec::new());
+    for (q, text) in &queries {
+        let t = Instant::now();
+        let hits = Passage::search_hybrid(q, text.clone())
+            .limit(10)
+            .fetch(db)
+            .await
+            .unwrap();
+        ours.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Instant::now();
+        let expected = by_hand(q, text).await;
+        hand.push(t.elapsed().as_secs_f64() * 1000.0);
+        let keys: Vec<i64> = hits.iter().map(|h| h.key).collect();
+        let want: Vec<i64> = expected.iter().map(|e| e.0).collect();
+        assert_eq!(keys, want, "{text}");
+    }
+    let (ours, hand) = (median(ours), median(hand));
+    bench("hybrid_10k_128_ms", format!("{ours:.3}"));
+    bench("hand_hybrid_10k_128_ms", format!("{hand:.3}"));
+    bench("hybrid_vs_hand_speed", format!("{:.3}", hand / ours));
+    Passage::drop_table(db).await.unwrap();
 }
 
 /// Latency percentiles of a set of samples (milliseconds).
@@ -849,6 +977,9 @@ async fn main() {
     }
     if runs("concurrency") {
         concurrency(&url, None).await;
+    }
+    if runs("hybrid") {
+        hybrid(&db, &pool).await;
     }
     BenchDoc::drop_table(&db).await.unwrap();
     if runs("index") {

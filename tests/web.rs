@@ -126,6 +126,37 @@ async fn tutorial_flow_over_http(target: Target) {
         &within,
         &[("fish", 0.008539866016332498), ("dog", 0.12712843905603044)],
     );
+    // Hybrid: fish is first by distance and the only text match (rank 1 in both lists: 2/61), dog and
+    // tree follow by distance alone (1/62, 1/63). A TiDB without full-text search answers 501.
+    let (status, hybrid) = server.get("/get_hybrid_search_documents").await;
+    if status == StatusCode::NOT_IMPLEMENTED {
+        assert!(
+            matches!(target, Target::TiDbOnMariaDb | Target::TiDb),
+            "{target:?}: {hybrid}"
+        );
+        assert!(
+            hybrid["error"]
+                .as_str()
+                .unwrap()
+                .contains("TiDB Cloud Starter"),
+            "{hybrid}"
+        );
+    } else {
+        assert_eq!(status, StatusCode::OK, "{hybrid}");
+        let rows = hybrid.as_array().unwrap();
+        let names: Vec<&str> = rows
+            .iter()
+            .map(|d| d["content"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["fish", "dog", "tree"]);
+        let scores: Vec<f64> = rows.iter().map(|d| d["score"].as_f64().unwrap()).collect();
+        for (score, expected) in scores.iter().zip([2.0 / 61.0, 1.0 / 62.0, 1.0 / 63.0]) {
+            assert!((score - expected).abs() < 1e-12, "{hybrid}");
+        }
+        assert!(rows[0]["text_score"].as_f64().unwrap() > 0.0);
+        assert!(rows[1].get("text_score").is_none(), "{hybrid}");
+        assert!((rows[0]["distance"].as_f64().unwrap() - 0.008539866016332498).abs() < 1e-6);
+    }
 
     let body = r#"[{"content": "cat", "embedding": [1, 2, 1.5]}, {"content": "rock", "embedding": [0, 0, 1]}]"#;
     assert_eq!(

@@ -108,6 +108,14 @@ impl<M> Filter<M> {
         }
     }
 
+    /// `filter`, combined with `AND` with `earlier` when there is one (a builder's second `.filter`).
+    pub(crate) fn after(earlier: Option<Self>, filter: Self) -> Self {
+        match earlier {
+            Some(earlier) => earlier & filter,
+            None => filter,
+        }
+    }
+
     /// The filter's tree.
     pub(crate) fn node(&self) -> &FilterNode {
         &self.node

@@ -65,6 +65,7 @@ mod driver;
 mod error;
 mod executor;
 mod filter;
+mod fusion;
 mod index;
 mod model;
 mod retry;
@@ -76,6 +77,7 @@ mod serde_tests;
 mod sqlite_ext;
 mod sqlx_types;
 mod table_check;
+mod text_search;
 mod value;
 pub mod vector;
 
@@ -86,6 +88,7 @@ pub use dialect::{Param, Statement};
 pub use error::{Error, Result, ServerErrorKind, VectorTextError};
 pub use executor::{Conn, Executor, Transaction};
 pub use filter::{Col, Filter};
+pub use fusion::Fusion;
 pub use index::IndexProgress;
 /// The level type of [`PoolSettings`]' statement logging (the `log` crate's, which sqlx uses).
 pub use log::LevelFilter;
@@ -96,6 +99,7 @@ pub use retry::RetryPolicy;
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 pub use search::{Columns, Hit, Search, VectorField};
 pub use table_check::{Difference, SchemaMismatch};
+pub use text_search::{HybridHit, HybridSearch, TextHit, TextSearch};
 pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};
 pub use vector::Vector;
 
@@ -107,6 +111,7 @@ pub use tidb_vector_derive::VectorModel;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::bind::RowReader;
+    pub use crate::dialect::{sql_string_literal_value, tidb_text_literal};
     pub use crate::value::{Cell, NotOption, ValueRef};
     pub use core::option::Option;
     pub use core::result::Result;

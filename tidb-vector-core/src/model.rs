@@ -43,7 +43,7 @@ pub use load::{DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, Load, LoadProgress};
 /// ```
 pub trait VectorModel: Sized + Send + Sync + 'static {
     /// The primary key's type: `i64` for a model without a key field.
-    type Key: ColumnType + Clone + Send + Sync + std::fmt::Debug + 'static;
+    type Key: ColumnType + Clone + Ord + Send + Sync + std::fmt::Debug + 'static;
     /// The (first) vector field's type without `Option`: decides which query vectors compile (see
     /// [`QueryVector`]).
     type Embedding;
@@ -69,12 +69,22 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// with the table), unless a table of that name exists; then checks the table against the model, so
     /// that a table of another shape is [`Error::SchemaMismatch`] here rather than wrong answers later
     /// (see [`VectorModel::check_table`]).
+    ///
+    /// `#[vector(fulltext)]` fields get their full-text index: in the table on MariaDB; on SQLite an FTS5
+    /// table and triggers beside it (rows already in the table are indexed when the FTS5 table is new);
+    /// on TiDB an `ALTER TABLE ... ADD FULLTEXT INDEX` after it, unless the index exists. A TiDB without
+    /// full-text search (all but TiDB Cloud Starter) refuses that statement: the table is kept without
+    /// the index (a warning is logged), and [`VectorModel::search_text`] says
+    /// [`Error::Unsupported`]. On SQLite a full-text field needs an integer key ([`Error::Unsupported`]
+    /// otherwise, before anything is created).
     fn create_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let mut session = db.__session("create_table", Self::SCHEMA.table);
             session.dialect().check_vector_indexes(&Self::SCHEMA)?;
+            session.dialect().check_fulltext(&Self::SCHEMA)?;
             let sql = session.dialect().create_table(&Self::SCHEMA);
             session.execute(sql, Vec::new()).await?;
+            crate::text_search::create_fulltext(&mut session, &Self::SCHEMA).await?;
             crate::table_check::check(&mut session, &Self::SCHEMA).await
         }
     }
@@ -121,13 +131,24 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn ddl(backend: crate::Backend) -> Result<Vec<String>> {
         let dialect = crate::dialect::Dialect::of(backend);
         dialect.check_vector_indexes(&Self::SCHEMA)?;
-        Ok(vec![dialect.create_table(&Self::SCHEMA)])
+        dialect.check_fulltext(&Self::SCHEMA)?;
+        let mut statements = vec![dialect.create_table(&Self::SCHEMA)];
+        statements.extend(
+            dialect
+                .tidb_fulltext_indexes(&Self::SCHEMA)
+                .into_iter()
+                .map(|(_, sql)| sql),
+        );
+        statements.extend(dialect.fulltext_tables(&Self::SCHEMA));
+        statements.extend(dialect.fulltext_rebuild(&Self::SCHEMA));
+        Ok(statements)
     }
 
     /// Drops the table if it exists, with all its rows.
     fn drop_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let mut session = db.__session("drop_table", Self::SCHEMA.table);
+            crate::text_search::drop_fulltext(&mut session, &Self::SCHEMA).await?;
             let sql = session.dialect().drop_table(&Self::SCHEMA);
             session.execute(sql, Vec::new()).await?;
             Ok(())
@@ -446,6 +467,23 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         Q: QueryVector<Self::Embedding> + ?Sized,
     {
         Search::new(query.query_floats())
+    }
+
+    /// Starts a full-text search of the model's first `#[vector(fulltext)]` field for any of the words
+    /// of `text`, best matches first (see [`TextSearch`](crate::TextSearch)). On TiDB only TiDB Cloud
+    /// Starter has full-text search; elsewhere the search is [`Error::Unsupported`].
+    fn search_text(text: impl Into<String>) -> crate::TextSearch<Self> {
+        crate::TextSearch::new(text.into())
+    }
+
+    /// Starts a hybrid search: the rows nearest to `query` by the first vector field and the rows that
+    /// best match `text` by the first full-text field, each search fetching its best candidates, merged
+    /// by reciprocal rank fusion unless told otherwise (see [`HybridSearch`](crate::HybridSearch)).
+    fn search_hybrid<Q>(query: &Q, text: impl Into<String>) -> crate::HybridSearch<'_, Self>
+    where
+        Q: QueryVector<Self::Embedding> + ?Sized,
+    {
+        crate::HybridSearch::new(query.query_floats(), text.into())
     }
 
     /// Starts a search by the vector field `field`, a handle from `Self::FIELDS`: for models with several

@@ -112,6 +112,9 @@ pub struct Column {
     pub max_length: Option<u32>,
     /// The vector index declared on a vector column (`#[vector(index = "...")]`), built with the table.
     pub index: Option<Metric>,
+    /// Whether a text column has a full-text index (`#[vector(fulltext)]`), built with the table, for
+    /// [`VectorModel::search_text`](crate::VectorModel::search_text) and hybrid search.
+    pub fulltext: bool,
 }
 
 /// A model's table, as data.
@@ -149,6 +152,11 @@ impl Schema {
     /// The vector index declared on the vector column that searches use.
     pub fn index(&self) -> Option<Metric> {
         self.vector_column().index
+    }
+
+    /// The columns with a full-text index (`#[vector(fulltext)]`), in order.
+    pub fn fulltext_columns(&self) -> impl Iterator<Item = &'static Column> + '_ {
+        self.columns.iter().filter(|c| c.fulltext)
     }
 
     /// The positions of every vector column, in order.

@@ -137,10 +137,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
 
     /// Keep only rows matching `filter` (combined with `AND` with any earlier filter).
     pub fn filter(mut self, filter: Filter<M>) -> Self {
-        self.filter = Some(match self.filter.take() {
-            Some(earlier) => earlier & filter,
-            None => filter,
-        });
+        self.filter = Some(Filter::after(self.filter.take(), filter));
         self
     }
 
@@ -311,12 +308,17 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// The query vector is checked first (dimensions, finite values, length, and non-zero for cosine), as
     /// are the limit and bounds; nothing is sent when they are wrong.
     pub async fn fetch<'c>(self, db: impl Executor<'c>) -> Result<Vec<Hit<M>>> {
+        let mut session = db.__session("search", M::SCHEMA.table);
+        self.fetch_in(&mut session).await
+    }
+
+    /// [`Search::fetch`] in a session (a hybrid search's vector half).
+    pub(crate) async fn fetch_in(&self, session: &mut Session<'_>) -> Result<Vec<Hit<M>>> {
         let schema = &M::SCHEMA;
         let distance_column = schema.columns.len();
         let cosine = self.options.metric == Metric::Cosine;
-        let mut session = db.__session("search", M::SCHEMA.table);
         let dialect = session.dialect();
-        self.run(&mut session, None, |rows, row| {
+        self.run(session, None, |rows, row| {
             let Some(distance) = decode_distance(rows, row, distance_column)? else {
                 return Ok(None);
             };

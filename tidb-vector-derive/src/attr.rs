@@ -41,6 +41,8 @@ pub struct FieldAttrs {
     pub auto_increment: Option<(bool, LitBool)>,
     /// The `skip` word itself.
     pub skip: Option<Span>,
+    /// The `fulltext` word itself.
+    pub fulltext: Option<Span>,
 }
 
 impl FieldAttrs {
@@ -53,6 +55,7 @@ impl FieldAttrs {
         spans.extend(self.rename.as_ref().map(LitStr::span));
         spans.extend(self.max_length.as_ref().map(|(_, lit)| lit.span()));
         spans.extend(self.auto_increment.as_ref().map(|(_, lit)| lit.span()));
+        spans.extend(self.fulltext);
         spans
     }
 }
@@ -148,6 +151,23 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     );
                 } else {
                     set_once(cx, &mut out.skip, meta.path.span(), &meta.path, SKIP);
+                }
+            }
+            FULLTEXT => {
+                if meta.input.peek(syn::Token![=]) {
+                    let value: Expr = meta.value()?.parse()?;
+                    cx.error_spanned_by(
+                        value,
+                        "`fulltext` takes no value; write `#[vector(fulltext)]` on a String field",
+                    );
+                } else {
+                    set_once(
+                        cx,
+                        &mut out.fulltext,
+                        meta.path.span(),
+                        &meta.path,
+                        FULLTEXT,
+                    );
                 }
             }
             _ => unreachable_key(cx, meta),

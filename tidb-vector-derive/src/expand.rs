@@ -41,6 +41,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                 nullable: false,
                 max_length: ::core::option::Option::None,
                 index: ::core::option::Option::None,
+                fulltext: false,
             }
         });
     }
@@ -70,6 +71,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
         let member = field.ident;
         let ty = field.ty;
         let is_key = matches!(c.key, Key::Field(k) if k == position);
+        let fulltext = field.fulltext;
         let max_length = match field.max_length {
             Some(length) => quote!(::core::option::Option::Some(#length)),
             None => quote!(::core::option::Option::None),
@@ -98,6 +100,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                         nullable: <#ty as #krate::VectorColumn>::NULLABLE,
                         max_length: ::core::option::Option::None,
                         index: #index,
+                        fulltext: false,
                     }
                 });
                 let column = column_of[position];
@@ -131,6 +134,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                         nullable: <#ty as #krate::ColumnType>::NULLABLE,
                         max_length: #max_length,
                         index: ::core::option::Option::None,
+                        fulltext: #fulltext,
                     }
                 });
                 values.push(if is_key && c.auto_key {

@@ -35,6 +35,8 @@ pub struct Field<'a> {
     pub kind: FieldKind,
     /// `max_length`, for a text column.
     pub max_length: Option<u32>,
+    /// `fulltext`, for a text column.
+    pub fulltext: bool,
 }
 
 pub enum FieldKind {
@@ -136,6 +138,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 column: ident.to_string(),
                 kind: FieldKind::Skipped,
                 max_length: None,
+                fulltext: false,
             });
             key_attrs.push((None, None));
             continue;
@@ -233,6 +236,14 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 "`max_length` goes on a String field (it makes the column VARCHAR(N))",
             );
         }
+        if let Some(span) = attrs.fulltext
+            && !(matches!(kind, FieldKind::Scalar) && is_text(&field.ty))
+        {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`fulltext` goes on a String field (it builds a full-text index on the column)",
+            ));
+        }
         key_attrs.push((attrs.key, attrs.auto_increment.clone()));
         fields.push(Field {
             ident,
@@ -240,6 +251,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
             column,
             kind,
             max_length: attrs.max_length.as_ref().map(|(n, _)| *n),
+            fulltext: attrs.fulltext.is_some(),
         });
     }
 

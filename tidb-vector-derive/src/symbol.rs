@@ -18,6 +18,8 @@ pub const MAX_LENGTH: &str = "max_length";
 pub const AUTO_INCREMENT: &str = "auto_increment";
 /// Field key: a field that is not stored.
 pub const SKIP: &str = "skip";
+/// Field key: a text field with a full-text index (for `search_text` and hybrid search).
+pub const FULLTEXT: &str = "fulltext";
 
 /// Keys allowed on the struct.
 pub const CONTAINER_KEYS: &[&str] = &[TABLE];
@@ -30,4 +32,5 @@ pub const FIELD_KEYS: &[&str] = &[
     MAX_LENGTH,
     AUTO_INCREMENT,
     SKIP,
+    FULLTEXT,
 ];

@@ -24,6 +24,7 @@ impl Dialect {
                 ));
             }
         }
+        defs.extend(self.fulltext_clauses(schema));
         format!(
             "CREATE TABLE IF NOT EXISTS {} ({})",
             self.quote(schema.table),
@@ -49,6 +50,17 @@ impl Dialect {
     /// A scalar column's SQL type: its type's, or `VARCHAR(N)` for text with a `max_length` on TiDB and
     /// MariaDB (SQLite's `TEXT` has no length).
     fn scalar_sql(&self, column: &Column) -> String {
+        if column.fulltext && self.backend == Backend::MariaDb {
+            // MariaDB's full-text search follows the column's collation, and this crate's MariaDB compares
+            // text exactly (binary-like, as TiDB does): a full-text column gets a case- and
+            // accent-insensitive one, so that `Salmon` finds `salmon` as on SQLite (FTS5's unicode61 folds
+            // case and diacritics) and TiDB. Filters on that column compare the same way on MariaDB.
+            let ty = match column.max_length {
+                Some(length) => format!("VARCHAR({length})"),
+                None => "LONGTEXT".to_owned(),
+            };
+            return format!("{ty} CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci");
+        }
         match (column.kind, column.max_length, self.backend) {
             (
                 ColumnKind::Scalar(ScalarType::Text),

@@ -398,3 +398,98 @@ struct Filtered {
     #[vector(dimensions = 3)]
     embedding: Vec<f32>,
 }
+
+/// A full-text field beside a vector field.
+#[derive(VectorModel)]
+#[vector(table = "notes")]
+struct Note {
+    year: i32,
+    #[vector(fulltext)]
+    body: String,
+    #[vector(dimensions = 3)]
+    embedding: Vec<f32>,
+}
+
+#[test]
+fn full_text_statements() {
+    use crate::value::Value;
+    let f = Note::FIELDS;
+    let filter = f.year.ge(2020);
+    let column = Note::SCHEMA.fulltext_columns().next().unwrap();
+    let words = ["it", "s", "DROP", "TABLE"];
+    // TiDB Cloud Starter's DDL, after the table: one single-column index, MULTILINGUAL parser, with the
+    // columnar replica it needs.
+    assert!(!tidb().create_table(&Note::SCHEMA).contains("FULLTEXT"));
+    assert_eq!(
+        tidb().tidb_fulltext_indexes(&Note::SCHEMA),
+        [(
+            "ft_body".to_owned(),
+            "ALTER TABLE `notes` ADD FULLTEXT INDEX `ft_body` (`body`) WITH PARSER MULTILINGUAL \
+             ADD_COLUMNAR_REPLICA_ON_DEMAND"
+                .to_owned()
+        )]
+    );
+    // The documented query shape: the same FTS_MATCH_WORD in the select list, WHERE and ORDER BY; the
+    // words inlined as a single-quoted literal (FTS_MATCH_WORD takes no bound parameter); the filter bound.
+    let statement = tidb().text_search(&Note::SCHEMA, column, &words, Some(&filter.node), 5);
+    assert_eq!(
+        statement.sql,
+        "SELECT `id`, `year`, `body`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
+         FTS_MATCH_WORD('it s DROP TABLE', `body`) AS `_score` FROM `notes` \
+         WHERE FTS_MATCH_WORD('it s DROP TABLE', `body`) AND (`year` >= ?) \
+         ORDER BY FTS_MATCH_WORD('it s DROP TABLE', `body`) DESC LIMIT 5"
+    );
+    assert_eq!(statement.params, [Param::Value(Value::Int(2020))]);
+    // TiDB refuses DROP TABLE while a full-text index exists.
+    assert_eq!(
+        tidb().fulltext_drops(&Note::SCHEMA),
+        ["ALTER TABLE `notes` DROP INDEX `ft_body`"]
+    );
+
+    let mariadb = Dialect::of(Backend::MariaDb);
+    assert!(
+        mariadb
+            .create_table(&Note::SCHEMA)
+            .ends_with(", FULLTEXT INDEX `ft_body` (`body`))")
+    );
+    // MariaDB binds the text (twice: select list and WHERE).
+    let statement = mariadb.text_search(&Note::SCHEMA, column, &words, None, 5);
+    assert_eq!(
+        statement.sql,
+        "SELECT `id`, `year`, `body`, `embedding` AS `embedding`, MATCH(`body`) AGAINST(? IN NATURAL LANGUAGE MODE) AS `_score` \
+         FROM `notes` WHERE MATCH(`body`) AGAINST(? IN NATURAL LANGUAGE MODE) ORDER BY `_score` DESC, `id` LIMIT 5"
+    );
+    let text = Param::Value(Value::Text("it s DROP TABLE".into()));
+    assert_eq!(statement.params, [text.clone(), text]);
+
+    // SQLite: an external-content FTS5 table and three triggers; the words quoted, joined by OR, bound.
+    let sqlite = Dialect::of(Backend::Sqlite);
+    assert!(!sqlite.create_table(&Note::SCHEMA).contains("FULLTEXT"));
+    assert_eq!(
+        sqlite.fulltext_tables(&Note::SCHEMA),
+        [
+            "CREATE VIRTUAL TABLE IF NOT EXISTS `notes_fts_body` USING fts5(`body`, content=`notes`, content_rowid=`id`)",
+            "CREATE TRIGGER IF NOT EXISTS `notes_fts_body_ai` AFTER INSERT ON `notes` BEGIN \
+             INSERT INTO `notes_fts_body`(rowid, `body`) VALUES (new.`id`, new.`body`); END",
+            "CREATE TRIGGER IF NOT EXISTS `notes_fts_body_ad` AFTER DELETE ON `notes` BEGIN \
+             INSERT INTO `notes_fts_body`(`notes_fts_body`, rowid, `body`) VALUES ('delete', old.`id`, old.`body`); END",
+            "CREATE TRIGGER IF NOT EXISTS `notes_fts_body_au` AFTER UPDATE ON `notes` BEGIN \
+             INSERT INTO `notes_fts_body`(`notes_fts_body`, rowid, `body`) VALUES ('delete', old.`id`, old.`body`); \
+             INSERT INTO `notes_fts_body`(rowid, `body`) VALUES (new.`id`, new.`body`); END",
+        ]
+    );
+    let statement = sqlite.text_search(&Note::SCHEMA, column, &words, Some(&filter.node), 5);
+    assert_eq!(
+        statement.params[0],
+        Param::Value(Value::Text(
+            "\"it\" OR \"s\" OR \"DROP\" OR \"TABLE\"".into()
+        ))
+    );
+    assert!(
+        statement.sql.starts_with(
+            "WITH `_matches` AS (SELECT rowid AS `_rowid`, -bm25(`notes_fts_body`) AS `_score` "
+        ),
+        "{}",
+        statement.sql
+    );
+}

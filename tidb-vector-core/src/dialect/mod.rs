@@ -15,6 +15,7 @@ use crate::schema::{Metric, ScalarType, Schema};
 use crate::value::Value;
 
 mod ddl;
+mod fulltext;
 #[cfg(test)]
 mod golden_tests;
 pub mod mariadb;
@@ -24,6 +25,8 @@ mod search;
 pub mod sqlite;
 pub mod tidb;
 
+pub(crate) use fulltext::{SCORE_ALIAS, words};
+pub use fulltext::{sql_string_literal_value, tidb_text_literal};
 pub(crate) use search::{SearchOptions, SearchRequest};
 
 /// How vectors travel between this crate and the database.

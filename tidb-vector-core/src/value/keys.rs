@@ -14,7 +14,7 @@ use super::ColumnType;
 )]
 pub trait KeyColumn: ColumnType {
     /// The key's value type (the integer, without `Option`).
-    type Key: ColumnType + Clone + Send + Sync + std::fmt::Debug + 'static;
+    type Key: ColumnType + Clone + Ord + Send + Sync + std::fmt::Debug + 'static;
     /// The key, or `None` when the database is to assign it.
     fn assigned(&self) -> Option<Self::Key>;
     /// The key from the database's generated id.

@@ -1,0 +1,468 @@
+//! Full-text and hybrid search: [`TextSearch`] and [`HybridSearch`], their hits, and the full-text
+//! indexes' upkeep around `create_table` and `drop_table`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::backend::Backend;
+use crate::bind::{self, RowReader};
+use crate::dialect::{Dialect, words};
+use crate::driver::{Arg, Rows};
+use crate::error::{Error, Result};
+use crate::executor::{Executor, Session};
+use crate::filter::Filter;
+use crate::fusion::{Fusion, fuse};
+use crate::model::VectorModel;
+use crate::schema::{Metric, Schema};
+use crate::search::Search;
+use crate::value::ColumnType;
+
+/// A full-text search; start one with [`VectorModel::search_text`].
+///
+/// The model's first `#[vector(fulltext)]` field is searched for any of the text's words (runs of letters
+/// and digits; everything else separates them and is never query syntax), best matches first. On TiDB
+/// this needs full-text search, which only TiDB Cloud Starter has: elsewhere the search fails with
+/// [`Error::Unsupported`] rather than return nothing.
+///
+/// ```no_run
+/// # use tidb_vector_core::{Db, VectorModel};
+/// # #[derive(VectorModel)] struct Document { year: i32, #[vector(fulltext)] content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+/// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+/// let hits = Document::search_text("tropical fish")
+///     .filter(Document::FIELDS.year.ge(2020))
+///     .limit(5)
+///     .fetch(db)
+///     .await?;
+/// for hit in hits {
+///     println!("{} {:.3}", hit.record.content, hit.score);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "a search does nothing until `fetch`"]
+pub struct TextSearch<M> {
+    text: String,
+    limit: usize,
+    filter: Option<Filter<M>>,
+}
+
+/// One row a [`TextSearch`] found.
+pub struct TextHit<M: VectorModel> {
+    /// The row's primary key.
+    pub key: M::Key,
+    /// How well the row matches, higher is better: BM25 on TiDB, InnoDB's relevance on MariaDB, FTS5's
+    /// `bm25()` negated on SQLite. Scores are comparable within one search, not across backends.
+    pub score: f64,
+    /// The row.
+    pub record: M,
+}
+
+impl<M: VectorModel + fmt::Debug> fmt::Debug for TextHit<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TextHit")
+            .field("key", &self.key)
+            .field("score", &self.score)
+            .field("record", &self.record)
+            .finish()
+    }
+}
+
+impl<M: VectorModel> TextSearch<M> {
+    pub(crate) fn new(text: String) -> Self {
+        TextSearch {
+            text,
+            limit: 10,
+            filter: None,
+        }
+    }
+
+    /// The most rows to return (default: 10). Must be at least 1.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// Keep only rows that pass `filter` (combined with AND with an earlier one).
+    pub fn filter(mut self, filter: Filter<M>) -> Self {
+        self.filter = Some(Filter::after(self.filter.take(), filter));
+        self
+    }
+
+    /// Runs the search: the matching rows, best first (ties by key).
+    pub async fn fetch<'c>(self, db: impl Executor<'c>) -> Result<Vec<TextHit<M>>> {
+        let mut session = db.__session("search_text", M::SCHEMA.table);
+        self.fetch_in(&mut session).await
+    }
+
+    pub(crate) async fn fetch_in(&self, session: &mut Session<'_>) -> Result<Vec<TextHit<M>>> {
+        let schema = &M::SCHEMA;
+        let column = schema.fulltext_columns().next().ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "the model of `{}` has no full-text field; mark a String field `#[vector(fulltext)]`",
+                schema.table
+            ))
+        })?;
+        if self.limit == 0 {
+            return Err(Error::InvalidArgument(
+                "a text search's limit must be at least 1".into(),
+            ));
+        }
+        let words = words(&self.text);
+        if words.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "the search text {:?} has no words (letters or digits) to search for",
+                self.text
+            )));
+        }
+        let dialect = session.dialect();
+        let statement = dialect.text_search(
+            schema,
+            column,
+            &words,
+            self.filter.as_ref().map(|f| &f.node),
+            self.limit.min(i64::MAX as usize),
+        );
+        let args = bind::bind(dialect, &statement, &bind::Binds::default())?;
+        let rows = session
+            .fetch_all(statement.sql, args)
+            .await
+            .map_err(|error| full_text_unsupported(dialect.backend, error))?;
+        let score_column = schema.columns.len();
+        let mut hits = Vec::with_capacity(rows.len());
+        for row in 0..rows.len() {
+            let score =
+                <f64 as ColumnType>::decode(rows.cell(row, score_column)).map_err(|reason| {
+                    Error::Decode {
+                        column: crate::dialect::SCORE_ALIAS,
+                        reason,
+                    }
+                })?;
+            hits.push(TextHit {
+                key: decode_key::<M>(&rows, row)?,
+                score,
+                record: M::__from_row(&mut RowReader::new(&rows, row, schema, dialect))?,
+            });
+        }
+        // TiDB's full-text query takes no second sort key: equal scores are put in key order here.
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+        Ok(hits)
+    }
+}
+
+fn decode_key<M: VectorModel>(rows: &Rows, row: usize) -> Result<M::Key> {
+    M::Key::decode(rows.cell(row, M::SCHEMA.key)).map_err(|reason| Error::Decode {
+        column: M::SCHEMA.key_column().name,
+        reason,
+    })
+}
+
+/// TiDB without full-text search (Self-Managed and Cloud Dedicated v8.5) answers a text search with "FUNCTION
+/// ... fts_match_word does not exist" (1305): that becomes [`Error::Unsupported`], never an empty result.
+fn full_text_unsupported(backend: Backend, error: Error) -> Error {
+    let Error::Server { code, message, .. } = &error else {
+        return error;
+    };
+    let missing = (*code == 1305 && message.to_ascii_lowercase().contains("fts_match_word"))
+        || (*code == 8200 && message.contains("FULLTEXT"))
+        || message.contains("*ast.MatchAgainst")
+        || message.contains("Full text search can only be used with a matching fulltext index");
+    if backend == Backend::TiDb && missing {
+        return Error::Unsupported {
+            backend,
+            what: format!(
+                "full-text search, which on TiDB only TiDB Cloud Starter has (this server said: {message}); \
+                 search by vector alone, or use a Starter cluster"
+            ),
+        };
+    }
+    error
+}
+
+/// A hybrid search: a vector search and a full-text search run separately, each for the best
+/// [`candidates`](HybridSearch::candidates) rows, merged by [`Fusion`] in Rust; start one with
+/// [`VectorModel::search_hybrid`].
+///
+/// Each hit says what both searches found: its distance and vector rank when the vector search found it,
+/// its text score and text rank when the text search did. Where the text search cannot run (TiDB without
+/// full-text search) the whole search fails with [`Error::Unsupported`]: it never returns vector-only
+/// results in its place.
+///
+/// ```no_run
+/// # use tidb_vector_core::{Db, Fusion, VectorModel};
+/// # #[derive(VectorModel)] struct Document { #[vector(fulltext)] content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+/// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+/// let hits = Document::search_hybrid(&[1.0, 2.0, 3.0], "fish")
+///     .fusion(Fusion::rrf())
+///     .limit(3)
+///     .fetch(db)
+///     .await?;
+/// for hit in hits {
+///     println!("{} {:.4} {:?} {:?}", hit.record.content, hit.score, hit.distance, hit.text_score);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "a search does nothing until `fetch`"]
+pub struct HybridSearch<'q, M> {
+    vector: Search<'q, M>,
+    text: TextSearch<M>,
+    metric: Metric,
+    limit: usize,
+    candidates: Option<usize>,
+    fusion: Fusion,
+}
+
+/// One row a [`HybridSearch`] returned.
+pub struct HybridHit<M: VectorModel> {
+    /// The row's primary key.
+    pub key: M::Key,
+    /// The fused score, higher is better (see [`Fusion`]).
+    pub score: f64,
+    /// The row's distance to the query vector, when the vector search found it.
+    pub distance: Option<f64>,
+    /// The row's text score, when the text search found it (see [`TextHit::score`]).
+    pub text_score: Option<f64>,
+    /// The row's place in the vector search's results, from 1.
+    pub vector_rank: Option<usize>,
+    /// The row's place in the text search's results, from 1.
+    pub text_rank: Option<usize>,
+    /// The row.
+    pub record: M,
+}
+
+impl<M: VectorModel + fmt::Debug> fmt::Debug for HybridHit<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HybridHit")
+            .field("key", &self.key)
+            .field("score", &self.score)
+            .field("distance", &self.distance)
+            .field("text_score", &self.text_score)
+            .field("vector_rank", &self.vector_rank)
+            .field("text_rank", &self.text_rank)
+            .field("record", &self.record)
+            .finish()
+    }
+}
+
+impl<'q, M: VectorModel> HybridSearch<'q, M> {
+    pub(crate) fn new(query: &'q [f32], text: String) -> Self {
+        HybridSearch {
+            vector: Search::new(query),
+            text: TextSearch::new(text),
+            metric: Metric::Cosine,
+            limit: 10,
+            candidates: None,
+            fusion: Fusion::default(),
+        }
+    }
+
+    /// The most rows to return (default: 10). Must be at least 1.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// How many rows each of the two searches fetches before they are merged (default: the larger of
+    /// `limit` and 20, as TiDB's hybrid search guide does). At least `limit`; more finds rows that rank
+    /// well in both lists without leading either.
+    pub fn candidates(mut self, candidates: usize) -> Self {
+        self.candidates = Some(candidates);
+        self
+    }
+
+    /// The distance of the vector search (default: cosine).
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
+    }
+
+    /// How the two lists are merged (default: [`Fusion::rrf`]).
+    pub fn fusion(mut self, fusion: Fusion) -> Self {
+        self.fusion = fusion;
+        self
+    }
+
+    /// Keep only rows that pass `filter`, in both searches.
+    pub fn filter(mut self, filter: Filter<M>) -> Self {
+        self.vector = self.vector.filter(filter.clone());
+        self.text = self.text.filter(filter);
+        self
+    }
+
+    /// Runs both searches and returns the fused ranking's first `limit` rows, best first (ties by key).
+    pub async fn fetch<'c>(self, db: impl Executor<'c>) -> Result<Vec<HybridHit<M>>> {
+        if self.limit == 0 {
+            return Err(Error::InvalidArgument(
+                "a hybrid search's limit must be at least 1".into(),
+            ));
+        }
+        let candidates = self.candidates.unwrap_or(self.limit.max(20));
+        if candidates < self.limit {
+            return Err(Error::InvalidArgument(format!(
+                "candidates ({candidates}) must be at least the limit ({}): each search fetches that many rows",
+                self.limit
+            )));
+        }
+        // Checked before any query, so that bad weights fail fast.
+        fuse::<u8>(&[], &[], self.fusion, self.metric)?;
+        let mut session = db.__session("search_hybrid", M::SCHEMA.table);
+        // The text search first: where it cannot run, nothing else is sent.
+        let text_hits = self.text.limit(candidates).fetch_in(&mut session).await?;
+        let vector_hits = self
+            .vector
+            .metric(self.metric)
+            .limit(candidates)
+            .fetch_in(&mut session)
+            .await?;
+        let by_vector: Vec<(M::Key, f64)> = vector_hits
+            .iter()
+            .map(|hit| (hit.key.clone(), hit.distance))
+            .collect();
+        let by_text: Vec<(M::Key, f64)> = text_hits
+            .iter()
+            .map(|hit| (hit.key.clone(), hit.score))
+            .collect();
+        let fused = fuse(&by_vector, &by_text, self.fusion, self.metric)?;
+        let mut records: BTreeMap<M::Key, M> = BTreeMap::new();
+        for hit in text_hits {
+            records.insert(hit.key, hit.record);
+        }
+        for hit in vector_hits {
+            records.insert(hit.key, hit.record);
+        }
+        Ok(fused
+            .into_iter()
+            .take(self.limit)
+            .filter_map(|row| {
+                let record = records.remove(&row.key)?;
+                Some(HybridHit {
+                    key: row.key,
+                    score: row.score,
+                    distance: row.distance,
+                    text_score: row.text_score,
+                    vector_rank: row.vector_rank,
+                    text_rank: row.text_rank,
+                    record,
+                })
+            })
+            .collect())
+    }
+}
+
+/// After `CREATE TABLE`: SQLite's FTS5 tables and triggers, and when an FTS5 table is new, the indexing
+/// of rows the table already had.
+pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) -> Result<()> {
+    let dialect = session.dialect();
+    for (name, sql) in dialect.tidb_fulltext_indexes(schema) {
+        let rows = session
+            .fetch_all(
+                "SELECT COUNT(*) FROM INFORMATION_SCHEMA.STATISTICS \
+                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?"
+                    .into(),
+                vec![Arg::Str(schema.table), Arg::Text(name)],
+            )
+            .await?;
+        let count: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
+        if count > 0 {
+            continue;
+        }
+        if let Err(error) = session.execute(sql, Vec::new()).await {
+            match error {
+                // This TiDB has no full-text search (only TiDB Cloud Starter does): the table stays
+                // without the index, and text searches say so (`Unsupported`).
+                Error::Server { .. } => tracing::warn!(
+                    table = schema.table,
+                    %error,
+                    "no full-text index: this TiDB has no full-text search; text and hybrid searches will be refused"
+                ),
+                other => return Err(other),
+            }
+        }
+    }
+    let statements = dialect.fulltext_tables(schema);
+    if statements.is_empty() {
+        return Ok(());
+    }
+    let mut new = false;
+    for column in schema.fulltext_columns() {
+        let rows = session
+            .fetch_all(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?".into(),
+                vec![Arg::Text(Dialect::fts5_table(schema, column))],
+            )
+            .await?;
+        let count: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
+        new |= count == 0;
+    }
+    for sql in statements {
+        session.execute(sql, Vec::new()).await?;
+    }
+    if new {
+        for sql in dialect.fulltext_rebuild(schema) {
+            session.execute(sql, Vec::new()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Before `DROP TABLE`: SQLite's FTS5 tables; TiDB's full-text indexes, which TiDB requires gone first
+/// (their failures are ignored: a missing table or index, or a TiDB without full-text search).
+pub(crate) async fn drop_fulltext(session: &mut Session<'_>, schema: &Schema) -> Result<()> {
+    let dialect = session.dialect();
+    for sql in dialect.fulltext_drops(schema) {
+        match session.execute(sql, Vec::new()).await {
+            Err(Error::Server { .. }) if dialect.backend == Backend::TiDb => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(code: u32, message: &str) -> Error {
+        Error::Server {
+            kind: crate::error::ServerErrorKind::Other,
+            code,
+            sqlstate: "42000".into(),
+            message: message.into(),
+            source: sqlx::Error::Protocol(message.into()),
+        }
+    }
+
+    /// The answers of a TiDB without full-text search (../shared/reference/hybrid-search.md §1.2) become
+    /// `Unsupported`, naming TiDB Cloud Starter; other errors, and the same errors elsewhere, stay as they are.
+    #[test]
+    fn a_tidb_without_full_text_search_is_unsupported() {
+        for (code, message) in [
+            (1305, "FUNCTION test.fts_match_word does not exist"),
+            (8200, "FULLTEXT and SPATIAL index is not supported"),
+            (1105, "UnknownType: *ast.MatchAgainst"),
+            (
+                1105,
+                "Full text search can only be used with a matching fulltext index",
+            ),
+        ] {
+            let error = full_text_unsupported(Backend::TiDb, server(code, message));
+            match error {
+                Error::Unsupported { backend, what } => {
+                    assert_eq!(backend, Backend::TiDb);
+                    assert!(
+                        what.contains("TiDB Cloud Starter") && what.contains(message),
+                        "{what}"
+                    );
+                }
+                other => panic!("{code} {message}: {other:?}"),
+            }
+        }
+        let other = full_text_unsupported(Backend::TiDb, server(1054, "Unknown column 'x'"));
+        assert!(matches!(other, Error::Server { code: 1054, .. }));
+        let mariadb = full_text_unsupported(
+            Backend::MariaDb,
+            server(1305, "FUNCTION test.fts_match_word does not exist"),
+        );
+        assert!(matches!(mariadb, Error::Server { code: 1305, .. }));
+    }
+}
