@@ -160,7 +160,8 @@ table = "\n".join(lines)
 memory = (f"Inserting {int(db['memory_rows']):,} rows of 768 dimensions ({db['memory_vector_data_mib']} MiB of vector data) "
           f"from an iterator with `insert_many` raised the process's peak RSS by {db['memory_peak_growth_mib']} MiB "
           f"(from {int(db['memory_peak_before_kib']) / 1024:.1f} MiB to {int(db['memory_peak_after_kib']) / 1024:.1f} MiB): "
-          "bounded by the rows of one statement (about 4 MiB of parameters), not by the row count.")
+          "bounded by one statement's argument buffer (about 4 MiB) and, on a `Db` whose retries are on, the rows of "
+          "the first 16 MiB of statements, kept to be sent again after a transient error; not by the row count.")
 def index_table(tag, rows_text, dims):
     if f"nearest_{tag}_scan_ms" not in db:
         return ""

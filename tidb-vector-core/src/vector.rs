@@ -204,33 +204,42 @@ pub fn encode_text_into(values: &[f32], out: &mut String) {
         if i > 0 {
             out.push(',');
         }
-        if value.abs() == f32::MAX {
-            // The shortest text of f32::MAX, `3.4028235e38`, is above f32::MAX as a double, and TiDB reads
-            // vector text as doubles and refuses those above it. The exact double is accepted and narrows
-            // to the same f32. (Every smaller f32's shortest text is within half a step of it, so below.)
-            out.push_str(if *value < 0.0 {
-                "-3.4028234663852886e38"
-            } else {
-                "3.4028234663852886e38"
-            });
+        if value.abs() >= 1e7 {
+            large(*value, &mut buffer, out);
             continue;
         }
         let text = buffer.format_finite(*value);
-        if value.abs() >= 1e7 {
-            // Large values come as `1e+16`: written `1e16`, as JSON allows both and TiDB's own examples
-            // use no sign.
-            if let Some((mantissa, exponent)) = text.split_once("e+") {
-                out.push_str(mantissa);
-                out.push('e');
-                out.push_str(exponent);
-                continue;
-            }
-        }
         // Integral values come as `1.0`; TiDB writes `1`. Both parse the same; the short form is smaller
         // on the wire and matches what TiDB sends back.
         out.push_str(text.strip_suffix(".0").unwrap_or(text));
     }
     out.push(']');
+}
+
+/// A value of magnitude 1e7 or more, which zmij may write with an exponent.
+#[cold]
+fn large(value: f32, buffer: &mut zmij::Buffer, out: &mut String) {
+    if value.abs() == f32::MAX {
+        // The shortest text of f32::MAX, `3.4028235e38`, is above f32::MAX as a double, and TiDB reads
+        // vector text as doubles and refuses those above it. The exact double is accepted and narrows
+        // to the same f32. (Every smaller f32's shortest text is within half a step of it, so below.)
+        out.push_str(if value < 0.0 {
+            "-3.4028234663852886e38"
+        } else {
+            "3.4028234663852886e38"
+        });
+        return;
+    }
+    let text = buffer.format_finite(value);
+    match text.split_once("e+") {
+        // `1e+16` is written `1e16`: JSON allows both and TiDB's own examples use no sign.
+        Some((mantissa, exponent)) => {
+            out.push_str(mantissa);
+            out.push('e');
+            out.push_str(exponent);
+        }
+        None => out.push_str(text.strip_suffix(".0").unwrap_or(text)),
+    }
 }
 
 /// Parses TiDB vector text (`[1, 2.5, -1e-3]`) into `f32` values.
