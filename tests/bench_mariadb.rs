@@ -493,6 +493,28 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
 }
 
+/// What a user writes by hand for nearest-10 by L2 in `bench_ann`: the query, and the rows decoded.
+async fn hand_nearest_128(pool: &MySqlPool, q: &[f32]) -> Vec<(i64, Vec<f32>, f64)> {
+    let rows = sqlx::query(
+        "SELECT `id`, `embedding`, VEC_DISTANCE_EUCLIDEAN(`embedding`, ?) \
+         AS `_distance` FROM `bench_ann` ORDER BY `_distance` LIMIT 10",
+    )
+    .bind(bytes(q))
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    rows.iter()
+        .map(|r| {
+            let raw: Vec<u8> = r.get(1);
+            let embedding = raw
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            (r.get(0), embedding, r.get(2))
+        })
+        .collect()
+}
+
 /// Many clients at once: 32 tasks sharing one pool of 8 connections, each running nearest-10 searches
 /// (and in the mixed load, one insert in ten), through the library and through hand-written sqlx on a
 /// pool of the same size. Throughput over the whole run, latency per operation.
@@ -544,25 +566,7 @@ async fn concurrency(url: &str, only: Option<bool>) {
                                 let hits = Plain128::nearest_by_l2(&db, &q, 10).await.unwrap();
                                 assert_eq!(hits.len(), 10);
                             } else {
-                                let rows = sqlx::query(
-                                    "SELECT `id`, `embedding`, VEC_DISTANCE_EUCLIDEAN(`embedding`, ?) \
-                                     AS `_distance` FROM `bench_ann` ORDER BY `_distance` LIMIT 10",
-                                )
-                                .bind(bytes(&q))
-                                .fetch_all(&pool)
-                                .await
-                                .unwrap();
-                                let hits: Vec<(i64, Vec<f32>, f64)> = rows
-                                    .iter()
-                                    .map(|r| {
-                                        let raw: Vec<u8> = r.get(1);
-                                        let embedding = raw
-                                            .chunks_exact(4)
-                                            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                                            .collect();
-                                        (r.get(0), embedding, r.get(2))
-                                    })
-                                    .collect();
+                                let hits = hand_nearest_128(&pool, &q).await;
                                 assert_eq!(hits.len(), 10);
                             }
                             latencies.push(t.elapsed().as_secs_f64() * 1000.0);
@@ -909,25 +913,7 @@ async fn main() {
                         let hits = Plain128::nearest_by_l2(&db, &q, 10).await.unwrap();
                         assert_eq!(hits.len(), 10);
                     } else {
-                        let rows = sqlx::query(
-                            "SELECT `id`, `embedding`, VEC_DISTANCE_EUCLIDEAN(`embedding`, ?) \
-                             AS `_distance` FROM `bench_ann` ORDER BY `_distance` LIMIT 10",
-                        )
-                        .bind(bytes(&q))
-                        .fetch_all(&pool)
-                        .await
-                        .unwrap();
-                        let hits: Vec<(i64, Vec<f32>, f64)> = rows
-                            .iter()
-                            .map(|r| {
-                                let raw: Vec<u8> = r.get(1);
-                                let embedding = raw
-                                    .chunks_exact(4)
-                                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                                    .collect();
-                                (r.get(0), embedding, r.get(2))
-                            })
-                            .collect();
+                        let hits = hand_nearest_128(&pool, &q).await;
                         assert_eq!(hits.len(), 10);
                     }
                 }

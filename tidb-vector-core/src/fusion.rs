@@ -44,7 +44,8 @@ impl Fusion {
         Fusion::Weighted { vector, text }
     }
 
-    fn check(self, metric: Metric) -> Result<()> {
+    /// Refuses parameters no fusion can use, and weights for a metric they cannot normalise.
+    pub(crate) fn check(self, metric: Metric) -> Result<()> {
         match self {
             Fusion::Rrf { k } if !(k.is_finite() && k > 0.0) => Err(Error::InvalidArgument(
                 format!("RRF's k must be a finite number above 0, not {k}; 60 is the usual value"),
