@@ -11,7 +11,7 @@ use crate::schema::{ColumnKind, Metric, Schema};
 
 mod live;
 
-use live::{LiveColumn, live_columns, normalize, vector_indexes};
+use live::{LiveColumn, live_columns, named_collation, normalize, vector_indexes};
 
 /// How a live table differs from its model: see [`VectorModel::check_table`](crate::VectorModel::check_table).
 #[derive(Clone, Debug, PartialEq)]
@@ -74,6 +74,17 @@ pub enum Difference {
     UnknownRequiredColumn {
         /// The column.
         column: String,
+    },
+    /// A text column compares with another collation than the model's DDL gives it: its comparisons (keys
+    /// that differ only by trailing spaces or case, filters, full-text matching) would differ from the
+    /// documented ones.
+    Collation {
+        /// The column.
+        column: &'static str,
+        /// The collation the model's DDL gives the column.
+        expected: String,
+        /// The table's.
+        found: String,
     },
     /// The model declares a vector index that the table does not have, or has for another metric.
     VectorIndex {
@@ -152,6 +163,15 @@ impl fmt::Display for Difference {
                 f,
                 "the table has a NOT NULL column `{column}` without a default that the model does not write: every insert would fail; add the field or give the column a default"
             ),
+            Difference::Collation {
+                column,
+                expected,
+                found,
+            } => write!(
+                f,
+                "column `{column}` compares text with collation {found} in the table, but the model's DDL gives it {expected}: with {found}, {}; migrate the column (`ALTER TABLE ... MODIFY {column} ... COLLATE {expected}`, see `ddl`)",
+                collation_consequence(found)
+            ),
             Difference::VectorIndex {
                 column,
                 expected,
@@ -169,6 +189,17 @@ impl fmt::Display for Difference {
                 "the model declares a {expected} vector index on `{column}`, and the table's is {found}: searches by {expected} distance would not use it"
             ),
         }
+    }
+}
+
+/// What comparing with `collation` changes, in a user's words.
+fn collation_consequence(collation: &str) -> &'static str {
+    if collation.contains("_ci") {
+        "text compares case-insensitively"
+    } else if !collation.contains("nopad") && !collation.contains("0900") && collation != "binary" {
+        "trailing spaces are ignored in comparisons, so keys `\"a\"` and `\"a \"` would be one row"
+    } else {
+        "text compares otherwise than documented"
     }
 }
 
@@ -234,7 +265,8 @@ fn compare_columns(
 ) {
     for (position, column) in schema.columns.iter().enumerate() {
         let is_key = position == schema.key;
-        let expected = normalize(&dialect.column_type(column, is_key, schema.auto_key));
+        let definition = dialect.column_type(column, is_key, schema.auto_key);
+        let expected = normalize(&definition);
         let Some(found) = live
             .iter()
             .find(|l| l.name.eq_ignore_ascii_case(column.name))
@@ -265,6 +297,15 @@ fn compare_columns(
             }),
             _ => {}
         }
+        if let (Some(expected), Some(found)) = (named_collation(&definition), &found.collation)
+            && expected != *found
+        {
+            differences.push(Difference::Collation {
+                column: column.name,
+                expected,
+                found: found.clone(),
+            });
+        }
         if is_key {
             if !found.primary_key || (schema.auto_key && !found.auto_increment) {
                 differences.push(Difference::Key {
@@ -294,7 +335,7 @@ fn compare_columns(
 
 #[cfg(test)]
 mod tests {
-    use super::live::{parse_vector_index, vector_dimensions};
+    use super::live::{named_collation, parse_vector_index, vector_dimensions};
     use super::*;
 
     #[test]
@@ -306,7 +347,7 @@ mod tests {
         assert_eq!(normalize("BOOLEAN"), "tinyint");
         assert_eq!(normalize("tinyint(1)"), "tinyint");
         assert_eq!(
-            normalize("LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+            normalize("LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin"),
             "longtext"
         );
         assert_eq!(normalize("VECTOR(768)"), "vector(768)");
@@ -316,6 +357,41 @@ mod tests {
             normalize("BLOB CHECK (CASE WHEN x IS NULL THEN 1 END)"),
             "blob"
         );
+    }
+
+    #[test]
+    fn collations_are_read_from_column_definitions() {
+        assert_eq!(
+            named_collation("VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin")
+                .as_deref(),
+            Some("utf8mb4_0900_bin")
+        );
+        assert_eq!(
+            named_collation("LONGTEXT CHARACTER SET utf8mb4 COLLATE UTF8MB4_UCA1400_NOPAD_AI_CI")
+                .as_deref(),
+            Some("utf8mb4_uca1400_nopad_ai_ci")
+        );
+        assert_eq!(named_collation("BIGINT"), None);
+        assert_eq!(named_collation("JSON"), None);
+    }
+
+    #[test]
+    fn a_padding_or_case_insensitive_collation_says_what_it_changes() {
+        let text = |found: &str| {
+            Difference::Collation {
+                column: "sku",
+                expected: "utf8mb4_0900_bin".into(),
+                found: found.into(),
+            }
+            .to_string()
+        };
+        assert!(
+            text("utf8mb4_bin").contains("trailing spaces are ignored"),
+            "{}",
+            text("utf8mb4_bin")
+        );
+        assert!(text("utf8mb4_bin").contains("MODIFY sku ... COLLATE utf8mb4_0900_bin"));
+        assert!(text("utf8mb4_uca1400_ai_ci").contains("case-insensitively"));
     }
 
     #[test]

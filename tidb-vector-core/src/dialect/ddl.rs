@@ -59,7 +59,8 @@ impl Dialect {
                 Some(length) => format!("VARCHAR({length})"),
                 None => "LONGTEXT".to_owned(),
             };
-            return format!("{ty} CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_ai_ci");
+            // NO PAD, as every other text column here: trailing spaces count.
+            return format!("{ty} CHARACTER SET utf8mb4 COLLATE utf8mb4_uca1400_nopad_ai_ci");
         }
         match (column.kind, column.max_length, self.backend) {
             (
@@ -67,7 +68,7 @@ impl Dialect {
                 Some(length),
                 Backend::TiDb | Backend::MariaDb,
             ) => {
-                format!("VARCHAR({length}) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                format!("VARCHAR({length}) {}", super::mysql::EXACT_COLLATION)
             }
             (ColumnKind::Scalar(scalar), _, _) => (self.scalar_type)(scalar).to_owned(),
             (ColumnKind::Vector { .. }, _, _) => String::new(),
@@ -175,19 +176,20 @@ impl Dialect {
     }
 
     /// The query of a table's columns (its name bound): name, type, nullable, whether an insert may
-    /// leave it out (a default), whether it is the primary key, whether the database assigns it; no rows
-    /// when there is no such table.
+    /// leave it out (a default), whether it is the primary key, whether the database assigns it, and its
+    /// collation (NULL for a column without one, and on SQLite); no rows when there is no such table.
     pub fn live_columns(&self) -> &'static str {
         match self.backend {
             Backend::Sqlite => {
                 "SELECT name, type, `notnull` = 0, dflt_value IS NOT NULL, pk = 1, \
-                 pk = 1 AND lower(type) = 'integer' FROM pragma_table_info(?) ORDER BY cid"
+                 pk = 1 AND lower(type) = 'integer', NULL FROM pragma_table_info(?) ORDER BY cid"
             }
             Backend::TiDb | Backend::MariaDb => {
                 "SELECT COLUMN_NAME, COLUMN_TYPE, CAST(IS_NULLABLE = 'YES' AS SIGNED), \
                  CAST(COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%auto_increment%' \
                  OR EXTRA LIKE '%GENERATED%' AS SIGNED), \
-                 CAST(COLUMN_KEY = 'PRI' AS SIGNED), CAST(EXTRA LIKE '%auto_increment%' AS SIGNED) \
+                 CAST(COLUMN_KEY = 'PRI' AS SIGNED), CAST(EXTRA LIKE '%auto_increment%' AS SIGNED), \
+                 COLLATION_NAME \
                  FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
                  ORDER BY ORDINAL_POSITION"
             }

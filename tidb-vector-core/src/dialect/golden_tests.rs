@@ -38,7 +38,7 @@ fn several_vector_fields() {
     // 1.3: one VECTOR INDEX clause a column, each with its own metric, in CREATE TABLE.
     assert_eq!(
         tidb().create_table(&Product::SCHEMA),
-        "CREATE TABLE IF NOT EXISTS `products` (`sku` VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin \
+        "CREATE TABLE IF NOT EXISTS `products` (`sku` VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin \
          NOT NULL PRIMARY KEY, `text_vec` VECTOR(4) NOT NULL, `image_vec` VECTOR(2) NOT NULL, \
          VECTOR INDEX `vec_idx_text_vec_cosine` ((VEC_COSINE_DISTANCE(`text_vec`))) USING HNSW, \
          VECTOR INDEX `vec_idx_image_vec_l2` ((VEC_L2_DISTANCE(`image_vec`))) USING HNSW)"
@@ -76,7 +76,7 @@ fn ddl_statements() {
     assert_eq!(
         d.create_table(&Document::SCHEMA),
         "CREATE TABLE IF NOT EXISTS `documents` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-         `content` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, `embedding` VECTOR(3) NOT NULL)"
+         `content` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL, `embedding` VECTOR(3) NOT NULL)"
     );
     assert_eq!(
         d.drop_table(&Document::SCHEMA),
@@ -87,7 +87,7 @@ fn ddl_statements() {
     assert_eq!(
         d.create_table(&Article::SCHEMA),
         "CREATE TABLE IF NOT EXISTS `articles` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-         `title` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, `views` INT UNSIGNED NULL, `embedding` VECTOR(768) NOT NULL, \
+         `title` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL, `views` INT UNSIGNED NULL, `embedding` VECTOR(768) NOT NULL, \
          VECTOR INDEX `vec_idx_embedding_l2` ((VEC_L2_DISTANCE(`embedding`))) USING HNSW)"
     );
 }
@@ -329,14 +329,16 @@ fn index_progress_statements() {
 #[test]
 fn table_check_statements() {
     // The live table's columns (information_schema.COLUMNS shows a vector column as `vector(N)`: TiDB's
-    // type string for TypeTiDBVectorFloat32 has the dimensions as its suffix) and the vector index's
+    // type string for TypeTiDBVectorFloat32 has the dimensions as its suffix; COLLATION_NAME is the
+    // column's own, from its ColDesc: pkg/infoschema/tables.go:507, infoschema_reader.go:1218 @9a5c882) and the vector index's
     // expression (TIDB_INDEXES.Expression, e.g. `vec_cosine_distance(`embedding`)`), the table bound.
     assert_eq!(
         tidb().live_columns(),
         "SELECT COLUMN_NAME, COLUMN_TYPE, CAST(IS_NULLABLE = 'YES' AS SIGNED), \
          CAST(COLUMN_DEFAULT IS NOT NULL OR EXTRA LIKE '%auto_increment%' \
          OR EXTRA LIKE '%GENERATED%' AS SIGNED), \
-         CAST(COLUMN_KEY = 'PRI' AS SIGNED), CAST(EXTRA LIKE '%auto_increment%' AS SIGNED) \
+         CAST(COLUMN_KEY = 'PRI' AS SIGNED), CAST(EXTRA LIKE '%auto_increment%' AS SIGNED), \
+         COLLATION_NAME \
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
          ORDER BY ORDINAL_POSITION"
     );

@@ -17,6 +17,10 @@ pub(crate) fn on_duplicate_key_update(dialect: &Dialect, key: &str, columns: &[&
     format!("ON DUPLICATE KEY UPDATE {}", sets.join(", "))
 }
 
+/// The character set and collation of text columns with a `max_length` (text keys among them): the same
+/// exact comparison as unbounded text (see [`mysql_scalar_type`]).
+pub(crate) const EXACT_COLLATION: &str = "CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin";
+
 /// Column types shared by TiDB and MariaDB.
 pub(crate) fn mysql_scalar_type(scalar: ScalarType) -> &'static str {
     match scalar {
@@ -31,11 +35,12 @@ pub(crate) fn mysql_scalar_type(scalar: ScalarType) -> &'static str {
         ScalarType::U64 => "BIGINT UNSIGNED",
         ScalarType::F32 => "FLOAT",
         ScalarType::F64 => "DOUBLE",
-        // LONGTEXT, not TEXT: TEXT stops at 64 KiB, and documents often do not. The collation is TiDB's
-        // default, named so that MariaDB (case-insensitive by default) compares text the same way:
-        // byte for byte, case-sensitive, as SQLite does (but for trailing spaces, which both servers
-        // ignore in comparisons and SQLite does not).
-        ScalarType::Text => "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+        // LONGTEXT, not TEXT: TEXT stops at 64 KiB, and documents often do not. The collation compares
+        // text byte for byte, case- and accent-sensitively and without padding, as SQLite's BINARY does:
+        // `utf8mb4_0900_bin` is NO PAD on TiDB (v7.4+) and on MariaDB (11.4+, its `utf8mb4_nopad_bin`),
+        // where the `*_bin` collations both servers default to ignore trailing spaces (`'a ' = 'a'`), which
+        // would make `"a "` and `"a"` one key.
+        ScalarType::Text => "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin",
         ScalarType::Bytes => "LONGBLOB",
         ScalarType::Uuid => "CHAR(36) CHARACTER SET ascii COLLATE ascii_bin",
         ScalarType::Timestamp => "DATETIME(6)",

@@ -20,6 +20,8 @@ pub(super) struct LiveColumn {
     pub(super) auto_increment: bool,
     /// A vector column's dimensions, as the table declares them.
     pub(super) dimensions: Option<usize>,
+    /// The collation of a text column (lower case; `None` on SQLite and for other columns).
+    pub(super) collation: Option<String>,
 }
 
 /// A SQL type as the servers show it, for comparison: lower case, without character set, collation or
@@ -52,6 +54,13 @@ pub(super) fn normalize(sql_type: &str) -> String {
     base.to_owned()
 }
 
+/// The collation a column definition names (`... COLLATE utf8mb4_0900_bin`), lower case.
+pub(super) fn named_collation(definition: &str) -> Option<String> {
+    let lower = definition.to_ascii_lowercase();
+    let (_, rest) = lower.split_once(" collate ")?;
+    rest.split_whitespace().next().map(str::to_owned)
+}
+
 /// `N` of `vector(N)`.
 pub(super) fn vector_dimensions(sql_type: &str) -> Option<usize> {
     sql_type
@@ -80,6 +89,10 @@ pub(super) async fn live_columns(
             optional: flag(3)?,
             primary_key: flag(4)?,
             auto_increment: flag(5)?,
+            collation: rows
+                .cell(row, 6)
+                .get::<Option<String>>()?
+                .map(|c| c.to_ascii_lowercase()),
         });
     }
     if dialect.backend == Backend::Sqlite && !columns.is_empty() {
