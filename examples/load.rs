@@ -58,16 +58,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 stored += done.rows;
                 break;
             }
-            Err(Error::Load {
-                committed,
-                in_doubt: 0,
-                source,
-            }) if committed > 0 => {
-                // Some rows went in before the error: report it and go on from there (a real program
-                // would also give up after a few rounds).
-                bar.println(format!(
-                    "stopped after {committed} rows: {source}; resuming"
-                ));
+            Err(error @ Error::Load { .. }) => {
+                // Rows went in before the error: go on after them (a commit whose answer was lost is
+                // settled by reading the table). A real program would also give up after a few rounds.
+                let committed = error.rows_stored(&db).await?;
+                if committed == 0 {
+                    return Err(error.into());
+                }
+                bar.println(format!("stopped after {committed} rows: {error}; resuming"));
                 stored += committed;
             }
             Err(error) => return Err(error.into()),

@@ -109,10 +109,7 @@ async fn a_padding_key_collation_is_a_schema_mismatch(target: Target) {
     };
     let ddl = "CREATE TABLE tags (name VARCHAR(32) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY, \
          label VARCHAR(16) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL, embedding VECTOR(2) NOT NULL)";
-    sqlx::raw_sql(ddl)
-        .execute(pool)
-        .await
-        .unwrap();
+    sqlx::raw_sql(ddl).execute(pool).await.unwrap();
     let error = Tag::check_table(&t.db).await.unwrap_err();
     let Error::SchemaMismatch(mismatch) = &error else {
         panic!("expected a schema mismatch, got {error}");

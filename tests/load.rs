@@ -104,6 +104,7 @@ async fn a_stopped_load_says_exactly_what_it_committed(target: Target) {
         committed,
         in_doubt,
         source,
+        ..
     } = &error
     else {
         panic!("{error:?}")
@@ -256,6 +257,7 @@ async fn mariadb_killed_during_a_load_resumes_to_exactly_every_row() {
         committed,
         in_doubt,
         source,
+        ..
     }) = outcome
     else {
         panic!("the load should have stopped: {outcome:?}")

@@ -257,9 +257,7 @@ async fn text_filters_compare_alike(target: Target) {
         "text filters over en, EN, En, 'en ', ën, de",
         target,
         "= 'EN' -> EN only; IN ('En','de') -> En, de (case-sensitive everywhere)",
-        &format!(
-            "= 'EN': {upper:?}; IN: {listed:?}; = 'en': {padded:?} (trailing spaces count)"
-        ),
+        &format!("= 'EN': {upper:?}; IN: {listed:?}; = 'en': {padded:?} (trailing spaces count)"),
     );
     t.finish().await;
 }

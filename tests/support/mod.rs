@@ -10,6 +10,8 @@
 //! The URLs name a server and a database the test user may connect to; each test creates a database of its
 //! own beside it (so the user needs CREATE and DROP) and drops it when the test passes.
 
+pub mod proxy;
+
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -134,6 +136,32 @@ impl TestDb {
         });
         self.connect_pool(options.max_connections(connections))
             .await
+    }
+
+    /// A [`Db`] on the test's database through `proxy` (TLS off, so that the proxy can read the
+    /// commands), with at most `connections` connections.
+    pub async fn db_through(&self, proxy: &proxy::Proxy, connections: u32) -> Db {
+        let (url, name) = self.cleanup.as_ref().expect("a MySQL-protocol target");
+        let options = MySqlConnectOptions::from_str(url)
+            .expect("a mysql:// URL")
+            .database(name)
+            .host("127.0.0.1")
+            .port(proxy.port)
+            .ssl_mode(sqlx::mysql::MySqlSslMode::Disabled);
+        let pool = MySqlPoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(std::time::Duration::from_secs(3))
+            .connect_with(options)
+            .await
+            .expect("connect through the proxy");
+        Db::from_mysql_pool(pool, self.target.backend()).expect("a MySQL-protocol dialect")
+    }
+
+    /// The server's `host:port` (MySQL-protocol targets), for a proxy in front of it.
+    pub fn server_address(&self) -> String {
+        let (url, _) = self.cleanup.as_ref().expect("a MySQL-protocol target");
+        let options = MySqlConnectOptions::from_str(url).expect("a mysql:// URL");
+        format!("{}:{}", options.get_host(), options.get_port())
     }
 
     async fn pool_options(&self, connections: u32) -> MySqlPool {

@@ -3,6 +3,8 @@
 use std::fmt;
 
 use crate::backend::Backend;
+use crate::executor::Executor;
+pub use crate::in_doubt::CommitProbe;
 
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -122,16 +124,41 @@ pub enum Error {
     SchemaMismatch(crate::SchemaMismatch),
     /// A [`load`](crate::VectorModel::load) stopped: the first `committed` rows of its input are stored
     /// (and nothing of the rows after them, except as `in_doubt` says). Resume with the input's rows after
-    /// the first `committed`, e.g. `rows.skip(committed)`.
+    /// the first [`rows_stored`](Error::rows_stored), which settles `in_doubt` by reading the table:
+    /// `rows.skip(error.rows_stored(&db).await? as usize)`.
     #[error("load stopped after {committed} committed rows{}: {source}", in_doubt_text(*.in_doubt))]
     Load {
         /// How many rows, from the start of the input, are stored.
         committed: u64,
-        /// The rows of a batch whose commit was sent but whose answer never came (the connection
-        /// failed): they may or may not be stored, and the rows of the table tell which (count them, or look
-        /// for the batch's keys). 0 in every other case.
+        /// The rows of a batch whose commit was sent but whose answer never came, and which the library
+        /// could not settle (the server stayed out of reach): they are stored all or none, and `probe`
+        /// tells which. 0 in every other case (a lost answer that the library settled is counted in
+        /// `committed` when that batch committed).
         in_doubt: u64,
+        /// How to settle `in_doubt` later; `None` when it is 0.
+        probe: Option<CommitProbe>,
         /// Why it stopped.
+        #[source]
+        source: Box<Error>,
+    },
+    /// The connection failed after a commit was sent and before its answer came, and the library could not
+    /// find out whether it happened (the server stayed out of reach, or nothing written tells): the
+    /// transaction's writes are stored all or none. Do not simply run it again, which could store its rows
+    /// twice: settle it first with [`rows_stored`](Error::rows_stored) (or the `probe`) once the server
+    /// answers again. Where the model's keys are the caller's, `insert` and `insert_many` settle it
+    /// themselves and return the true outcome instead of this error whenever the server can be reached.
+    #[error(
+        "the connection failed after the commit was sent, so {} may or may not be stored; {}: {source}",
+        in_doubt_rows(*.rows),
+        if .probe.is_some() { "settle it with `Error::rows_stored` before writing them again" } else { "check the table before writing them again (an update, upsert or delete can simply be run again)" }
+    )]
+    CommitInDoubt {
+        /// The rows the transaction wrote, when the library knows (`None` for [`Transaction::commit`](crate::Transaction::commit),
+        /// which does not count the caller's writes, and for updates and deletes).
+        rows: Option<u64>,
+        /// How to find out which it was, when one of the transaction's rows is known.
+        probe: Option<CommitProbe>,
+        /// The driver's error.
         #[source]
         source: Box<Error>,
     },
@@ -279,6 +306,65 @@ impl Error {
         }
     }
 
+    /// How many rows of the input of the [`insert_many`](crate::VectorModel::insert_many) or
+    /// [`load`](crate::VectorModel::load) that returned this error are stored, counted from the input's
+    /// start: what to skip when resuming. A commit in doubt is settled by reading the table (one indexed
+    /// read on `executor`, the database the rows went to), so the answer is exact: resuming after it stores
+    /// each row once and skips none.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, VectorModel};
+    /// # #[derive(Clone, VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// # async fn run(db: &Db, rows: Vec<Document>) -> tidb_vector_core::Result<()> {
+    /// let mut done = 0;
+    /// loop {
+    ///     match Document::load(db, rows[done..].iter()).await {
+    ///         Ok(_) => break,
+    ///         Err(error) => {
+    ///             done += error.rows_stored(db).await? as usize; // settles a lost commit answer
+    ///             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Any other error of those two calls stored nothing (0). A commit in doubt without a probe (a
+    /// [`Transaction::commit`](crate::Transaction::commit)) cannot be settled here:
+    /// [`Error::InvalidArgument`].
+    pub async fn rows_stored<'c>(&self, executor: impl Executor<'c>) -> Result<u64> {
+        match self {
+            Error::Load {
+                committed,
+                in_doubt,
+                probe,
+                ..
+            } => Ok(committed
+                + match (in_doubt, probe) {
+                    (0, _) => 0,
+                    (rows, Some(probe)) => {
+                        if probe.committed(executor).await? {
+                            *rows
+                        } else {
+                            0
+                        }
+                    }
+                    (_, None) => return Err(unsettled()),
+                }),
+            Error::CommitInDoubt {
+                rows: Some(rows),
+                probe: Some(probe),
+                ..
+            } => Ok(if probe.committed(executor).await? {
+                *rows
+            } else {
+                0
+            }),
+            Error::CommitInDoubt { .. } => Err(unsettled()),
+            _ => Ok(0),
+        }
+    }
+
     /// Why the server refused the statement, when it did (also for the statement that stopped a
     /// [`Error::Load`]).
     pub fn server_error_kind(&self) -> Option<ServerErrorKind> {
@@ -287,6 +373,14 @@ impl Error {
             Error::Load { source, .. } => source.server_error_kind(),
             _ => None,
         }
+    }
+}
+
+fn in_doubt_rows(rows: Option<u64>) -> String {
+    match rows {
+        Some(1) => "its row".to_owned(),
+        Some(rows) => format!("its {rows} rows"),
+        None => "what it wrote".to_owned(),
     }
 }
 
@@ -318,6 +412,12 @@ impl From<sqlx::Error> for Error {
             source: error,
         }
     }
+}
+
+fn unsettled() -> Error {
+    Error::InvalidArgument(
+        "this commit in doubt names no row of its own, so the library cannot tell whether it happened; check the table".into(),
+    )
 }
 
 /// A MySQL-protocol server's error number and SQLSTATE; `None` for another driver's error.

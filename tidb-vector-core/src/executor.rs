@@ -150,8 +150,18 @@ impl Transaction {
     }
 
     /// Commits everything done in the transaction.
+    ///
+    /// When the connection fails after the `COMMIT` went out, whether it happened is unknown:
+    /// [`Error::CommitInDoubt`] (check the table before writing the same rows again).
     pub async fn commit(self) -> Result<()> {
-        self.inner.commit().await
+        self.inner.commit().await.map_err(|error| match error {
+            Error::Server { .. } => error,
+            source => Error::CommitInDoubt {
+                rows: None,
+                probe: None,
+                source: Box::new(source),
+            },
+        })
     }
 
     /// Rolls back everything done in the transaction.

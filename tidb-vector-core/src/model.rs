@@ -373,7 +373,10 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             self.__values(&mut values);
             let mut args = Vec::with_capacity(values.len());
             bind::encode_row(dialect, schema.insert_columns(), &values, &mut args)?;
-            let done = session.execute(dialect.insert(schema, 1), args).await?;
+            let done = match session.execute(dialect.insert(schema, 1), args).await {
+                Ok(done) => done,
+                Err(error) => return records::settle_insert(&mut session, self, error).await,
+            };
             if let Some(key) = self.__key() {
                 return Ok(key);
             }
@@ -398,6 +401,11 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// reference costs nothing to keep; a row taken by value is moved, not copied), to encode and send
     /// them again after a transient error: see [`RetryPolicy`](crate::RetryPolicy). Returns the number of
     /// rows inserted.
+    ///
+    /// When the connection fails after its `COMMIT` went out (on a [`Db`](crate::Db)), the call reads
+    /// whether its first row exists and returns what happened: `Ok` when the rows are stored, the error when
+    /// they are not; [`Error::CommitInDoubt`] only when the server cannot be reached to tell (settle it
+    /// later with [`Error::rows_stored`]; retrying blindly could store every row twice).
     ///
     /// One transaction has a ceiling on TiDB: at its defaults a transaction fails with
     /// [`ServerErrorKind::TooLarge`](crate::ServerErrorKind::TooLarge) at its 1 GiB memory quota (about
@@ -428,9 +436,11 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     ///
     /// Not all-or-nothing, unlike [`insert_many`](VectorModel::insert_many): when it stops on an error,
     /// the error is [`Error::Load`], whose `committed` says how many rows from the start of the input are
-    /// stored, so that the load can resume exactly there. A batch that fails with a transient error is
-    /// sent again whole (see [`RetryPolicy`](crate::RetryPolicy)). Runs on a [`Db`](crate::Db)'s pool
-    /// only, as its batches commit.
+    /// stored, and [`Error::rows_stored`] the same with a batch in doubt settled, so that the load can
+    /// resume exactly there. A batch that fails with a transient error is sent again whole (see
+    /// [`RetryPolicy`](crate::RetryPolicy)); one whose commit answer was lost is settled by reading the
+    /// table, and the load goes on when it committed. Runs on a [`Db`](crate::Db)'s pool only, as its
+    /// batches commit.
     ///
     /// ```no_run
     /// # use tidb_vector_core::{Db, Error, VectorModel};
@@ -442,9 +452,10 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     ///     .await;
     /// match loaded {
     ///     Ok(done) => println!("{} rows in {} batches", done.rows, done.batches),
-    ///     Err(Error::Load { committed, .. }) => {
-    ///         // Resume where it stopped.
-    ///         Document::load(db, documents().skip(committed as usize)).await?;
+    ///     Err(error @ Error::Load { .. }) => {
+    ///         // Resume where it stopped (a lost commit answer settled by reading the table).
+    ///         let stored = error.rows_stored(db).await?;
+    ///         Document::load(db, documents().skip(stored as usize)).await?;
     ///     }
     ///     Err(other) => return Err(other),
     /// }

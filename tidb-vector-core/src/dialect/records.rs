@@ -47,6 +47,23 @@ impl Dialect {
         }
     }
 
+    /// `SELECT 1 FROM t WHERE <key> = ?`, as a locking read on TiDB and MariaDB (`FOR UPDATE`): whether a
+    /// row of a transaction whose commit went unanswered exists. On MariaDB the locking read waits while
+    /// that transaction still holds the row (its COMMIT may be running yet), so it answers only once the
+    /// transaction has committed or rolled back; TiDB's reads resolve such a transaction's locks themselves
+    /// (autocommit ignores the clause there); SQLite has one writer at a time and needs none.
+    pub fn row_exists(&self, schema: &Schema) -> String {
+        let lock = match self.backend {
+            crate::Backend::Sqlite => "",
+            crate::Backend::TiDb | crate::Backend::MariaDb => " FOR UPDATE",
+        };
+        format!(
+            "SELECT 1 FROM {} WHERE {} = ?{lock}",
+            self.quote(schema.table),
+            self.quote(schema.key_column().name)
+        )
+    }
+
     /// `SELECT <columns> FROM t [WHERE <key> > ?] ORDER BY <key> LIMIT n`: one page of a keyset walk.
     pub fn list_after(&self, schema: &Schema, after_key: bool, limit: usize) -> Statement {
         let key = self.quote(schema.key_column().name);

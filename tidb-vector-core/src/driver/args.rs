@@ -11,7 +11,7 @@ use crate::error::Result;
 
 /// A bind parameter. It owns its data, so that a statement can run on a task of its own (see
 /// [`super::detached`]).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) enum Arg {
     Null,
     Bool(bool),

@@ -193,19 +193,46 @@ pub(crate) async fn detached<T: Send + 'static>(
 /// `max_allowed_packet` default is 16 MiB on MariaDB, 64 MiB on TiDB; 1 MiB is far under both).
 pub(crate) const SMALL_STATEMENT: usize = 1 << 20;
 
-/// Runs a statement that returns no rows.
+/// Runs a statement that returns no rows, on a connection of the pool: a transaction of its own
+/// (autocommit). When the connection fails while the statement runs, after it was sent, whether it
+/// committed is unknown: [`Error::CommitInDoubt`] (a failure to get a connection is not).
 pub(crate) async fn execute(pool: &Pool, sql: String, args: Args) -> Result<Done> {
     match pool.clone() {
         #[cfg(feature = "mysql")]
-        Pool::MySql(pool) => detached(async move { mysql::execute(&pool, sql, args).await }).await,
+        Pool::MySql(pool) => {
+            detached(async move {
+                let mut conn = pool.acquire().await?;
+                mysql::execute(&mut *conn, sql, args)
+                    .await
+                    .map_err(in_doubt_when_cut)
+            })
+            .await
+        }
         #[cfg(feature = "sqlite")]
         Pool::Sqlite(pool, loads) => {
             detached(async move {
                 let mut conn = sqlite_connection(&pool, loads).await?;
-                sqlite::execute(&mut *conn, sql, args).await
+                sqlite::execute(&mut *conn, sql, args)
+                    .await
+                    .map_err(in_doubt_when_cut)
             })
             .await
         }
+    }
+}
+
+/// A statement's error as a commit in doubt when the connection failed under it (an I/O or protocol
+/// error: the statement may have reached the server and committed); any other error as it is.
+fn in_doubt_when_cut(error: Error) -> Error {
+    match error {
+        Error::Database(source @ (sqlx::Error::Io(_) | sqlx::Error::Protocol(_))) => {
+            Error::CommitInDoubt {
+                rows: None,
+                probe: None,
+                source: Box::new(Error::Database(source)),
+            }
+        }
+        error => error,
     }
 }
 

@@ -109,6 +109,12 @@ pub(crate) enum TxHandle<'c> {
 }
 
 impl TxHandle<'_> {
+    /// Whether this is a transaction of the library's own on a pool (its commit is a real one), not one
+    /// nested in a caller's.
+    pub(crate) fn is_detached(&self) -> bool {
+        matches!(self, TxHandle::Detached(_))
+    }
+
     /// Runs a statement in the transaction.
     pub(crate) async fn execute(&mut self, sql: String, args: Args) -> Result<Done> {
         match self {

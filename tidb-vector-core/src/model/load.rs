@@ -101,14 +101,15 @@ where
         let started = Instant::now();
         let mut session = self.db.__session("load", M::SCHEMA.table);
         let mut done = LoadProgress::default();
-        let stopped = |done: &LoadProgress, in_doubt: u64, error: Error| Error::Load {
+        let stopped = |done: &LoadProgress, in_doubt: u64, probe, error: Error| Error::Load {
             committed: done.rows,
             in_doubt,
+            probe,
             source: Box::new(error),
         };
         let mut statements = InsertStatements::<M, _>::new(&mut session, self.rows)
             .await
-            .map_err(|error| stopped(&done, 0, error))?;
+            .map_err(|error| stopped(&done, 0, None, error))?;
         while !statements.is_done() {
             // A batch's statements are all kept, so that a transient error is retried whole.
             match records::transaction(&mut session, &mut statements, self.batch, u64::MAX).await {
@@ -122,8 +123,12 @@ where
                     }
                 }
                 Err(failure) => {
-                    let in_doubt = if failure.in_doubt { failure.rows } else { 0 };
-                    return Err(stopped(&done, in_doubt, failure.error));
+                    let in_doubt = if failure.in_doubt.is_some() {
+                        failure.rows
+                    } else {
+                        0
+                    };
+                    return Err(stopped(&done, in_doubt, failure.in_doubt, failure.error));
                 }
             }
         }

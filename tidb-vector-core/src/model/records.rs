@@ -14,6 +14,7 @@ use crate::driver::{ARG_OVERHEAD, Arg, ArgRef, Args, Bound};
 use crate::error::{Error, Result};
 use crate::executor::Session;
 use crate::filter::FilterNode;
+use crate::in_doubt::CommitProbe;
 use crate::retry::{Attempts, RetryPolicy};
 use crate::value::ColumnType;
 use crate::value::ValueRef;
@@ -62,6 +63,46 @@ pub(crate) async fn execute<M: VectorModel>(
     session.execute(statement.sql, args).await
 }
 
+/// The outcome of a one-row insert whose statement failed: when the connection failed under it (a commit in
+/// doubt) and the row carries its key, whether that key's row exists settles it (the key is returned
+/// when it does); otherwise the error, a commit in doubt still when the server could not be asked.
+pub(crate) async fn settle_insert<M: VectorModel>(
+    session: &mut Session<'_>,
+    record: &M,
+    error: Error,
+) -> Result<M::Key> {
+    let Error::CommitInDoubt {
+        probe: None,
+        source,
+        ..
+    } = error
+    else {
+        return Err(error);
+    };
+    let Some(key) = record.__key() else {
+        return Err(Error::CommitInDoubt {
+            rows: Some(1),
+            probe: None,
+            source,
+        });
+    };
+    let dialect = session.dialect();
+    let probe = CommitProbe::new(
+        dialect,
+        &M::SCHEMA,
+        CommitProbe::key_arg(dialect, &M::SCHEMA, key.to_value())?,
+    );
+    match probe.committed_in(session).await {
+        Ok(true) => Ok(key),
+        Ok(false) => Err(*source),
+        Err(_) => Err(Error::CommitInDoubt {
+            rows: Some(1),
+            probe: Some(probe),
+            source,
+        }),
+    }
+}
+
 /// The most bytes of parameters one bulk statement carries when the server takes more: large enough that
 /// a statement's round trip is a small part of its cost.
 const STATEMENT_BYTES: usize = 4 << 20;
@@ -84,7 +125,14 @@ where
     }
     let batch = transaction(session, &mut statements, Room::ALL, RETRY_BYTES)
         .await
-        .map_err(|failure| failure.error)?;
+        .map_err(|failure| match failure.in_doubt {
+            Some(probe) => Error::CommitInDoubt {
+                rows: Some(failure.rows),
+                probe: Some(probe),
+                source: Box::new(failure.error),
+            },
+            None => failure.error,
+        })?;
     Ok(batch.rows)
 }
 
@@ -114,7 +162,8 @@ pub(crate) struct Batch {
 /// the connection failed before the answer came).
 pub(crate) struct Failure {
     pub(crate) error: Error,
-    pub(crate) in_doubt: bool,
+    /// How to find out whether it committed after all; `Some` only when it may have.
+    pub(crate) in_doubt: Option<CommitProbe>,
     /// The rows the failed transaction had taken from the input.
     pub(crate) rows: u64,
 }
@@ -124,6 +173,11 @@ pub(crate) struct Failure {
 /// allows and its statements took at most `keep` bytes. The rows are kept for that, not their encoded
 /// statements (a borrowed row costs nothing to keep, an owned one is moved); they are encoded again only
 /// for a retry.
+///
+/// When the connection fails after the `COMMIT` of a transaction of the library's own went out, the
+/// outcome is settled by reading whether the transaction's first row exists (a [`CommitProbe`], on another
+/// connection of the pool): committed is a success, not committed an ordinary failure, and only a
+/// server out of reach leaves the failure in doubt.
 pub(crate) async fn transaction<M, I>(
     session: &mut Session<'_>,
     statements: &mut InsertStatements<M, I>,
@@ -144,9 +198,25 @@ where
     // The rows sent so far, while they may be sent again.
     let mut kept: Option<Vec<I::Item>> = (policy.attempts > 1).then(Vec::new);
     let mut taken = Batch::default();
+    let dialect = session.dialect();
     loop {
+        // A row of this attempt's transaction, to settle a commit whose answer is lost.
+        let mut probe: Option<CommitProbe> = None;
+        let mut note = |statement_key: Option<Arg>, done: &crate::driver::Done| {
+            if probe.is_none() {
+                probe = statement_key
+                    .or_else(|| {
+                        done.last_insert_id
+                            .filter(|id| *id != 0)
+                            .map(CommitProbe::generated)
+                    })
+                    .map(|key| CommitProbe::new(dialect, &M::SCHEMA, key));
+            }
+            done.rows_affected
+        };
         let attempt = async {
             let mut tx = session.begin().await.map_err(|error| (error, false))?;
+            let ours = tx.is_detached();
             let sent = async {
                 let mut inserted = 0;
                 // After a transient error: the rows of the failed attempt again, a statement at a time
@@ -161,10 +231,8 @@ where
                     };
                     let Some(statement) = statement else { break };
                     replayed += statement.rows as usize;
-                    inserted += tx
-                        .execute(statement.sql, statement.args)
-                        .await?
-                        .rows_affected;
+                    let done = tx.execute(statement.sql, statement.args).await?;
+                    inserted += note(statement.first_key, &done);
                 }
                 while let Some(statement) =
                     statements.next(room.after(taken), taken.rows == 0, kept.as_mut())?
@@ -174,10 +242,8 @@ where
                     if taken.bytes > keep {
                         kept = None;
                     }
-                    inserted += tx
-                        .execute(statement.sql, statement.args)
-                        .await?
-                        .rows_affected;
+                    let done = tx.execute(statement.sql, statement.args).await?;
+                    inserted += note(statement.first_key, &done);
                 }
                 Ok::<u64, Error>(inserted)
             }
@@ -187,8 +253,10 @@ where
                     Ok(()) => Ok(inserted),
                     Err(error) => {
                         // A server's refusal (a write conflict) rolled the transaction back; a connection
-                        // that failed after the COMMIT went out leaves its outcome unknown.
-                        let in_doubt = !matches!(error, Error::Server { .. });
+                        // that failed after the COMMIT went out leaves its outcome unknown. A caller's
+                        // transaction is not committed here (a savepoint is released): when its
+                        // connection fails, the server rolls all of it back.
+                        let in_doubt = ours && !matches!(error, Error::Server { .. });
                         Err((error, in_doubt))
                     }
                 },
@@ -209,10 +277,28 @@ where
             }
             Err(failure) => failure,
         };
-        if in_doubt || kept.is_none() || !attempts.again(&error).await {
+        if in_doubt && let Some(probe) = probe {
+            return match probe.committed_in(session).await {
+                Ok(true) => {
+                    tracing::warn!(parent: &span, rows = taken.rows, "the commit's answer was lost; the rows are stored");
+                    Ok(taken)
+                }
+                Ok(false) => Err(Failure {
+                    error,
+                    in_doubt: None,
+                    rows: taken.rows,
+                }),
+                Err(_) => Err(Failure {
+                    error,
+                    in_doubt: Some(probe),
+                    rows: taken.rows,
+                }),
+            };
+        }
+        if kept.is_none() || !attempts.again(&error).await {
             return Err(Failure {
                 error,
-                in_doubt,
+                in_doubt: None,
                 rows: taken.rows,
             });
         }
@@ -235,6 +321,8 @@ pub(crate) struct Encoded {
     args: Args,
     rows: u64,
     bytes: u64,
+    /// The first row's key, when the row carries one (bound as the key column binds it).
+    first_key: Option<Arg>,
 }
 
 /// Turns rows into multi-row `INSERT` statements, each under the driver's parameter limit, a few MiB
@@ -358,6 +446,7 @@ where
             max_bytes.min(STATEMENT_BYTES),
         );
         let (mut count, mut bytes) = (0, 0);
+        let mut first_key = None;
         while count < max_rows && bytes < max_bytes {
             let Some(row) = self.carried.take().or_else(|| self.rows.next()) else {
                 break;
@@ -396,6 +485,11 @@ where
                 self.carried = Some(row);
                 break;
             }
+            if count == 0
+                && let Some(key) = row.borrow().__key()
+            {
+                first_key = Some(CommitProbe::key_arg(self.dialect, schema, key.to_value())?);
+            }
             if let Some(kept) = kept.as_deref_mut() {
                 kept.push(row);
             }
@@ -418,6 +512,7 @@ where
             args: Args::Bound(Arc::new(bound)),
             rows: count as u64,
             bytes: bytes as u64,
+            first_key,
         }))
     }
 }

@@ -1,0 +1,87 @@
+//! Commits whose answer was lost: how the library tells afterwards whether they happened.
+//!
+//! A connection can fail after a `COMMIT` (or a statement that commits by itself) reached the server and
+//! before its answer came back; TiDB does it on purpose when a commit's outcome is undetermined, closing
+//! the connection without an error packet. The transaction then either committed or it did not, and only
+//! the table can tell: a row that only that transaction wrote exists exactly when it committed. A
+//! [`CommitProbe`] is such a row's key.
+
+use crate::bind;
+use crate::dialect::Dialect;
+use crate::driver::Arg;
+use crate::error::{Error, Result};
+use crate::executor::{Executor, Session};
+use crate::schema::Schema;
+use crate::value::ValueRef;
+
+/// One row that a transaction whose commit went unanswered wrote: it exists exactly when that transaction
+/// committed. Carried by [`Error::CommitInDoubt`] and [`Error::Load`]; ask it with
+/// [`committed`](CommitProbe::committed), or let [`Error::rows_stored`] do it.
+///
+/// The row is the first one the transaction inserted: a key the caller gave, or the key the database
+/// assigned to it (TiDB and MariaDB never hand out an auto-increment key again after a rollback).
+#[derive(Clone)]
+pub struct CommitProbe {
+    dialect: &'static Dialect,
+    table: &'static str,
+    sql: String,
+    key: Arg,
+}
+
+impl std::fmt::Debug for CommitProbe {
+    // The key is a value of the caller's data: it stays out of logs, as every value does.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommitProbe")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CommitProbe {
+    /// The probe of the row keyed `key` (bound as the key column binds it) in `schema`'s table.
+    pub(crate) fn new(dialect: &'static Dialect, schema: &Schema, key: Arg) -> Self {
+        CommitProbe {
+            dialect,
+            table: schema.table,
+            sql: dialect.row_exists(schema),
+            key,
+        }
+    }
+
+    /// A key as its column binds it.
+    pub(crate) fn key_arg(dialect: &Dialect, schema: &Schema, key: ValueRef<'_>) -> Result<Arg> {
+        let mut scratch = bind::Scratch::default();
+        Ok(bind::encode_value(dialect, schema.key_column(), key, &mut scratch)?.to_arg())
+    }
+
+    /// The key the database assigned as `id` (an auto-increment key), as bound.
+    pub(crate) fn generated(id: u64) -> Arg {
+        match i64::try_from(id) {
+            Ok(id) => Arg::Int(id),
+            Err(_) => Arg::UInt(id),
+        }
+    }
+
+    /// Whether the transaction committed: reads whether its row exists. On TiDB and MariaDB the read
+    /// waits while the transaction still holds the row, so it answers once the outcome is settled. Run it
+    /// on the database the transaction ran on (a pool, a connection).
+    pub async fn committed<'c>(&self, executor: impl Executor<'c>) -> Result<bool> {
+        self.committed_in(&mut executor.__session("commit check", self.table))
+            .await
+    }
+
+    /// [`committed`](CommitProbe::committed), in an operation's session.
+    pub(crate) async fn committed_in(&self, session: &mut Session<'_>) -> Result<bool> {
+        if session.dialect().backend != self.dialect.backend {
+            return Err(Error::InvalidArgument(format!(
+                "the commit happened on {}, and this executor speaks to {}",
+                self.dialect.backend,
+                session.dialect().backend
+            )));
+        }
+        let rows = session
+            .fetch_all(self.sql.clone(), vec![self.key.clone()])
+            .await?;
+        Ok(rows.len() > 0)
+    }
+}
