@@ -8,6 +8,8 @@ use tidb_vector_tests::{Target, TestDb, report, scenarios};
 scenarios!(
     keys_are_the_strings_given,
     a_padding_key_collation_is_a_schema_mismatch,
+    values_at_each_limit_round_trip_and_past_it_are_refused,
+    a_row_that_cannot_be_read_names_its_key,
 );
 
 /// A row keyed by a String the caller gives, with bounded text beside it.
@@ -136,6 +138,205 @@ async fn a_padding_key_collation_is_a_schema_mismatch(target: Target) {
         "a String key column with a padding collation (utf8mb4_bin), made by hand",
         target,
         "check_table and create_table report it with the collation to migrate to",
+        &error,
+    );
+    t.finish().await;
+}
+
+/// Dates, times and JSON at the edges of what every backend stores.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "edges")]
+struct Edge {
+    id: i64,
+    at: chrono::DateTime<chrono::Utc>,
+    local: Option<chrono::NaiveDateTime>,
+    day: chrono::NaiveDate,
+    meta: serde_json::Value,
+    score: Option<f64>,
+    #[vector(dimensions = 2)]
+    embedding: Vec<f32>,
+}
+
+/// `depth` arrays nested in one another.
+fn nested(depth: usize) -> serde_json::Value {
+    (0..depth).fold(serde_json::Value::Null, |inner, _| {
+        serde_json::Value::Array(vec![inner])
+    })
+}
+
+async fn values_at_each_limit_round_trip_and_past_it_are_refused(target: Target) {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    let t = TestDb::open(target).await;
+    Edge::create_table(&t.db).await.unwrap();
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let edge = |id: i64, at: chrono::NaiveDateTime, day, meta| Edge {
+        id,
+        at: Utc.from_utc_datetime(&at),
+        local: Some(at),
+        day,
+        meta,
+        score: None,
+        embedding: vec![1.0, id as f32],
+    };
+    // At the limits: years 1 and 9999, the last microsecond, 31 nested arrays.
+    let last = date(9999, 12, 31)
+        .and_hms_micro_opt(23, 59, 59, 999_999)
+        .unwrap();
+    let first = date(1, 1, 1).and_hms_opt(0, 0, 0).unwrap();
+    let at_limits = [
+        edge(1, last, date(9999, 12, 31), nested(31)),
+        edge(
+            2,
+            first,
+            date(1, 1, 1),
+            serde_json::json!({"a": [1, {"b": null}]}),
+        ),
+    ];
+    Edge::insert_many(&t.db, &at_limits).await.unwrap();
+    for row in &at_limits {
+        assert_eq!(Edge::get(&t.db, &row.id).await.unwrap().as_ref(), Some(row));
+    }
+
+    // Just past them: refused before anything is sent, by the same rule on every backend.
+    let past = [
+        (
+            "at",
+            edge(
+                3,
+                date(10000, 1, 1).and_hms_opt(0, 0, 0).unwrap(),
+                date(2000, 1, 1),
+                nested(1),
+            ),
+        ),
+        ("day", edge(4, last, date(10000, 1, 1), nested(1))),
+        (
+            "at",
+            edge(
+                5,
+                date(0, 12, 31).and_hms_opt(23, 59, 59).unwrap(),
+                date(2000, 1, 1),
+                nested(1),
+            ),
+        ),
+        ("day", edge(6, first, date(0, 12, 31), nested(1))),
+        (
+            "at",
+            edge(
+                7,
+                date(2016, 12, 31)
+                    .and_hms_milli_opt(23, 59, 59, 1_500)
+                    .unwrap(),
+                date(2000, 1, 1),
+                nested(1),
+            ),
+        ),
+        ("meta", edge(8, first, date(2000, 1, 1), nested(32))),
+        ("meta", edge(9, first, date(2000, 1, 1), nested(200))),
+    ];
+    let mut refusals = Vec::new();
+    for (field, row) in &past {
+        let error = row.insert(&t.db).await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Encode { column, .. } if column == field),
+            "row {}: {error:?}",
+            row.id
+        );
+        let many = Edge::insert_many(&t.db, [row]).await.unwrap_err();
+        assert!(matches!(many, Error::Encode { .. }), "{many:?}");
+        refusals.push(error.to_string());
+    }
+    // Nothing was stored, and the table is still read whole.
+    assert_eq!(Edge::count(&t.db).await.unwrap(), 2);
+    assert_eq!(Edge::list_after(&t.db, None, 10).await.unwrap().len(), 2);
+
+    // A filter value no column can hold is refused, naming the field.
+    let f = Edge::FIELDS;
+    let error = Edge::count_where(&t.db, f.score.gt(f64::NAN))
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        matches!(error, Error::InvalidArgument(_))
+            && text.contains("`score`")
+            && text.contains("must be a finite number"),
+        "{text}"
+    );
+    let error = Edge::count_where(&t.db, f.day.lt(date(10000, 1, 1)))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("`day`"), "{error}");
+    report(
+        "dates, times and JSON at and just past what every backend stores",
+        target,
+        "years 1 and 9999, the last microsecond and 31 nested arrays round trip; year 0 or 10000, a leap second, 32 or 200 nested arrays refused before sending; a NaN filter value refused naming the field",
+        &format!("refusals: {}; NaN filter: {text}", refusals.join(" / ")),
+    );
+    t.finish().await;
+}
+
+/// The same table read by a model that cannot hold one row's value: that row's reads fail naming its key,
+/// other reads work.
+async fn a_row_that_cannot_be_read_names_its_key(target: Target) {
+    let t = TestDb::open(target).await;
+    Edge::create_table(&t.db).await.unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap();
+    let at = day.and_hms_opt(12, 0, 0).unwrap();
+    let good = |id: i64| Edge {
+        id,
+        at: at.and_utc(),
+        local: None,
+        day,
+        meta: serde_json::json!({"ok": true}),
+        score: Some(1.0),
+        embedding: vec![1.0, id as f32],
+    };
+    Edge::insert_many(&t.db, [good(1), good(3)]).await.unwrap();
+    // Row 2 is written by other code: a zero date on MariaDB (its sql_mode allows one), text that is no
+    // date on SQLite.
+    let bad = match target {
+        Target::Sqlite => {
+            "INSERT INTO edges (id, at, local, day, meta, score, embedding) \
+             SELECT 2, 'not a time', NULL, day, meta, score, embedding FROM edges WHERE id = 1"
+        }
+        _ => {
+            "INSERT INTO edges (id, at, local, day, meta, score, embedding) \
+             SELECT 2, '0000-00-00 00:00:00', NULL, day, meta, score, embedding FROM edges WHERE id = 1"
+        }
+    };
+    match (t.db.mysql_pool(), t.db.sqlite_pool()) {
+        (Some(pool), _) => sqlx::raw_sql(bad).execute(pool).await.map(|_| ()),
+        (_, Some(pool)) => sqlx::raw_sql(bad).execute(pool).await.map(|_| ()),
+        _ => unreachable!(),
+    }
+    .unwrap();
+    let error = Edge::get(&t.db, &2).await.unwrap_err();
+    let Error::UnreadableRow { key, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(key, "2");
+    assert!(error.to_string().contains("column `at`"), "{error}");
+    // Reads that do not meet the row work; one that does names it.
+    assert_eq!(Edge::get(&t.db, &1).await.unwrap(), Some(good(1)));
+    let f = Edge::FIELDS;
+    let hits = Edge::search(&[1.0, 1.0])
+        .filter(f.id.ne(2))
+        .exact()
+        .fetch(&t.db)
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 2);
+    let error = Edge::list_after(&t.db, None, 10).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::UnreadableRow { key, .. } if key == "2"),
+        "{error:?}"
+    );
+    // Deleting it by its key mends the table.
+    assert!(Edge::delete(&t.db, &2).await.unwrap());
+    assert_eq!(Edge::list_after(&t.db, None, 10).await.unwrap().len(), 2);
+    report(
+        "a row another program wrote that the model cannot read (MariaDB zero date, SQLite text)",
+        target,
+        "reads that meet it fail naming its key; other reads work; delete by key mends it",
         &error,
     );
     t.finish().await;

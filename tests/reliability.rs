@@ -309,9 +309,13 @@ async fn malformed_vectors_from_the_server_are_decode_errors(target: Target) {
         .unwrap();
     }
     let error = Doc::get(&t.db, &1).await.unwrap_err();
+    let Error::UnreadableRow { key, source } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(key, "1");
     assert!(
         matches!(
-            error,
+            **source,
             Error::Decode {
                 column: "embedding",
                 ..
@@ -322,7 +326,7 @@ async fn malformed_vectors_from_the_server_are_decode_errors(target: Target) {
     report(
         "malformed vector bytes from the server",
         target,
-        "Decode error naming the column",
+        "an unreadable-row error naming the row's key and the column",
         &error,
     );
     t.finish().await;

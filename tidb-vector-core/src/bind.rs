@@ -46,7 +46,8 @@ pub(crate) fn bind(
                 let (column, value) = binds.key.ok_or_else(|| missing("a key"))?;
                 encode_value(dialect, column, value, &mut Scratch::default())?.to_arg()
             }
-            Param::Value(value) => sql_value_arg(dialect, "filter", value)?,
+            Param::Value(value) => sql_value_arg(dialect, "the statement", value)?,
+            Param::Filter { column, value } => filter_arg(dialect, column, value)?,
             Param::Query => vector_arg(dialect, binds.query),
             Param::MaxDistance => Arg::F64(binds.max_distance.unwrap_or(f64::INFINITY)),
             Param::MinDistance => Arg::F64(binds.min_distance.unwrap_or(0.0)),
@@ -75,10 +76,26 @@ pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Val
         Value::Text(s) => Arg::Text(s.clone()),
         Value::Bytes(b) => Arg::Bytes(b.clone()),
         #[cfg(feature = "chrono")]
-        Value::Timestamp(t) => Arg::Timestamp(microseconds(column, *t)?),
+        Value::Timestamp(t) => Arg::Timestamp(timestamp(column, *t)?),
         #[cfg(feature = "chrono")]
-        Value::Date(d) => Arg::Date(*d),
+        Value::Date(d) => Arg::Date(date(column, *d)?),
     })
+}
+
+/// A filter's comparison value, checked as a stored value is (what no column can hold matches nothing on
+/// one backend and is refused by another), with a filter's advice for NaN and infinities.
+fn filter_arg(dialect: &Dialect, column: &'static str, value: &Value) -> Result<Arg> {
+    let non_finite = match value {
+        Value::F32(f) => (!f.is_finite()).then(|| f.to_string()),
+        Value::F64(f) => (!f.is_finite()).then(|| f.to_string()),
+        _ => None,
+    };
+    if let Some(value) = non_finite {
+        return Err(Error::InvalidArgument(format!(
+            "a filter on `{column}` compares with {value}: a comparison value must be a finite number (no row holds NaN or an infinity; to find rows without a value, use `is_null()`)"
+        )));
+    }
+    sql_value_arg(dialect, column, value)
 }
 
 /// An unsigned integer, as the backend stores it: SQLite's integers are signed, so it takes those up to
@@ -197,13 +214,14 @@ pub(crate) fn encode_value<'a>(
             ArgRef::Text(&scratch.text)
         }
         #[cfg(feature = "chrono")]
-        (ValueRef::Timestamp(t), _) => ArgRef::Timestamp(microseconds(column.name, t)?),
+        (ValueRef::Timestamp(t), _) => ArgRef::Timestamp(timestamp(column.name, t)?),
         #[cfg(feature = "chrono")]
-        (ValueRef::Date(d), _) => ArgRef::Date(d),
+        (ValueRef::Date(d), _) => ArgRef::Date(date(column.name, d)?),
         #[cfg(feature = "json")]
-        (ValueRef::Json(json), _) => {
+        (ValueRef::Json(value), _) => {
+            json(column.name, value)?;
             scratch.text.clear();
-            let _ = write!(scratch.text, "{json}");
+            let _ = write!(scratch.text, "{value}");
             ArgRef::Text(&scratch.text)
         }
         (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
@@ -306,21 +324,73 @@ fn read_vector(
     Ok(Some(values))
 }
 
-/// A timestamp that TiDB and MariaDB store exactly (`DATETIME(6)` keeps microseconds): one with a finer
-/// part is refused rather than rounded differently by each backend.
+/// A timestamp every backend stores and reads back as given: years 1 to 9999 (the range of TiDB's and
+/// MariaDB's `DATETIME`; MariaDB stores a zero date for a year past it, and SQLite's text would not read
+/// back), no leap second (`23:59:60`, which neither server stores), and no part finer than a microsecond
+/// (`DATETIME(6)` keeps six digits: a finer part is refused rather than rounded differently by each
+/// backend).
 #[cfg(feature = "chrono")]
-fn microseconds(
+pub(crate) fn timestamp(
     column: &'static str,
     time: chrono::NaiveDateTime,
 ) -> Result<chrono::NaiveDateTime> {
     use chrono::Timelike as _;
+    let refuse = |reason: String| Err(Error::Encode { column, reason });
+    date(column, time.date())?;
+    if time.nanosecond() >= 1_000_000_000 {
+        return refuse(format!(
+            "{time} is a leap second, which TiDB and MariaDB do not store; use the second before or after it"
+        ));
+    }
     if !time.nanosecond().is_multiple_of(1_000) {
+        return refuse(format!(
+            "{time} has a part finer than a microsecond, which TiDB and MariaDB do not keep; round it first (chrono's `SubsecRound::trunc_subsecs(6)`)"
+        ));
+    }
+    Ok(time)
+}
+
+/// A date every backend stores and reads back as given: years 1 to 9999 (see [`timestamp`]).
+#[cfg(feature = "chrono")]
+pub(crate) fn date(column: &'static str, date: chrono::NaiveDate) -> Result<chrono::NaiveDate> {
+    use chrono::Datelike as _;
+    if !(1..=9999).contains(&date.year()) {
         return Err(Error::Encode {
             column,
             reason: format!(
-                "{time} has a part finer than a microsecond, which TiDB and MariaDB do not keep; round it first (chrono's `SubsecRound::trunc_subsecs(6)`)"
+                "{date} is outside the years 1 to 9999 that TiDB's and MariaDB's DATETIME and DATE hold"
             ),
         });
     }
-    Ok(time)
+    Ok(date)
+}
+
+/// The most arrays and objects nested in one another that a JSON value may have: MariaDB refuses a
+/// document of 32 (its `JSON_VALID` depth limit; TiDB's is 100), and serde_json reads back at most 128.
+#[cfg(feature = "json")]
+pub(crate) const MAX_JSON_NESTING: usize = 31;
+
+/// A JSON value nested no deeper than [`MAX_JSON_NESTING`] (counted with a stack of its own, not by
+/// recursion).
+#[cfg(feature = "json")]
+fn json(column: &'static str, value: &serde_json::Value) -> Result<()> {
+    use serde_json::Value as Json;
+    let mut pending: Vec<(&Json, usize)> = vec![(value, 0)];
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &Json>> = match value {
+            Json::Array(items) => Box::new(items.iter()),
+            Json::Object(members) => Box::new(members.values()),
+            _ => continue,
+        };
+        if depth + 1 > MAX_JSON_NESTING {
+            return Err(Error::Encode {
+                column,
+                reason: format!(
+                    "the JSON value nests arrays and objects more than {MAX_JSON_NESTING} deep, which MariaDB refuses and serde_json may not read back; flatten it"
+                ),
+            });
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
+    }
+    Ok(())
 }

@@ -96,6 +96,19 @@ pub enum Error {
         /// What was wrong with it.
         reason: String,
     },
+    /// A stored row could not be read into the model (a value written by other code that the model's field
+    /// cannot hold, such as MariaDB's zero date): the read that met it fails, naming the row's key, and
+    /// reads that do not meet it work.
+    #[error(
+        "the row with key {key} cannot be read into the model: {source}; fix or delete that row"
+    )]
+    UnreadableRow {
+        /// The row's key, as text.
+        key: String,
+        /// What could not be read.
+        #[source]
+        source: Box<Error>,
+    },
     /// A value to be written does not fit the backend (for example a `u64` above `i64::MAX` on SQLite).
     #[error("value for column `{column}` cannot be stored: {reason}")]
     Encode {

@@ -92,7 +92,7 @@ pub enum FilterNode {
 ///     .exact()
 ///     .statement(Backend::TiDb)?;
 /// assert!(statement.sql.contains("(`year` >= ? AND (`lang` IN (?, ?) OR `note` IS NULL))"));
-/// assert!(statement.params.contains(&Param::Value(Value::Text("de".into()))));
+/// assert!(statement.params.contains(&Param::Filter { column: "lang", value: Value::Text("de".into()) }));
 /// # Ok::<(), tidb_vector_core::Error>(())
 /// ```
 pub struct Filter<M> {

@@ -15,6 +15,21 @@ use crate::value::{ColumnType, QueryVector, ValueRef};
 mod load;
 mod records;
 
+/// Reads row `row` of `rows` into `M`; a value the model cannot hold fails with the row's key named.
+pub(crate) fn read_record<M: VectorModel>(
+    rows: &crate::driver::Rows,
+    row: usize,
+    dialect: &crate::dialect::Dialect,
+) -> Result<M> {
+    let schema = &M::SCHEMA;
+    M::__from_row(&mut RowReader::new(rows, row, schema, dialect)).map_err(|error| {
+        Error::UnreadableRow {
+            key: rows.cell(row, schema.key).text(),
+            source: Box::new(error),
+        }
+    })
+}
+
 pub use load::{DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, Load, LoadProgress};
 
 /// A struct stored in a table with a vector column, searchable by distance.
@@ -231,7 +246,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             if rows.len() == 0 {
                 return Ok(None);
             }
-            Self::__from_row(&mut RowReader::new(&rows, 0, &Self::SCHEMA, dialect)).map(Some)
+            read_record::<Self>(&rows, 0, dialect).map(Some)
         }
     }
 
@@ -279,7 +294,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                         reason,
                     }
                 })?;
-                let record = Self::__from_row(&mut RowReader::new(&rows, row, schema, dialect))?;
+                let record = read_record::<Self>(&rows, row, dialect)?;
                 out.push((key, record));
             }
             Ok(out)

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::backend::Backend;
-use crate::bind::{self, RowReader};
+use crate::bind;
 use crate::dialect::{Dialect, SearchOptions, SearchRequest, Statement};
 use crate::driver::Arg;
 use crate::error::{Error, Result};
@@ -323,7 +323,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 return Ok(None);
             };
             let key = decode_key::<M>(rows, row, schema.key)?;
-            let record = M::__from_row(&mut RowReader::new(rows, row, schema, dialect))?;
+            let record = crate::model::read_record::<M>(rows, row, dialect)?;
             if cosine && is_zero_vector(&record, self.column) {
                 // Cosine is undefined for a zero vector; MariaDB's text protocol (literal mode) shows it as 0.
                 return Ok(None);

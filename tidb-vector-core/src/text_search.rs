@@ -8,7 +8,7 @@ pub use hybrid::{HybridHit, HybridSearch};
 use std::fmt;
 
 use crate::backend::Backend;
-use crate::bind::{self, RowReader};
+use crate::bind;
 use crate::dialect::{Dialect, words};
 use crate::driver::{Arg, Rows};
 use crate::error::{Error, Result};
@@ -140,7 +140,7 @@ impl<M: VectorModel> TextSearch<M> {
             hits.push(TextHit {
                 key: decode_key::<M>(&rows, row)?,
                 score,
-                record: M::__from_row(&mut RowReader::new(&rows, row, schema, dialect))?,
+                record: crate::model::read_record::<M>(&rows, row, dialect)?,
             });
         }
         // TiDB's full-text query takes no second sort key: equal scores are put in key order here.

@@ -441,7 +441,13 @@ fn full_text_statements() {
          WHERE FTS_MATCH_WORD('it s DROP TABLE', `body`) AND (`year` >= ?) \
          ORDER BY FTS_MATCH_WORD('it s DROP TABLE', `body`) DESC LIMIT 5"
     );
-    assert_eq!(statement.params, [Param::Value(Value::Int(2020))]);
+    assert_eq!(
+        statement.params,
+        [Param::Filter {
+            column: "year",
+            value: Value::Int(2020)
+        }]
+    );
     // TiDB refuses DROP TABLE while a full-text index exists.
     assert_eq!(
         tidb().fulltext_drops(&Note::SCHEMA),

@@ -48,8 +48,15 @@ pub enum Param {
     MaxDistance,
     /// The lower distance bound (inclusive).
     MinDistance,
-    /// A filter's or a record statement's value.
+    /// A value the statement itself needs (a full-text query's words).
     Value(Value),
+    /// A filter's comparison value, and the column it is compared with.
+    Filter {
+        /// The column's name.
+        column: &'static str,
+        /// The value.
+        value: Value,
+    },
     /// The model's value of insert column `n` (record statements).
     Column(usize),
     /// The key (record statements).
@@ -185,7 +192,10 @@ impl Dialect {
         match node {
             FilterNode::Compare { column, op, value } => {
                 let _ = write!(sql, "{} {} ?", self.quote(column), op.sql());
-                params.push(Param::Value(value.clone()));
+                params.push(Param::Filter {
+                    column,
+                    value: value.clone(),
+                });
             }
             FilterNode::In {
                 values, negated, ..
@@ -200,7 +210,10 @@ impl Dialect {
                 let marks = vec!["?"; values.len()].join(", ");
                 let not = if *negated { "NOT " } else { "" };
                 let _ = write!(sql, "{} {not}IN ({marks})", self.quote(column));
-                params.extend(values.iter().cloned().map(Param::Value));
+                params.extend(values.iter().map(|value| Param::Filter {
+                    column,
+                    value: value.clone(),
+                }));
             }
             FilterNode::IsNull { column, negated } => {
                 let not = if *negated { "NOT " } else { "" };
