@@ -10,6 +10,8 @@ scenarios!(
     a_padding_key_collation_is_a_schema_mismatch,
     values_at_each_limit_round_trip_and_past_it_are_refused,
     a_row_that_cannot_be_read_names_its_key,
+    a_not_null_column_under_an_option_is_reported,
+    a_changed_full_text_collation_is_reported,
 );
 
 /// A row keyed by a String the caller gives, with bounded text beside it.
@@ -337,6 +339,123 @@ async fn a_row_that_cannot_be_read_names_its_key(target: Target) {
         "a row another program wrote that the model cannot read (MariaDB zero date, SQLite text)",
         target,
         "reads that meet it fail naming its key; other reads work; delete by key mends it",
+        &error,
+    );
+    t.finish().await;
+}
+
+/// Nullable columns of each kind, for the table check.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "optionals")]
+struct Optionals {
+    id: i64,
+    text: Option<String>,
+    meta: Option<serde_json::Value>,
+    at: Option<chrono::NaiveDateTime>,
+    #[vector(dimensions = 2)]
+    embedding: Option<Vec<f32>>,
+}
+
+/// A table whose columns were made NOT NULL under the model's `Option` fields (every kind of column):
+/// storing `None` would fail, and the table check says so for each.
+async fn a_not_null_column_under_an_option_is_reported(target: Target) {
+    let t = TestDb::open(target).await;
+    match t.mysql() {
+        Some(pool) => {
+            Optionals::create_table(&t.db).await.unwrap();
+            for sql in [
+                "ALTER TABLE optionals MODIFY text LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL",
+                "ALTER TABLE optionals MODIFY meta JSON NOT NULL",
+                "ALTER TABLE optionals MODIFY at DATETIME(6) NOT NULL",
+                "ALTER TABLE optionals MODIFY embedding VECTOR(2) NOT NULL",
+            ] {
+                sqlx::raw_sql(sql).execute(pool).await.unwrap();
+            }
+        }
+        None => {
+            // SQLite cannot change a column: the table is written by hand as the library would, but NOT NULL.
+            let sql = "CREATE TABLE optionals (id INTEGER PRIMARY KEY, text TEXT NOT NULL, meta TEXT NOT NULL, \
+                       at TEXT NOT NULL, embedding BLOB NOT NULL CHECK (vec_length(embedding) = 2))";
+            sqlx::raw_sql(sql)
+                .execute(t.db.sqlite_pool().unwrap())
+                .await
+                .unwrap();
+        }
+    }
+    let error = Optionals::check_table(&t.db).await.unwrap_err();
+    let Error::SchemaMismatch(mismatch) = &error else {
+        panic!("{error:?}")
+    };
+    let nullability: Vec<&str> = mismatch
+        .differences
+        .iter()
+        .filter_map(|d| match d {
+            Difference::Nullability {
+                column,
+                expected_nullable: true,
+            } => Some(*column),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(nullability, ["text", "meta", "at", "embedding"], "{error}");
+    report(
+        "columns made NOT NULL under Option fields (text, JSON, timestamp, vector)",
+        target,
+        "check_table reports each",
+        &error,
+    );
+    t.finish().await;
+}
+
+/// A passage searched by its words.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "passages")]
+struct Passage {
+    id: i64,
+    #[vector(fulltext)]
+    body: String,
+    #[vector(dimensions = 2)]
+    embedding: Vec<f32>,
+}
+
+/// A full-text column whose collation was changed by hand: searches and filters on it would stop comparing
+/// as documented (MariaDB: case-insensitive), and the table check says so.
+async fn a_changed_full_text_collation_is_reported(target: Target) {
+    let t = TestDb::open(target).await;
+    Passage::create_table(&t.db).await.unwrap();
+    Passage::check_table(&t.db).await.unwrap();
+    let Some(pool) = t.mysql() else {
+        // SQLite's full-text index is a table of its own; the column's collation is BINARY and stays so.
+        return t.finish().await;
+    };
+    let (expected, other) = match target {
+        Target::MariaDb => ("utf8mb4_uca1400_nopad_ai_ci", "utf8mb4_0900_bin"),
+        _ => ("utf8mb4_0900_bin", "utf8mb4_bin"),
+    };
+    let sql = format!(
+        "ALTER TABLE passages MODIFY body LONGTEXT CHARACTER SET utf8mb4 COLLATE {other} NOT NULL"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .execute(pool)
+        .await
+        .unwrap();
+    let error = Passage::check_table(&t.db).await.unwrap_err();
+    let Error::SchemaMismatch(mismatch) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        mismatch.differences,
+        [Difference::Collation {
+            column: "body",
+            expected: expected.into(),
+            found: other.into(),
+        }],
+        "{error}"
+    );
+    report(
+        "a full-text column's collation changed by hand",
+        target,
+        "check_table reports the collation it found and the one to migrate to",
         &error,
     );
     t.finish().await;
