@@ -6,7 +6,7 @@ use crate::backend::Backend;
 use crate::bind;
 use crate::dialect::{Dialect, SearchOptions, SearchRequest, Statement};
 use crate::driver::Arg;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ServerErrorKind};
 use crate::executor::{Executor, Session};
 use crate::filter::Filter;
 use crate::model::VectorModel;
@@ -286,7 +286,13 @@ impl<'q, M: VectorModel> Search<'q, M> {
         loop {
             let statement = self.render(session.dialect(), columns, reserve, false)?;
             let args = self.args(session.dialect(), &statement)?;
-            let rows = session.fetch_all(statement.sql, args).await?;
+            let rows = match session.fetch_all(statement.sql, args).await {
+                Ok(rows) => rows,
+                Err(error) if error.server_error_kind() == Some(ServerErrorKind::DimensionMismatch) => {
+                    return Err(self.stored_dimensions_differ(session).await?.unwrap_or(error));
+                }
+                Err(error) => return Err(error),
+            };
             let mut found = Vec::with_capacity(rows.len());
             let mut missing = 0;
             for row in 0..rows.len() {
@@ -295,12 +301,49 @@ impl<'q, M: VectorModel> Search<'q, M> {
                     None => missing += 1,
                 }
             }
+            // Not one row had a distance: MariaDB's answer when the table's vectors have other dimensions
+            // than the query (TiDB and sqlite-vec refuse instead). Asked only then.
+            if found.is_empty()
+                && missing > 0
+                && reserve == 0
+                && let Some(error) = self.stored_dimensions_differ(session).await?
+            {
+                return Err(error);
+            }
             if missing <= reserve {
                 found.truncate(self.options.limit);
                 return Ok(found);
             }
             reserve = missing.saturating_mul(2);
         }
+    }
+
+    /// The table's vectors have other dimensions than the model's (and so the query's): a
+    /// [`SchemaMismatch`](crate::SchemaMismatch) that says so, read from one stored vector; `None` when they
+    /// match or no vector is stored.
+    async fn stored_dimensions_differ(&self, session: &mut Session<'_>) -> Result<Option<Error>> {
+        let schema = self.schema();
+        let sql = session.dialect().stored_dimensions(&schema);
+        let rows = session.fetch_all(sql, Vec::new()).await?;
+        if rows.len() == 0 {
+            return Ok(None);
+        }
+        let stored: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
+        let column = schema.vector_column();
+        let Ok(stored) = usize::try_from(stored) else {
+            return Ok(None);
+        };
+        if stored == self.query.len() {
+            return Ok(None);
+        }
+        Ok(Some(Error::SchemaMismatch(crate::SchemaMismatch {
+            table: schema.table,
+            differences: vec![crate::Difference::Dimensions {
+                column: column.name,
+                expected: self.query.len(),
+                found: Some(stored),
+            }],
+        })))
     }
 
     /// Runs the search: rows nearest first, each with its key and distance.

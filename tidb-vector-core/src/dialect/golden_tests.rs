@@ -501,3 +501,28 @@ fn full_text_statements() {
         statement.sql
     );
 }
+
+#[test]
+fn lost_commit_and_stored_dimension_statements() {
+    // A commit whose answer was lost is settled by reading its first row: a locking read that waits for
+    // the committing transaction where the server locks rows (FOR UPDATE is accepted by TiDB, whose reads
+    // resolve such a transaction's locks themselves; autocommit ignores the clause there).
+    assert_eq!(
+        tidb().row_exists(&Product::SCHEMA),
+        "SELECT 1 FROM `products` WHERE `sku` = ? FOR UPDATE"
+    );
+    assert_eq!(
+        Dialect::of(Backend::Sqlite).row_exists(&Product::SCHEMA),
+        "SELECT 1 FROM `products` WHERE `sku` = ?"
+    );
+    // 2 (VEC_DIMS returns BIGINT): the dimensions of one stored vector, read when a search meets a
+    // dimension mismatch.
+    assert_eq!(
+        tidb().stored_dimensions(&Document::SCHEMA),
+        "SELECT CAST(VEC_DIMS(`embedding`) AS SIGNED) FROM `documents` WHERE `embedding` IS NOT NULL LIMIT 1"
+    );
+    assert_eq!(
+        Dialect::of(Backend::MariaDb).stored_dimensions(&Document::SCHEMA),
+        "SELECT CAST(LENGTH(`embedding`) DIV 4 AS SIGNED) FROM `documents` WHERE `embedding` IS NOT NULL LIMIT 1"
+    );
+}

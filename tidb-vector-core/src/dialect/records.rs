@@ -64,6 +64,22 @@ impl Dialect {
         )
     }
 
+    /// The dimensions of one stored vector of the schema's vector column (no row when none is stored):
+    /// `VEC_DIMS` on TiDB, the byte length over 4 on MariaDB (which stores `f32` values), sqlite-vec's
+    /// `vec_length`.
+    pub fn stored_dimensions(&self, schema: &Schema) -> String {
+        let column = self.quote(schema.vector_column().name);
+        let dimensions = match self.backend {
+            crate::Backend::TiDb => format!("CAST(VEC_DIMS({column}) AS SIGNED)"),
+            crate::Backend::MariaDb => format!("CAST(LENGTH({column}) DIV 4 AS SIGNED)"),
+            crate::Backend::Sqlite => format!("vec_length({column})"),
+        };
+        format!(
+            "SELECT {dimensions} FROM {} WHERE {column} IS NOT NULL LIMIT 1",
+            self.quote(schema.table)
+        )
+    }
+
     /// `SELECT <columns> FROM t [WHERE <key> > ?] ORDER BY <key> LIMIT n`: one page of a keyset walk.
     pub fn list_after(&self, schema: &Schema, after_key: bool, limit: usize) -> Statement {
         let key = self.quote(schema.key_column().name);
