@@ -409,7 +409,7 @@ impl From<sqlx::Error> for Error {
         let sqlx::Error::Database(db) = &error else {
             return Error::Database(error);
         };
-        let message = db.message().to_owned();
+        let message = without_stored_value(db.message());
         let (code, sqlstate, sqlite) = match mysql_error(db.as_ref()) {
             Some((number, sqlstate)) => (number, sqlstate, false),
             None => {
@@ -431,6 +431,22 @@ fn unsettled() -> Error {
     Error::InvalidArgument(
         "this commit in doubt names no row of its own, so the library cannot tell whether it happened; check the table".into(),
     )
+}
+
+/// The server's message without the value it quotes from a refused vector (MariaDB's `Incorrect vector value:
+/// '<the value's bytes>' for column ...`): a vector is the caller's data, and its bytes say nothing to a
+/// reader of a log.
+fn without_stored_value(message: &str) -> String {
+    const QUOTED: &str = "Incorrect vector value: '";
+    const AFTER: &str = "' for column ";
+    match (message.find(QUOTED), message.rfind(AFTER)) {
+        (Some(start), Some(end)) if end >= start + QUOTED.len() => format!(
+            "{}Incorrect vector value (not shown) for column {}",
+            &message[..start],
+            &message[end + AFTER.len()..]
+        ),
+        _ => message.to_owned(),
+    }
 }
 
 /// A MySQL-protocol server's error number and SQLSTATE; `None` for another driver's error.
@@ -515,6 +531,24 @@ mod tests {
             ServerErrorKind::DuplicateKey
         );
         assert_eq!(kind(1105, "something else"), ServerErrorKind::Other);
+    }
+
+    #[test]
+    fn a_refused_vector_value_stays_out_of_the_message() {
+        assert_eq!(
+            without_stored_value(
+                "Incorrect vector value: '\\x00\\x00\\x80?\\x00' for column `db`.`docs`.`embedding` at row 1"
+            ),
+            "Incorrect vector value (not shown) for column `db`.`docs`.`embedding` at row 1"
+        );
+        assert_eq!(
+            without_stored_value("Incorrect vector value: '' for column `t`.`e` at row 2"),
+            "Incorrect vector value (not shown) for column `t`.`e` at row 2"
+        );
+        assert_eq!(
+            without_stored_value("Duplicate entry '1' for key 'PRIMARY'"),
+            "Duplicate entry '1' for key 'PRIMARY'"
+        );
     }
 
     #[test]

@@ -288,8 +288,13 @@ impl<'q, M: VectorModel> Search<'q, M> {
             let args = self.args(session.dialect(), &statement)?;
             let rows = match session.fetch_all(statement.sql, args).await {
                 Ok(rows) => rows,
-                Err(error) if error.server_error_kind() == Some(ServerErrorKind::DimensionMismatch) => {
-                    return Err(self.stored_dimensions_differ(session).await?.unwrap_or(error));
+                Err(error)
+                    if error.server_error_kind() == Some(ServerErrorKind::DimensionMismatch) =>
+                {
+                    return Err(self
+                        .stored_dimensions_differ(session)
+                        .await?
+                        .unwrap_or(error));
                 }
                 Err(error) => return Err(error),
             };

@@ -60,7 +60,37 @@ pub(crate) async fn execute<M: VectorModel>(
     key: Option<&M::Key>,
 ) -> Result<crate::driver::Done> {
     let args = record_args::<M>(session.dialect(), &statement, record, key)?;
-    session.execute(statement.sql, args).await
+    match session.execute(statement.sql, args).await {
+        Ok(done) => Ok(done),
+        Err(error) => Err(explain_refused_vector::<M>(session, error).await),
+    }
+}
+
+/// A vector the server refused on a write: when the table's vector columns have other dimensions than the
+/// model's (the model changed and the table did not), the table check's answer, which names both sizes
+/// (MariaDB's own message shows neither); the error as it is otherwise. Costs the check's queries, on a
+/// refusal only.
+pub(crate) async fn explain_refused_vector<M: VectorModel>(
+    session: &mut Session<'_>,
+    error: Error,
+) -> Error {
+    if error.server_error_kind() != Some(crate::ServerErrorKind::InvalidVector) {
+        return error;
+    }
+    match crate::table_check::check(session, &M::SCHEMA).await {
+        Err(Error::SchemaMismatch(mut mismatch))
+            if mismatch
+                .differences
+                .iter()
+                .any(|d| matches!(d, crate::Difference::Dimensions { .. })) =>
+        {
+            mismatch
+                .differences
+                .retain(|d| matches!(d, crate::Difference::Dimensions { .. }));
+            Error::SchemaMismatch(mismatch)
+        }
+        _ => error,
+    }
 }
 
 /// The outcome of a one-row insert whose statement failed: when the connection failed under it (a commit in
@@ -71,6 +101,7 @@ pub(crate) async fn settle_insert<M: VectorModel>(
     record: &M,
     error: Error,
 ) -> Result<M::Key> {
+    let error = explain_refused_vector::<M>(session, error).await;
     let Error::CommitInDoubt {
         probe: None,
         source,
@@ -297,7 +328,7 @@ where
         }
         if kept.is_none() || !attempts.again(&error).await {
             return Err(Failure {
-                error,
+                error: explain_refused_vector::<M>(session, error).await,
                 in_doubt: None,
                 rows: taken.rows,
             });
