@@ -35,7 +35,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
-use tidb_vector_core::{Db, Error, Hit, HybridHit, Metric, Vector, VectorModel};
+use tidb_vector_core::{Db, Error, Hit, HybridHit, Metric, ServerErrorKind, Vector, VectorModel};
 
 /// The tutorial's document: some text and its 3-dimensional embedding.
 #[derive(Clone, Debug, PartialEq, VectorModel)]
@@ -98,7 +98,7 @@ fn router_with(db: Db, limits: &Limits) -> Router {
 pub struct Limits {
     /// Time to send a request's headers (default 10 s); then the connection is closed.
     pub header_read_timeout: Duration,
-    /// Time for a whole request, body and database work included (default 30 s); then 408.
+    /// Time for a whole request, body and database work included (default 30 s); then 503.
     pub request_timeout: Duration,
     /// Connections served at once (default 256); further clients wait in the listen queue.
     pub max_connections: usize,
@@ -172,7 +172,7 @@ pub async fn serve_with(
                 Ok((stream, _)) => stream,
                 Err(error) => {
                     // Out of file descriptors, or a connection reset before it was accepted: go on.
-                    eprintln!("accept failed: {error}");
+                    tracing::error!("accept failed: {error}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -195,7 +195,7 @@ pub async fn serve_with(
         .await
         .is_err()
     {
-        eprintln!(
+        tracing::warn!(
             "shutdown: requests still running after {:?} were dropped",
             limits.shutdown_deadline
         );
@@ -204,17 +204,21 @@ pub async fn serve_with(
     Ok(())
 }
 
-/// Runs a request with a deadline: 408 when it passes. (Dropping a request midway is safe: the library's
-/// operations are cancel-safe.)
+/// Runs a request with a deadline: a logged 503 when it passes, as when the database fails to answer
+/// (a database that went away is met either way, by this deadline or by the pool's wait for a connection:
+/// the client gets the same answer). Dropping a request midway is safe: the library's operations are
+/// cancel-safe.
 async fn within(timeout: Duration, request: Request, next: Next) -> Response {
+    let route = request.uri().path().to_owned();
     match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ApiError {
-            status: StatusCode::REQUEST_TIMEOUT,
-            message: format!("the request took longer than {timeout:?}"),
-            code: None,
+        Err(_) => {
+            tracing::error!("request to {route} timed out after {timeout:?}");
+            ApiError::unavailable(format!(
+                "the request took longer than {timeout:?}; the database may be unavailable, try again later"
+            ))
+            .into_response()
         }
-        .into_response(),
     }
 }
 
@@ -252,7 +256,8 @@ async fn same_origin_json_writes(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// An error response: 400 for the caller's mistakes, 500 for the server's.
+/// An error response: 400 for the caller's mistakes, 503 when the database is unavailable (no connection,
+/// a lost one, a transient refusal, a request past its deadline), 500 for the server's other failures.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -264,6 +269,14 @@ impl ApiError {
     fn bad_request(message: impl Into<String>) -> Self {
         ApiError {
             status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+            code: None,
+        }
+    }
+
+    fn unavailable(message: impl Into<String>) -> Self {
+        ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
             message: message.into(),
             code: None,
         }
@@ -287,9 +300,18 @@ impl From<Error> for ApiError {
                 message: error.to_string(),
                 code: None,
             },
+            // No connection, or one lost, or a transient refusal: the database is unavailable for now.
+            Error::Database(_) | Error::CommitInDoubt { .. } => {
+                tracing::error!("request failed, database unavailable: {error}");
+                ApiError::unavailable("the database is unavailable; try again later")
+            }
+            other if other.server_error_kind() == Some(ServerErrorKind::Retryable) => {
+                tracing::error!("request failed, database busy: {other}");
+                ApiError::unavailable("the database is busy; try again later")
+            }
             other => {
                 // The details (which may name hosts or users) go to the log, not to the client.
-                eprintln!("request failed: {other}");
+                tracing::error!("request failed: {other}");
                 ApiError {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     message: "the database failed to answer; see the server's log".to_owned(),

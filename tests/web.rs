@@ -16,6 +16,7 @@ scenarios!(
     server_errors_get_500_without_details,
     page_is_served_and_shutdown_is_clean,
     the_app_as_the_internet_sees_it,
+    an_unavailable_database_is_a_logged_503,
 );
 
 struct Server {
@@ -533,6 +534,80 @@ async fn the_app_as_the_internet_sees_it(target: Target) {
             refused.map(|s| s.as_u16()),
             shutdown.as_millis()
         ),
+    );
+    t.finish().await;
+}
+
+/// The database stops answering under the running app: every request gets a 503 that says so and is
+/// logged, whether the pool's wait for a connection or the request's own deadline runs out first.
+async fn an_unavailable_database_is_a_logged_503(target: Target) {
+    let t = TestDb::open(target).await;
+    let log = tidb_vector_tests::Captured::default();
+    let _capture = log.install();
+    // Which runs out first: the request deadline (1 s) before the pool's 3 s wait for a connection to a
+    // host that no longer answers, then the other way round.
+    let mut seen = Vec::new();
+    for request_timeout in [Duration::from_secs(1), Duration::from_secs(10)] {
+        let proxy;
+        let db = match t.mysql() {
+            Some(_) => {
+                proxy = Some(tidb_vector_tests::proxy::Proxy::start(t.server_address()).await);
+                t.db_through(proxy.as_ref().unwrap(), 2).await
+            }
+            None => {
+                proxy = None;
+                t.db.clone()
+            }
+        };
+        let limits = web_app::Limits::default().with_timeouts(
+            Duration::from_secs(10),
+            request_timeout,
+            Duration::from_secs(5),
+        );
+        let server = Server::start_with(db.clone(), limits).await;
+        let (status, _) = server.get("/documents").await;
+        assert_eq!(status, StatusCode::OK);
+        // Gone: the server behind the proxy answers nothing, or (SQLite) the pool is closed.
+        match &proxy {
+            Some(proxy) => proxy.go_silent(),
+            None => db.close().await,
+        }
+        log.take();
+        let started = std::time::Instant::now();
+        let (status, body) = server
+            .get("/get_nearest_neighbors_documents?vector=[1,2,3]&k=3")
+            .await;
+        let waited = started.elapsed();
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("unavailable"),
+            "{body}"
+        );
+        let logged = log.take();
+        assert!(
+            logged.contains("ERROR")
+                && (logged.contains("request to /") || logged.contains("database unavailable")),
+            "logged: {logged}"
+        );
+        seen.push(format!(
+            "{status} after {} ms ({})",
+            waited.as_millis(),
+            if logged.contains("request to /") {
+                "request deadline"
+            } else {
+                "the pool's wait"
+            }
+        ));
+        server.stop().await;
+        if t.mysql().is_none() {
+            break;
+        }
+    }
+    report(
+        "the sample app when its database stops answering (silent behind a proxy; SQLite: pool closed)",
+        target,
+        "503 saying the database is unavailable, logged, whichever deadline runs out first",
+        &seen.join("; "),
     );
     t.finish().await;
 }

@@ -63,9 +63,20 @@ pub struct Proxy {
     /// The port to connect to.
     pub port: u16,
     cut: Arc<Mutex<Option<Cut>>>,
-    refuse: Arc<tokio::sync::watch::Sender<bool>>,
+    refuse: Arc<tokio::sync::watch::Sender<Down>>,
     cuts: Arc<AtomicU32>,
     accept: tokio::task::JoinHandle<()>,
+}
+
+/// Whether the server behind the proxy is reachable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Down {
+    /// Reachable.
+    No,
+    /// Gone: a new connection is closed at once (a refused connection).
+    Refusing,
+    /// Unreachable: a new connection gets no answer at all (a host that drops packets).
+    Silent,
 }
 
 impl Proxy {
@@ -76,14 +87,19 @@ impl Proxy {
             .expect("bind the proxy");
         let port = listener.local_addr().expect("its address").port();
         let cut = Arc::new(Mutex::new(None));
-        let refuse = Arc::new(tokio::sync::watch::channel(false).0);
+        let refuse = Arc::new(tokio::sync::watch::channel(Down::No).0);
         let cuts = Arc::new(AtomicU32::new(0));
         let state = (cut.clone(), refuse.clone(), cuts.clone());
         let accept = tokio::spawn(async move {
+            let mut held = Vec::new();
             while let Ok((client, _)) = listener.accept().await {
-                if *state.1.borrow() {
-                    drop(client);
-                    continue;
+                match *state.1.borrow() {
+                    Down::No => {}
+                    Down::Refusing => continue,
+                    Down::Silent => {
+                        held.push(client);
+                        continue;
+                    }
                 }
                 let Ok(server) = TcpStream::connect(&upstream).await else {
                     continue;
@@ -106,9 +122,20 @@ impl Proxy {
         *self.cut.lock().unwrap() = Some(cut);
     }
 
+    /// Closes every open connection and refuses new ones now (a server gone away), until [`Proxy::heal`].
+    pub fn take_down(&self) {
+        self.refuse.send_replace(Down::Refusing);
+    }
+
+    /// Closes every open connection, and leaves new ones unanswered (a host that no longer answers: a
+    /// client waits until its own timeout), until [`Proxy::heal`].
+    pub fn go_silent(&self) {
+        self.refuse.send_replace(Down::Silent);
+    }
+
     /// Takes connections again after a cut that refuses them.
     pub fn heal(&self) {
-        self.refuse.send_replace(false);
+        self.refuse.send_replace(Down::No);
     }
 
     /// How many connections were cut so far.
@@ -127,7 +154,7 @@ async fn relay(
     mut client: TcpStream,
     mut server: TcpStream,
     cut: Arc<Mutex<Option<Cut>>>,
-    refuse: Arc<tokio::sync::watch::Sender<bool>>,
+    refuse: Arc<tokio::sync::watch::Sender<Down>>,
     cuts: Arc<AtomicU32>,
 ) {
     let mut out_of_reach = refuse.subscribe();
@@ -160,7 +187,7 @@ async fn relay(
                 continue;
             };
             if cut_here.then_refuse {
-                refuse.send_replace(true);
+                refuse.send_replace(Down::Refusing);
             }
             if cut_here.forward {
                 let _ = server_write.write_all(&header).await;
@@ -175,7 +202,7 @@ async fn relay(
     tokio::select! {
         _ = answers => {}
         _ = requests => {}
-        _ = out_of_reach.wait_for(|refused| *refused) => {}
+        _ = out_of_reach.wait_for(|down| *down != Down::No) => {}
     }
 }
 
