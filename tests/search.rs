@@ -469,8 +469,50 @@ async fn literal_mode_and_hints_do_not_change_answers(target: Target) {
         assert_eq!(keys.unwrap(), plain);
         let after_bound = prepares(&mut conn).await;
         assert!(after_bound > after_literal, "the bound search was prepared");
+
+        // A literal search with a filter binds the filter's values, so it is prepared; its text differs
+        // with every query vector, so it is not kept in the connection's statement cache: each is closed
+        // after its one run (MariaDB counts closes in `Com_stmt_close`), while the bound search is kept.
+        let before = status(&mut conn, "Com_stmt_close").await;
+        for query in queries(3) {
+            Item::search(&query)
+                .filter(Item::FIELDS.category.ne(3))
+                .literal()
+                .fetch_keys(conn_of(target, &mut conn))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            status(&mut conn, "Com_stmt_close").await,
+            before + 3,
+            "each literal text closed after its run"
+        );
+        let before = status(&mut conn, "Com_stmt_close").await;
+        for query in queries(3) {
+            Item::search(&query)
+                .filter(Item::FIELDS.category.ne(3))
+                .fetch_keys(conn_of(target, &mut conn))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            status(&mut conn, "Com_stmt_close").await,
+            before,
+            "the bound text stays cached"
+        );
     }
     t.finish().await;
+}
+
+/// A session status counter of this MariaDB session (read over the text protocol).
+async fn status(conn: &mut sqlx::MySqlConnection, name: &str) -> u64 {
+    use sqlx::Row as _;
+    let sql = format!("SHOW SESSION STATUS LIKE '{name}'");
+    let row = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+        .fetch_one(conn)
+        .await
+        .unwrap();
+    row.get::<String, _>(1).parse().unwrap()
 }
 
 /// How many statements this MariaDB session has prepared (read over the text protocol, so the count

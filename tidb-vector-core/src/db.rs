@@ -246,6 +246,16 @@ impl Db {
         self.dialect.backend
     }
 
+    /// Whether the pool connects to a TiDB Cloud Starter gateway (see [`connect::is_tidb_cloud_starter`]).
+    pub(crate) fn on_tidb_cloud_starter(&self) -> bool {
+        match &self.pool {
+            #[cfg(feature = "mysql")]
+            Pool::MySql(pool) => connect::is_tidb_cloud_starter(pool.connect_options().get_host()),
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(..) => false,
+        }
+    }
+
     /// The underlying pool, when the backend speaks the MySQL protocol (TiDB, MariaDB).
     #[cfg(feature = "mysql")]
     pub fn mysql_pool(&self) -> Option<&MySqlPool> {

@@ -222,8 +222,8 @@ pub enum ServerErrorKind {
     /// use [`load`](crate::VectorModel::load), which commits in batches.
     TooLarge,
     /// A transient refusal that the same statement or transaction may pass when run again: TiDB's write
-    /// conflict (9007), schema changed (8028), region and TiKV-busy errors (9001-9005, 9012, 9013), 8002,
-    /// 8005, 8022; a lock wait timeout (1205) or deadlock (1213) on TiDB and MariaDB; SQLite's busy and
+    /// conflict (9007), schema changed (8028), region, store and TiKV-busy errors (9001-9005, 9008,
+    /// 9010-9013), resource-group throttling (8252), 8002, 8005, 8022; a lock wait timeout (1205) or deadlock (1213) on TiDB and MariaDB; SQLite's busy and
     /// locked databases. Retry the whole transaction (an `insert_many` is one), after a short pause.
     Retryable,
     /// Anything else the server refused.
@@ -274,9 +274,20 @@ fn classify(code: u32, message: &str, sqlite: bool) -> ServerErrorKind {
         1062 => ServerErrorKind::DuplicateKey,
         1146 => ServerErrorKind::NoSuchTable,
         8004 | 8175 | 8025 | 1153 | 1301 => ServerErrorKind::TooLarge,
-        9001..=9005 | 9007 | 9012 | 9013 | 8002 | 8005 | 8022 | 8028 | 1205 | 1213 => {
-            ServerErrorKind::Retryable
-        }
+        // TiDB's transient codes, each of which means "not committed" (tidb-vector-sql.md section 5):
+        // region, store and TiKV-busy states, write conflicts, schema changes, resource-group throttling
+        // (8252), the store token limit (9008), stale commands (9010), max timestamp not synced (9011).
+        9001..=9005
+        | 9007
+        | 9008
+        | 9010..=9013
+        | 8002
+        | 8005
+        | 8022
+        | 8028
+        | 8252
+        | 1205
+        | 1213 => ServerErrorKind::Retryable,
         1292 if has("vector") => ServerErrorKind::InvalidVector,
         4038 | 4079 => ServerErrorKind::InvalidVector,
         8200 if has("columnar") || has("TiFlash") => ServerErrorKind::MissingTiFlashReplica,
@@ -574,7 +585,8 @@ mod tests {
             assert_eq!(kind(code, message), ServerErrorKind::TooLarge, "{code}");
         }
         for code in [
-            9001, 9002, 9003, 9004, 9005, 9007, 9012, 9013, 8002, 8005, 8022, 8028, 1205, 1213,
+            9001, 9002, 9003, 9004, 9005, 9007, 9008, 9010, 9011, 9012, 9013, 8002, 8005, 8022,
+            8028, 8252, 1205, 1213,
         ] {
             assert_eq!(kind(code, "..."), ServerErrorKind::Retryable, "{code}");
         }

@@ -312,6 +312,15 @@ impl<'c> Session<'c> {
         self.dialect.backend
     }
 
+    /// Whether the operation runs on a [`Db`] whose host is a TiDB Cloud Starter gateway (a caller's
+    /// connection does not say where it goes: `false`).
+    pub(crate) fn on_tidb_cloud_starter(&self) -> bool {
+        match &self.target {
+            Target::Pool(db) => db.on_tidb_cloud_starter(),
+            Target::Conn(_) => false,
+        }
+    }
+
     /// Loads sqlite-vec into a caller's SQLite connection that does not have it yet.
     async fn ready(&mut self) -> Result<()> {
         #[cfg(feature = "sqlite")]

@@ -10,9 +10,9 @@ use crate::schema::Schema;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IndexProgress {
-    /// Whether the server has reported on the build yet. TiDB has the index as soon as the statement that
-    /// adds it is accepted, but TiFlash reports on it only once it has started building: until then this
-    /// is `false` and the counts are 0.
+    /// Whether the server has reported on the build yet. On TiDB an index being added (its DDL job under
+    /// way) or one that exists but that TiFlash has not reported on yet is `false`, with counts of 0; once
+    /// TiFlash has started building it reports it, long before TiDB makes the index public.
     pub reported: bool,
     /// Rows the index covers (on TiDB, rows of the table, not summed over TiFlash replicas).
     pub rows_indexed: u64,
@@ -30,6 +30,24 @@ impl IndexProgress {
     }
 }
 
+/// On TiDB, whether the table has no TiFlash replica yet (a vector or full-text index needs one, and
+/// `SET TIFLASH REPLICA 1` would lower a table that has more: pytidb reads the count first too);
+/// `false` elsewhere.
+pub(crate) async fn lacks_tiflash_replica(
+    session: &mut Session<'_>,
+    schema: &Schema,
+) -> Result<bool> {
+    match session.dialect().tiflash_replica_count() {
+        Some(sql) => {
+            let rows = session
+                .fetch_all(sql.to_owned(), vec![Arg::Str(schema.table)])
+                .await?;
+            Ok(rows.cell(0, 0).get::<i64>()? == 0)
+        }
+        None => Ok(false),
+    }
+}
+
 pub(crate) async fn progress(
     session: &mut Session<'_>,
     schema: &Schema,
@@ -38,24 +56,21 @@ pub(crate) async fn progress(
     let dialect = session.dialect();
     match dialect.index_build {
         IndexBuild::TiFlash => {
-            let Some([exists, reported]) = dialect.tiflash_index_progress(schema) else {
+            let Some([reported, public, building]) = dialect.tiflash_index_progress(schema) else {
                 return Ok(None);
             };
-            let args = || {
+            let with_names = |lower: bool| {
                 std::iter::once(Arg::Str(schema.table))
                     .chain(
                         dialect
                             .vector_index_names(schema)
                             .into_iter()
-                            .map(Arg::Text),
+                            .map(|name| Arg::Text(if lower { name.to_lowercase() } else { name })),
                     )
                     .collect::<Vec<_>>()
             };
-            let rows = session.fetch_all(exists, args()).await?;
-            if rows.cell(0, 0).get::<i64>()? == 0 {
-                return Ok(None);
-            }
-            let rows = session.fetch_all(reported, args()).await?;
+            // What TiFlash reports, first: it reports the index while building it, before TiDB lists it.
+            let rows = session.fetch_all(reported, with_names(true)).await?;
             let number =
                 |column| -> Result<u64> { Ok(rows.cell(0, column).get::<i64>()?.max(0) as u64) };
             let report = TiFlashReport {
@@ -64,13 +79,22 @@ pub(crate) async fn progress(
                 instances: number(2)?,
                 errors: rows.cell(0, 3).get()?,
             };
+            if report.instances == 0 {
+                // Not reported: an index that exists (public) or is being added (a DDL job under way) has
+                // not been reported on yet; otherwise there is none.
+                let count =
+                    |rows: crate::driver::Rows| -> Result<i64> { Ok(rows.cell(0, 0).get()?) };
+                let exists = count(session.fetch_all(public, with_names(false)).await?)? > 0
+                    || count(session.fetch_all(building, vec![table.clone()]).await?)? > 0;
+                return Ok(exists.then(IndexProgress::default));
+            }
             // Each TiFlash replica reports its rows: a table with two replicas would count each row twice.
-            let replicas = match (report.instances, dialect.tiflash_replica_count()) {
-                (1.., Some(sql)) => {
+            let replicas = match dialect.tiflash_replica_count() {
+                Some(sql) => {
                     let rows = session.fetch_all(sql.to_owned(), vec![table]).await?;
                     rows.cell(0, 0).get::<i64>()?.max(1) as u64
                 }
-                _ => 1,
+                None => 1,
             };
             Ok(Some(report.progress(replicas)))
         }

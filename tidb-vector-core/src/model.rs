@@ -150,7 +150,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         let mut statements = vec![dialect.create_table(&Self::SCHEMA)];
         statements.extend(
             dialect
-                .tidb_fulltext_indexes(&Self::SCHEMA)
+                // Full-text search on TiDB is TiDB Cloud Starter's: its form of the statement.
+                .tidb_fulltext_indexes(&Self::SCHEMA, true)
                 .into_iter()
                 .map(|(_, sql)| sql),
         );
@@ -192,14 +193,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                     "TiDB indexes only cosine and L2 distances, not {metric}"
                 )));
             }
-            let set_tiflash_replica = match session.dialect().tiflash_replica_count() {
-                Some(sql) => {
-                    let table = crate::driver::Arg::Str(Self::SCHEMA.table);
-                    let rows = session.fetch_all(sql.to_owned(), vec![table]).await?;
-                    rows.cell(0, 0).get::<i64>()? == 0
-                }
-                None => false,
-            };
+            let set_tiflash_replica =
+                crate::index::lacks_tiflash_replica(&mut session, &Self::SCHEMA).await?;
             let statements = session
                 .dialect()
                 .add_vector_index(&Self::SCHEMA, metric, set_tiflash_replica)

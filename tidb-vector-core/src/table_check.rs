@@ -396,18 +396,59 @@ mod tests {
 
     #[test]
     fn vector_indexes_are_read_from_their_definitions() {
+        // TiDB's SHOW CREATE TABLE, as pkg/executor/show.go writes it (v8.5.3 :1213-1234, master :1232-1275):
+        // two vector indexes (both metrics, one on a renamed column with capitals and a space), a
+        // full-text index (master), a plain key on an expression, the primary key.
+        let tidb = "CREATE TABLE `articles` (\n\
+            \x20 `id` bigint NOT NULL AUTO_INCREMENT,\n\
+            \x20 `body` longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL,\n\
+            \x20 `embedding` vector(3) NOT NULL,\n\
+            \x20 `Body Vec` vector(768) DEFAULT NULL,\n\
+            \x20 PRIMARY KEY (`id`) /*T![clustered_index] CLUSTERED */,\n\
+            \x20 VECTOR INDEX `vec_idx_embedding_cosine`((VEC_COSINE_DISTANCE(`embedding`))),\n\
+            \x20 VECTOR INDEX `vec_idx_Body Vec_l2`((VEC_L2_DISTANCE(`Body Vec`))) COMMENT 'hnsw',\n\
+            \x20 FULLTEXT INDEX `ft_body`(`body`) WITH PARSER MULTILINGUAL,\n\
+            \x20 KEY `dims`((vec_dims(`embedding`)))\n\
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+        let found: Vec<(String, Metric)> = tidb
+            .lines()
+            .filter_map(|line| parse_vector_index(Backend::TiDb, line))
+            .collect();
         assert_eq!(
-            parse_vector_index(Backend::TiDb, "vec_cosine_distance(`title_vec`)"),
-            Some(("title_vec".into(), Metric::Cosine))
+            found,
+            [
+                ("embedding".to_owned(), Metric::Cosine),
+                ("body vec".to_owned(), Metric::L2)
+            ]
         );
+        // Under ANSI_QUOTES names come in double quotes; a quote inside a name is doubled.
         assert_eq!(
-            parse_vector_index(Backend::TiDb, "vec_l2_distance(`body`)"),
-            Some(("body".into(), Metric::L2))
+            parse_vector_index(
+                Backend::TiDb,
+                "  VECTOR INDEX \"i\"((VEC_COSINE_DISTANCE(\"we\"\"ird\")))"
+            ),
+            Some(("we\"ird".into(), Metric::Cosine))
         );
         assert_eq!(
             parse_vector_index(
+                Backend::TiDb,
+                "  VECTOR INDEX `a``b`((VEC_L2_DISTANCE(`c``d`)))"
+            ),
+            Some(("c`d".into(), Metric::L2))
+        );
+        // What TiDB never prints as a vector index is not one.
+        for line in [
+            "  KEY `e`((vec_cosine_distance(`embedding`)))",
+            "  `vector index` vector(3) DEFAULT NULL,",
+            "  VECTOR INDEX `x`((VEC_NEGATIVE_INNER_PRODUCT(`embedding`)))",
+            "  VECTOR INDEX `x`((VEC_COSINE_DISTANCE(`embedding`",
+        ] {
+            assert_eq!(parse_vector_index(Backend::TiDb, line), None, "{line}");
+        }
+        assert_eq!(
+            parse_vector_index(
                 Backend::MariaDb,
-                "  vector key `v` (`v`) `m`='16' `distance`='cosine'"
+                "  VECTOR KEY `v` (`v`) `M`=16 `DISTANCE`=cosine"
             ),
             Some(("v".into(), Metric::Cosine))
         );

@@ -163,6 +163,9 @@ fn full_text_unsupported(backend: Backend, error: Error) -> Error {
         return error;
     };
     let missing = (*code == 1305 && message.to_ascii_lowercase().contains("fts_match_word"))
+        // Open-source master: the function exists, the engine that evaluates it does not
+        // (pkg/expression/builtin_fts.go:80-83 @9a5c882).
+        || (*code == 1105 && message.contains("outside of fulltext index"))
         || (*code == 8200 && message.contains("FULLTEXT"))
         || message.contains("*ast.MatchAgainst")
         || message.contains("Full text search can only be used with a matching fulltext index");
@@ -182,7 +185,8 @@ fn full_text_unsupported(backend: Backend, error: Error) -> Error {
 /// of rows the table already had.
 pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) -> Result<()> {
     let dialect = session.dialect();
-    for (name, sql) in dialect.tidb_fulltext_indexes(schema) {
+    let starter = session.on_tidb_cloud_starter();
+    for (name, sql) in dialect.tidb_fulltext_indexes(schema, starter) {
         let rows = session
             .fetch_all(
                 "SELECT COUNT(*) FROM INFORMATION_SCHEMA.STATISTICS \
@@ -195,7 +199,20 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
         if count > 0 {
             continue;
         }
-        if let Err(error) = session.execute(sql, Vec::new()).await {
+        // Outside TiDB Cloud Starter the index needs a TiFlash replica first, as a vector index does.
+        let mut statements = Vec::new();
+        if !starter && crate::index::lacks_tiflash_replica(session, schema).await? {
+            statements.extend(dialect.set_tiflash_replica(schema));
+        }
+        statements.push(sql);
+        let mut sent = Ok(());
+        for statement in statements {
+            sent = session.execute(statement, Vec::new()).await.map(|_| ());
+            if sent.is_err() {
+                break;
+            }
+        }
+        if let Err(error) = sent {
             match error {
                 // This TiDB has no full-text search (only TiDB Cloud Starter does): the table stays
                 // without the index, and text searches say so (`Unsupported`).
@@ -274,6 +291,11 @@ mod tests {
             (
                 1105,
                 "Full text search can only be used with a matching fulltext index",
+            ),
+            // Open-source master's text (pkg/expression/builtin_fts.go:80-83 @9a5c882).
+            (
+                1105,
+                "cannot use 'FTS_MATCH_WORD()' outside of fulltext index",
             ),
         ] {
             let error = full_text_unsupported(Backend::TiDb, server(code, message));

@@ -158,6 +158,32 @@ fn is_tidb_cloud(host: &str) -> bool {
     host == "tidbcloud.com" || host.ends_with(".tidbcloud.com")
 }
 
+/// Whether `host` is a TiDB Cloud Starter gateway (`gateway01.<region>.prod.aws.tidbcloud.com`, also `dev`,
+/// `staging`, `shared.` and `alicloud`), the one kind of TiDB whose full-text and vector indexes take
+/// `ADD_COLUMNAR_REPLICA_ON_DEMAND` (pytidb's test, `pytidb/utils.py:14-15` @541868e).
+#[cfg(feature = "mysql")]
+pub(crate) fn is_tidb_cloud_starter(host: &str) -> bool {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let Some(rest) = host.strip_prefix("gateway") else {
+        return false;
+    };
+    let labels: Vec<&str> = rest.split('.').collect();
+    let [number, middle @ .., "tidbcloud", "com"] = labels.as_slice() else {
+        return false;
+    };
+    let (stage_and_cloud, region) = match middle {
+        [region @ .., stage, "shared", cloud] | [region @ .., stage, cloud] => {
+            ([*stage, *cloud], region)
+        }
+        _ => return false,
+    };
+    number.len() == 2
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && !region.is_empty()
+        && matches!(stage_and_cloud[0], "prod" | "dev" | "staging")
+        && matches!(stage_and_cloud[1], "aws" | "alicloud")
+}
+
 #[cfg(feature = "mysql")]
 /// Tells TiDB from MariaDB by the version string (`8.0.11-TiDB-v8.5.1`, `11.8.9-MariaDB-...`) and, as
 /// operators may override TiDB's `server-version`, by `@@version_comment` (`TiDB Server (Apache License
@@ -205,6 +231,30 @@ fn redact(message: &str, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "mysql")]
+    #[test]
+    fn tidb_cloud_starter_gateways_are_told_apart() {
+        for host in [
+            "gateway01.us-west-2.prod.aws.tidbcloud.com",
+            "gateway01.eu-central-1.prod.aws.tidbcloud.com.",
+            "GATEWAY02.ap-southeast-1.dev.shared.aws.tidbcloud.com",
+            "gateway03.cn-hangzhou.staging.alicloud.tidbcloud.com",
+        ] {
+            assert!(is_tidb_cloud_starter(host), "{host}");
+        }
+        for host in [
+            "tidb.abc123.clusters.tidb-cloud.com",
+            "gateway1.us-west-2.prod.aws.tidbcloud.com",
+            "gateway01.prod.aws.tidbcloud.com",
+            "gateway01.us-west-2.test.aws.tidbcloud.com",
+            "gateway01.us-west-2.prod.gcp.tidbcloud.com",
+            "gateway01.us-west-2.prod.aws.tidbcloud.com.example.org",
+            "127.0.0.1",
+        ] {
+            assert!(!is_tidb_cloud_starter(host), "{host}");
+        }
+    }
 
     #[cfg(feature = "mysql")]
     #[test]

@@ -21,6 +21,7 @@ impl Dialect {
                     &schema.on_vector(position),
                     self,
                     metric,
+                    false,
                 ));
             }
         }
@@ -88,14 +89,25 @@ impl Dialect {
         metric: Metric,
         set_tiflash_replica: bool,
     ) -> Option<Vec<String>> {
-        let clause = (self.index_clause)(schema, self, metric)?;
+        let clause = (self.index_clause)(schema, self, metric, true)?;
         let table = self.quote(schema.table);
         let mut statements = Vec::new();
-        if set_tiflash_replica && self.index_needs_tiflash_replica {
-            statements.push(format!("ALTER TABLE {table} SET TIFLASH REPLICA 1"));
+        if set_tiflash_replica && let Some(sql) = self.set_tiflash_replica(schema) {
+            statements.push(sql);
         }
         statements.push(format!("ALTER TABLE {table} ADD {clause}"));
         Some(statements)
+    }
+
+    /// On TiDB, `ALTER TABLE t SET TIFLASH REPLICA 1`: a vector or full-text index lives in a TiFlash
+    /// replica. Sent only to a table that has none (see [`Dialect::tiflash_replica_count`]).
+    pub(crate) fn set_tiflash_replica(&self, schema: &Schema) -> Option<String> {
+        self.index_needs_tiflash_replica.then(|| {
+            format!(
+                "ALTER TABLE {} SET TIFLASH REPLICA 1",
+                self.quote(schema.table)
+            )
+        })
     }
 
     /// On TiDB, the query of how many TiFlash replicas the table has (its name bound as `Param::Key`'s
@@ -108,19 +120,22 @@ impl Dialect {
         )
     }
 
-    /// On TiDB, the statements that read a vector index's build progress, each binding the table's name
-    /// and then the names this crate gives a vector index on the model's column (cosine, L2): whether
-    /// such an index exists (`TIDB_INDEXES`), then what TiFlash reports on it (`TIFLASH_INDEXES`: one row
-    /// per TiFlash instance that holds a part of a replica, filtered by the index's name, so another index
-    /// of the table never counts; two placeholders a vector column). `None` elsewhere.
-    pub fn tiflash_index_progress(&self, schema: &Schema) -> Option<[String; 2]> {
+    /// On TiDB, the statements that read a vector index's build progress, in the order they are asked;
+    /// each binds the table's name, the first two then the names this crate gives a vector index on the
+    /// model's vector columns (cosine, L2; two placeholders a column):
+    /// 1. what TiFlash reports on the index (`TIFLASH_INDEXES`: one row per TiFlash instance that holds a
+    ///    part of a replica, filtered by the index's name, so another index of the table never counts).
+    ///    TiFlash names it in lower case (`indexInfo.Name.L`), so the names are bound lower-cased. It
+    ///    reports an index while it is being built, before TiDB makes the index public;
+    /// 2. whether the index is public (`TIDB_INDEXES`; a building index is not listed there);
+    /// 3. whether an add-index job on the table is still under way (`DDL_JOBS`: `add vector index` on
+    ///    v8.5, `add columnar index` on master; a job is over once `synced`, `cancelled` or rolled back).
+    ///
+    /// `None` elsewhere.
+    pub fn tiflash_index_progress(&self, schema: &Schema) -> Option<[String; 3]> {
         let names = vec!["?"; self.vector_index_names(schema).len()].join(", ");
         (self.index_build == super::IndexBuild::TiFlash).then(|| {
             [
-                format!(
-                    "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
-                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN ({names})"
-                ),
                 format!(
                     "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
                      CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), CAST(COUNT(*) AS SIGNED), \
@@ -128,6 +143,15 @@ impl Dialect {
                      FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
                      WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ? AND INDEX_NAME IN ({names})"
                 ),
+                format!(
+                    "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
+                     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN ({names})"
+                ),
+                "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.DDL_JOBS \
+                 WHERE DB_NAME = DATABASE() AND TABLE_NAME = ? \
+                 AND JOB_TYPE IN ('add vector index', 'add columnar index') \
+                 AND STATE IN ('queueing', 'running', 'pausing', 'paused', 'done')"
+                    .to_owned(),
             ]
         })
     }
@@ -144,8 +168,26 @@ impl Dialect {
             .collect()
     }
 
-    /// Refuses a schema with more vector indexes than the backend builds on one table (MariaDB: one).
+    /// Refuses a schema with more vector indexes than the backend builds on one table (MariaDB: one), or
+    /// (TiDB) two declared indexes that would share a name.
     pub(crate) fn check_vector_indexes(&self, schema: &Schema) -> crate::Result<()> {
+        if self.backend == Backend::TiDb {
+            let mut names: Vec<String> = schema
+                .vector_columns()
+                .filter_map(|p| {
+                    let column = &schema.columns[p];
+                    Some(super::tidb::index_name(column.name, column.index?))
+                })
+                .collect();
+            let declared = names.len();
+            names.sort();
+            names.dedup();
+            if names.len() != declared {
+                return Err(crate::Error::InvalidArgument(
+                    "two vector indexes of the model would have the same name; rename one of the vector columns (`#[vector(rename = \"...\")]`)".into(),
+                ));
+            }
+        }
         let declared = schema
             .vector_columns()
             .filter(|p| schema.columns[*p].index.is_some())
@@ -196,16 +238,15 @@ impl Dialect {
         }
     }
 
-    /// The query whose rows define the table's vector index: TiDB's index expressions
-    /// (`TIDB_INDEXES`, the table's name bound), MariaDB's `SHOW CREATE TABLE`; `None` on SQLite.
+    /// The query whose rows define the table's vector indexes: `SHOW CREATE TABLE` (its second column, a
+    /// line an index) on TiDB and MariaDB; `None` on SQLite. TiDB shows the metric nowhere else: its vector
+    /// index is built on the plain column, so `INFORMATION_SCHEMA.TIDB_INDEXES.Expression` is NULL for it
+    /// (tidb-vector-sql.md section 5).
     pub fn vector_index_definitions(&self, schema: &Schema) -> Option<String> {
         match self.backend {
-            Backend::TiDb => Some(
-                "SELECT Expression FROM INFORMATION_SCHEMA.TIDB_INDEXES \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND Expression IS NOT NULL"
-                    .to_owned(),
-            ),
-            Backend::MariaDb => Some(format!("SHOW CREATE TABLE {}", self.quote(schema.table))),
+            Backend::TiDb | Backend::MariaDb => {
+                Some(format!("SHOW CREATE TABLE {}", self.quote(schema.table)))
+            }
             Backend::Sqlite => None,
         }
     }

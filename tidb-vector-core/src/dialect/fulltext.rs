@@ -108,21 +108,32 @@ impl Dialect {
             .collect()
     }
 
-    /// TiDB: each full-text column's index name and the statement that adds it, the way TiDB Cloud
-    /// Starter's documentation does (`ADD_COLUMNAR_REPLICA_ON_DEMAND` gives the table the TiFlash replica
-    /// the index lives in). A TiDB without full-text search refuses the statement (v8.5: a syntax error at
-    /// `ADD_COLUMNAR_REPLICA_ON_DEMAND`), which is why it is not part of `CREATE TABLE`: the table is made
-    /// either way, and only text searches are refused. Empty elsewhere.
-    pub(crate) fn tidb_fulltext_indexes(&self, schema: &Schema) -> Vec<(String, String)> {
+    /// TiDB: each full-text column's index name and the statement that adds it. On TiDB Cloud Starter
+    /// (`replica_on_demand`), the way its documentation does: `ADD_COLUMNAR_REPLICA_ON_DEMAND` gives the
+    /// table the TiFlash replica the index lives in. Elsewhere without that option, which v8.5 refuses
+    /// (1064) and open-source master parses but ignores (tidb-vector-sql.md section 5): the caller sets
+    /// the replica first, as pytidb does (`pytidb/orm/sql/ddl.py:10-37` @541868e). A TiDB without
+    /// full-text search refuses or ignores the statement, which is why it is not part of `CREATE TABLE`:
+    /// the table is made either way, and only text searches are refused. Empty elsewhere.
+    pub(crate) fn tidb_fulltext_indexes(
+        &self,
+        schema: &Schema,
+        replica_on_demand: bool,
+    ) -> Vec<(String, String)> {
         if self.backend != Backend::TiDb {
             return Vec::new();
         }
+        let option = if replica_on_demand {
+            " ADD_COLUMNAR_REPLICA_ON_DEMAND"
+        } else {
+            ""
+        };
         schema
             .fulltext_columns()
             .map(|column| {
                 let name = Self::fulltext_index_name(column);
                 let sql = format!(
-                    "ALTER TABLE {} ADD FULLTEXT INDEX {} ({}) WITH PARSER MULTILINGUAL ADD_COLUMNAR_REPLICA_ON_DEMAND",
+                    "ALTER TABLE {} ADD FULLTEXT INDEX {} ({}) WITH PARSER MULTILINGUAL{option}",
                     self.quote(schema.table),
                     self.quote(&name),
                     self.quote(column.name)

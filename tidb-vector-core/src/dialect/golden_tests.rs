@@ -258,7 +258,10 @@ fn index_ddl_for_an_existing_table() {
              WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
         )
     );
-    let add = "ALTER TABLE `documents` ADD VECTOR INDEX `vec_idx_embedding_cosine` \
+    // IF NOT EXISTS (pkg/parser/parser.y:12393 @v8.5.3, `"VECTOR" "INDEX" IfNotExists IndexNameAndTypeOpt`;
+    // parser_test.go:3206): a retried ADD whose first attempt's job was queued is a note, not 1061
+    // (pkg/ddl/executor.go:4939 @master).
+    let add = "ALTER TABLE `documents` ADD VECTOR INDEX IF NOT EXISTS `vec_idx_embedding_cosine` \
                ((VEC_COSINE_DISTANCE(`embedding`))) USING HNSW";
     assert_eq!(
         tidb()
@@ -282,24 +285,34 @@ fn index_ddl_for_an_existing_table() {
 #[test]
 fn index_progress_statements() {
     // 3 (TIFLASH_INDEXES): one row per TiFlash instance and index; filtered by the names this crate gives
-    // the model's index, so another index of the table never counts; the index's existence is read from
-    // TIDB_INDEXES, so that "no index" and "not reported yet" differ.
+    // the model's index, so another index of the table never counts. Asked first: TiFlash reports an
+    // index while building it, and TIDB_INDEXES lists it only once public (infoschema_reader.go:1533,
+    // 3677-3680 @master); TiFlash names it lower-cased (meta/model/table.go:575), so the names are bound
+    // lower-cased. Then TIDB_INDEXES and DDL_JOBS tell "no index" from "not reported yet".
     assert_eq!(
         tidb().tiflash_index_progress(&Article::SCHEMA),
         Some([
-            "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
-             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN (?, ?)"
-                .to_owned(),
             "SELECT CAST(COALESCE(SUM(ROWS_STABLE_INDEXED), 0) AS SIGNED), \
              CAST(COALESCE(SUM(ROWS_STABLE_NOT_INDEXED), 0) AS SIGNED), CAST(COUNT(*) AS SIGNED), \
              COALESCE(GROUP_CONCAT(NULLIF(ERROR_MESSAGE, '') SEPARATOR '\n'), '') \
              FROM INFORMATION_SCHEMA.TIFLASH_INDEXES \
              WHERE TIDB_DATABASE = DATABASE() AND TIDB_TABLE = ? AND INDEX_NAME IN (?, ?)"
                 .to_owned(),
+            "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.TIDB_INDEXES \
+             WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND KEY_NAME IN (?, ?)"
+                .to_owned(),
+            // DDL_JOBS' columns: pkg/infoschema/tables.go:1268-1282 @v8.5.3; the job's type is
+            // `add vector index` (pkg/meta/model/job.go:185 @v8.5.3) or `add columnar index` (:194
+            // @master); its states as JobState.String() spells them (job.go:1136-1161 @master).
+            "SELECT CAST(COUNT(*) AS SIGNED) FROM INFORMATION_SCHEMA.DDL_JOBS \
+             WHERE DB_NAME = DATABASE() AND TABLE_NAME = ? \
+             AND JOB_TYPE IN ('add vector index', 'add columnar index') \
+             AND STATE IN ('queueing', 'running', 'pausing', 'paused', 'done')"
+                .to_owned(),
         ])
     );
     // Two vector fields: the names of both columns' indexes.
-    let [exists, _] = tidb().tiflash_index_progress(&Product::SCHEMA).unwrap();
+    let [_, exists, _] = tidb().tiflash_index_progress(&Product::SCHEMA).unwrap();
     assert!(exists.ends_with("KEY_NAME IN (?, ?, ?, ?)"), "{exists}");
     assert_eq!(
         tidb().vector_index_names(&Product::SCHEMA),
@@ -330,8 +343,8 @@ fn index_progress_statements() {
 fn table_check_statements() {
     // The live table's columns (information_schema.COLUMNS shows a vector column as `vector(N)`: TiDB's
     // type string for TypeTiDBVectorFloat32 has the dimensions as its suffix; COLLATION_NAME is the
-    // column's own, from its ColDesc: pkg/infoschema/tables.go:507, infoschema_reader.go:1218 @9a5c882) and the vector index's
-    // expression (TIDB_INDEXES.Expression, e.g. `vec_cosine_distance(`embedding`)`), the table bound.
+    // column's own, from its ColDesc: pkg/infoschema/tables.go:507, infoschema_reader.go:1218 @9a5c882),
+    // the table bound.
     assert_eq!(
         tidb().live_columns(),
         "SELECT COLUMN_NAME, COLUMN_TYPE, CAST(IS_NULLABLE = 'YES' AS SIGNED), \
@@ -342,10 +355,14 @@ fn table_check_statements() {
          FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? \
          ORDER BY ORDINAL_POSITION"
     );
+    // The vector indexes: SHOW CREATE TABLE is the one place TiDB prints a vector index's metric
+    // (``VECTOR INDEX `n`((VEC_COSINE_DISTANCE(`c`)))``, pkg/executor/show.go:1213-1234 @v8.5.3);
+    // TIDB_INDEXES.Expression is NULL for it (the index is on the plain column, pkg/ddl/index.go:479 and
+    // pkg/executor/infoschema_reader.go:1553-1556 @master). The parser is unit-tested on those lines in
+    // table_check.rs.
     assert_eq!(
         tidb().vector_index_definitions(&Article::SCHEMA).unwrap(),
-        "SELECT Expression FROM INFORMATION_SCHEMA.TIDB_INDEXES \
-         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND Expression IS NOT NULL"
+        "SHOW CREATE TABLE `articles`"
     );
     // `ddl` is the statement `create_table` runs.
     assert_eq!(
@@ -423,13 +440,23 @@ fn full_text_statements() {
     // columnar replica it needs.
     assert!(!tidb().create_table(&Note::SCHEMA).contains("FULLTEXT"));
     assert_eq!(
-        tidb().tidb_fulltext_indexes(&Note::SCHEMA),
+        tidb().tidb_fulltext_indexes(&Note::SCHEMA, true),
         [(
             "ft_body".to_owned(),
             "ALTER TABLE `notes` ADD FULLTEXT INDEX `ft_body` (`body`) WITH PARSER MULTILINGUAL \
              ADD_COLUMNAR_REPLICA_ON_DEMAND"
                 .to_owned()
         )]
+    );
+    // Elsewhere without the option (v8.5: 1064 at it; master: parsed and ignored, parser.y:6870-6875),
+    // after `SET TIFLASH REPLICA 1` when the table has no replica, as pytidb does (ddl.py:10-37).
+    assert_eq!(
+        tidb().tidb_fulltext_indexes(&Note::SCHEMA, false)[0].1,
+        "ALTER TABLE `notes` ADD FULLTEXT INDEX `ft_body` (`body`) WITH PARSER MULTILINGUAL"
+    );
+    assert_eq!(
+        tidb().set_tiflash_replica(&Note::SCHEMA).as_deref(),
+        Some("ALTER TABLE `notes` SET TIFLASH REPLICA 1")
     );
     // The documented query shape: the same FTS_MATCH_WORD in the select list, WHERE and ORDER BY; the
     // words inlined as a single-quoted literal (FTS_MATCH_WORD takes no bound parameter); the filter bound.

@@ -36,7 +36,7 @@ pub static DIALECT: Dialect = Dialect {
             }
         })
     },
-    index_clause: |schema, dialect, metric| {
+    index_clause: |schema, dialect, metric, _| {
         let distance = match metric {
             Metric::Cosine => "cosine",
             Metric::L2 => "euclidean",

@@ -95,8 +95,10 @@ pub struct Dialect {
     vector_read: fn(quoted_column: &str) -> String,
     /// The distance between a column and a vector expression; `None` when the backend cannot compute it.
     distance: fn(Metric, quoted_column: &str, vector: &str, dimensions: usize) -> Option<String>,
-    /// The vector index clause inside `CREATE TABLE`.
-    index_clause: fn(&Schema, &Dialect, Metric) -> Option<String>,
+    /// The vector index clause inside `CREATE TABLE`, or after `ALTER TABLE t ADD` with `if_not_exists`
+    /// (TiDB v8.5+ takes `IF NOT EXISTS` there: a second ADD of an index that exists or is being built
+    /// is a note, not 1061; MariaDB's clause names no index, and its one-a-table rule refuses a second).
+    index_clause: fn(&Schema, &Dialect, Metric, if_not_exists: bool) -> Option<String>,
     /// Whether a filtered search keeps the nearest-k query index-eligible by filtering in an outer query
     /// (TiDB: any `WHERE` turns its vector index off).
     filter_in_outer_query: bool,

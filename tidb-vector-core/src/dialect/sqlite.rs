@@ -42,7 +42,7 @@ pub static DIALECT: Dialect = Dialect {
             "CASE WHEN {column} IS NULL THEN NULL ELSE {function}({column}, {vector}) END"
         ))
     },
-    index_clause: |_, _, _| None,
+    index_clause: |_, _, _, _| None,
     filter_in_outer_query: false,
     vector_literal: super::hex_literal,
     ignore_vector_index: |_, _| None,

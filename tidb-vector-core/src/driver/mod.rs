@@ -71,7 +71,9 @@ macro_rules! driver_statements {
                     .execute(conn)
                     .await?
             } else {
+                let persistent = super::persistent(&sql);
                 sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(args)?)
+                    .persistent(persistent)
                     .execute(conn)
                     .await?
             };
@@ -89,7 +91,9 @@ macro_rules! driver_statements {
                     .fetch_all(conn)
                     .await?
             } else {
+                let persistent = super::persistent(&sql);
                 sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(args)?)
+                    .persistent(persistent)
                     .fetch_all(conn)
                     .await?
             })
@@ -106,6 +110,15 @@ mod tx;
 
 pub(crate) use args::{ARG_OVERHEAD, Arg, ArgRef, Args, Bound, statement_size};
 pub(crate) use tx::{Tx, TxHandle};
+
+/// Whether a statement with bound values is prepared once and kept in the connection's statement cache.
+/// Not one that carries a string literal: its text is then one of many (a literal-mode search's inlined
+/// vector, TiDB's full-text words in `FTS_MATCH_WORD('...')`), and caching each would cost a prepare, a
+/// cache slot and a later close per distinct text. (The few fixed catalog queries with a literal run
+/// seldom.)
+pub(crate) fn persistent(sql: &str) -> bool {
+    !sql.contains('\'')
+}
 
 /// A pool of either driver.
 #[derive(Clone)]

@@ -128,7 +128,7 @@ pub(super) async fn live_columns(
     Ok(columns)
 }
 
-/// The table's vector indexes: each one's column (lower case) and metric.
+/// The table's vector indexes, read from `SHOW CREATE TABLE`: each one's column (lower case) and metric.
 pub(super) async fn vector_indexes(
     session: &mut Session<'_>,
     schema: &Schema,
@@ -137,38 +137,46 @@ pub(super) async fn vector_indexes(
     let Some(sql) = dialect.vector_index_definitions(schema) else {
         return Ok(Vec::new());
     };
-    let args = match dialect.backend {
-        Backend::TiDb => vec![Arg::Str(schema.table)],
-        _ => Vec::new(),
-    };
-    let rows = session.fetch_all(sql, args).await?;
-    let mut lines = Vec::new();
+    let rows = session.fetch_all(sql, Vec::new()).await?;
+    let mut indexes = Vec::new();
     for row in 0..rows.len() {
-        // TiDB: one index expression a row; MariaDB: SHOW CREATE TABLE's second column, a line an index.
-        let column = usize::from(dialect.backend == Backend::MariaDb);
-        if let Ok(definition) = rows.cell(row, column).get::<String>() {
-            lines.extend(definition.lines().map(str::to_ascii_lowercase));
+        // SHOW CREATE TABLE's second column: the definition, a line an index.
+        if let Ok(definition) = rows.cell(row, 1).get::<String>() {
+            indexes.extend(
+                definition
+                    .lines()
+                    .filter_map(|line| parse_vector_index(dialect.backend, line)),
+            );
         }
     }
-    Ok(lines
-        .iter()
-        .filter_map(|line| parse_vector_index(dialect.backend, line))
-        .collect())
+    Ok(indexes)
 }
 
-/// One vector index from its definition: TiDB's `vec_cosine_distance(`embedding`)`, MariaDB's
-/// `` vector key `embedding` (`embedding`) `m`='16' `distance`='cosine' `` (lower case).
+/// One vector index from its line in `SHOW CREATE TABLE`, as its column's name (lower case) and metric.
+///
+/// TiDB (pkg/executor/show.go:1213-1234 @v8.5.3, :1232-1257 @master): ``  VECTOR INDEX `name`((VEC_COSINE_DISTANCE(`col`)))``,
+/// then maybe ` COMMENT '...'` (master may add more after the parentheses) and a comma; names in
+/// grave accents (double quotes under `ANSI_QUOTES`), a quote inside a name doubled. MariaDB:
+/// `` VECTOR KEY `name` (`col`) `M`=16 `DISTANCE`=cosine `` (Euclidean when no distance is shown).
 pub(super) fn parse_vector_index(backend: Backend, line: &str) -> Option<(String, Metric)> {
-    let plain = line.replace(['`', '\''], "");
-    let (metric, rest) = match backend {
+    match backend {
         Backend::TiDb => {
-            if let Some(rest) = plain.split_once("vec_cosine_distance(") {
-                (Metric::Cosine, rest.1)
-            } else {
-                (Metric::L2, plain.split_once("vec_l2_distance(")?.1)
-            }
+            let rest = strip_prefix_ignore_case(line.trim_start(), "VECTOR INDEX ")?;
+            let (_name, rest) = quoted_identifier(rest)?;
+            let rest = rest.trim_start().strip_prefix("((")?;
+            let (function, rest) = rest.split_once('(')?;
+            let metric = match function.to_ascii_uppercase().as_str() {
+                "VEC_COSINE_DISTANCE" => Metric::Cosine,
+                "VEC_L2_DISTANCE" => Metric::L2,
+                _ => return None,
+            };
+            let (column, rest) = quoted_identifier(rest)?;
+            rest.starts_with(")))")
+                .then(|| (column.to_lowercase(), metric))
         }
         Backend::MariaDb => {
+            let lower = line.to_ascii_lowercase();
+            let plain = lower.replace(['`', '\''], "");
             let rest = plain.split_once("vector key")?.1;
             // MariaDB's default distance is Euclidean.
             let metric = if rest.contains("distance=cosine") {
@@ -176,10 +184,37 @@ pub(super) fn parse_vector_index(backend: Backend, line: &str) -> Option<(String
             } else {
                 Metric::L2
             };
-            (metric, rest.split_once('(')?.1)
+            let column = rest.split_once('(')?.1.split(')').next()?.trim();
+            Some((column.to_owned(), metric))
         }
-        Backend::Sqlite => return None,
-    };
-    let column = rest.split(')').next()?.trim();
-    Some((column.to_owned(), metric))
+        Backend::Sqlite => None,
+    }
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = text.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &text[prefix.len()..])
+}
+
+/// A name in grave accents or double quotes at the start of `text` (a doubled quote inside stands for
+/// one), and what follows it.
+fn quoted_identifier(text: &str) -> Option<(String, &str)> {
+    let quote = text.chars().next().filter(|c| *c == '`' || *c == '"')?;
+    let mut name = String::new();
+    let mut chars = text[1..].char_indices();
+    while let Some((at, c)) = chars.next() {
+        if c != quote {
+            name.push(c);
+            continue;
+        }
+        let after = &text[1 + at + 1..];
+        if after.starts_with(quote) {
+            name.push(quote);
+            chars.next();
+            continue;
+        }
+        return Some((name, after));
+    }
+    None
 }
