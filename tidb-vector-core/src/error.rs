@@ -270,6 +270,18 @@ fn classify(code: u32, message: &str, sqlite: bool) -> ServerErrorKind {
             ServerErrorKind::Other
         };
     }
+    // TiDB answers a cached prepared statement whose table changed with 8113 "Schema change caused error:
+    // <the inner error>" (pkg/planner/core/plan_cache.go:121, :162 @v8.5.3), e.g. `[schema:1146]Table ...
+    // doesn't exist` after the table was dropped: the inner error says what happened.
+    if code == 8113
+        && let Some(inner) = message
+            .split_once("[schema:")
+            .and_then(|(_, rest)| rest.split_once(']'))
+            .and_then(|(number, _)| number.parse::<u32>().ok())
+        && inner != 8113
+    {
+        return classify(inner, message, false);
+    }
     match code {
         1062 => ServerErrorKind::DuplicateKey,
         1146 => ServerErrorKind::NoSuchTable,
@@ -542,6 +554,18 @@ mod tests {
             ServerErrorKind::DuplicateKey
         );
         assert_eq!(kind(1105, "something else"), ServerErrorKind::Other);
+        // Seen on a real TiDB (v8.5.3 built from source): a cached prepared search after DROP TABLE.
+        assert_eq!(
+            kind(
+                8113,
+                "Schema change caused error: [schema:1146]Table 'db.tags' doesn't exist"
+            ),
+            ServerErrorKind::NoSuchTable
+        );
+        assert_eq!(
+            kind(8113, "Schema change caused error: something"),
+            ServerErrorKind::Other
+        );
     }
 
     #[test]

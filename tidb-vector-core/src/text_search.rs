@@ -200,18 +200,15 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
             continue;
         }
         // Outside TiDB Cloud Starter the index needs a TiFlash replica first, as a vector index does.
-        let mut statements = Vec::new();
-        if !starter && crate::index::lacks_tiflash_replica(session, schema).await? {
-            statements.extend(dialect.set_tiflash_replica(schema));
-        }
-        statements.push(sql);
-        let mut sent = Ok(());
-        for statement in statements {
-            sent = session.execute(statement, Vec::new()).await.map(|_| ());
-            if sent.is_err() {
-                break;
+        let sent = async {
+            if !starter && crate::index::lacks_tiflash_replica(session, schema).await? {
+                if let Some(replica) = dialect.set_tiflash_replica(schema) {
+                    session.execute(replica, Vec::new()).await?;
+                }
             }
+            session.execute(sql, Vec::new()).await.map(|_| ())
         }
+        .await;
         if let Err(error) = sent {
             match error {
                 // This TiDB has no full-text search (only TiDB Cloud Starter does): the table stays
