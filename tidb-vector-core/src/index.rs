@@ -48,6 +48,44 @@ pub(crate) async fn lacks_tiflash_replica(
     }
 }
 
+/// The first TiDB release whose vector indexes answer right on every table this crate makes: v8.4 returns
+/// empty index results on tables with a non-integer clustered key (String and UUID keys;
+/// pingcap/tidb#57627, fixed in v8.5.0) and v8.5.0 mishandles high-dimension indexes (#58717, fixed in
+/// v8.5.1).
+pub(crate) const VECTOR_INDEX_FLOOR: (u32, u32, u32) = (8, 5, 1);
+
+/// Logs a warning when the TiDB behind `session` is older than [`VECTOR_INDEX_FLOOR`] (a model with a
+/// vector index is about to be created). Costs one query; says nothing when the version cannot be read.
+pub(crate) async fn warn_below_vector_index_floor(session: &mut Session<'_>, table: &str) {
+    let Ok(rows) = session
+        .fetch_all("SELECT VERSION()".to_owned(), Vec::new())
+        .await
+    else {
+        return;
+    };
+    let Ok(version) = rows.cell(0, 0).get::<String>() else {
+        return;
+    };
+    if let Some(release) = tidb_release(&version)
+        && release < VECTOR_INDEX_FLOOR
+    {
+        let (major, minor, patch) = VECTOR_INDEX_FLOOR;
+        tracing::warn!(
+            table,
+            version,
+            "this TiDB is older than v{major}.{minor}.{patch}, whose vector indexes can return wrong or empty results (v8.4: tables with a String or UUID key; v8.5.0: high dimensions); upgrade before relying on the index"
+        );
+    }
+}
+
+/// TiDB's release from `VERSION()` (`8.0.11-TiDB-v8.5.1`, `8.0.11-TiDB-v8.4.0-this-is-a-placeholder`).
+fn tidb_release(version: &str) -> Option<(u32, u32, u32)> {
+    let release = version.split_once("-TiDB-v")?.1;
+    let mut parts = release.split(|c: char| !c.is_ascii_digit());
+    let mut next = || parts.next()?.parse::<u32>().ok();
+    Some((next()?, next()?, next()?))
+}
+
 pub(crate) async fn progress(
     session: &mut Session<'_>,
     schema: &Schema,
@@ -177,6 +215,19 @@ mod tests {
         assert!(done.is_complete());
         // One pending row on one of three replicas is still pending.
         assert_eq!(report(2_999, 1, 3, "").progress(3).rows_pending, 1);
+    }
+
+    #[test]
+    fn tidb_releases_are_read_from_the_version() {
+        assert_eq!(tidb_release("8.0.11-TiDB-v8.5.1"), Some((8, 5, 1)));
+        assert_eq!(
+            tidb_release("8.0.11-TiDB-v8.4.0-this-is-a-placeholder"),
+            Some((8, 4, 0))
+        );
+        assert_eq!(tidb_release("8.0.11-TiDB-v9.0.0-beta.1"), Some((9, 0, 0)));
+        assert_eq!(tidb_release("11.8.9-MariaDB-0+deb13u1"), None);
+        assert!(tidb_release("8.0.11-TiDB-v8.5.0").unwrap() < VECTOR_INDEX_FLOOR);
+        assert!(tidb_release("8.0.11-TiDB-v8.5.3").unwrap() >= VECTOR_INDEX_FLOOR);
     }
 
     #[test]

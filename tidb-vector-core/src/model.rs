@@ -97,6 +97,11 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             let mut session = db.__session("create_table", Self::SCHEMA.table);
             session.dialect().check_vector_indexes(&Self::SCHEMA)?;
             session.dialect().check_fulltext(&Self::SCHEMA)?;
+            if session.backend() == crate::Backend::TiDb
+                && Self::SCHEMA.columns.iter().any(|c| c.index.is_some())
+            {
+                crate::index::warn_below_vector_index_floor(&mut session, Self::SCHEMA.table).await;
+            }
             let sql = session.dialect().create_table(&Self::SCHEMA);
             session.execute(sql, Vec::new()).await?;
             crate::text_search::create_fulltext(&mut session, &Self::SCHEMA).await?;
