@@ -201,10 +201,11 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
         }
         // Outside TiDB Cloud Starter the index needs a TiFlash replica first, as a vector index does.
         let sent = async {
-            if !starter && crate::index::lacks_tiflash_replica(session, schema).await? {
-                if let Some(replica) = dialect.set_tiflash_replica(schema) {
-                    session.execute(replica, Vec::new()).await?;
-                }
+            if !starter
+                && crate::index::lacks_tiflash_replica(session, schema).await?
+                && let Some(replica) = dialect.set_tiflash_replica(schema)
+            {
+                session.execute(replica, Vec::new()).await?;
             }
             session.execute(sql, Vec::new()).await.map(|_| ())
         }
