@@ -12,6 +12,7 @@ scenarios!(
     text_search_ranks_matches_and_follows_writes,
     hybrid_search_fuses_both_rankings,
     hostile_text_is_only_words,
+    ties_at_the_cut_are_the_lowest_keys,
 );
 
 #[derive(Clone, Debug, PartialEq, VectorModel)]
@@ -362,5 +363,34 @@ async fn sqlite_full_text_needs_an_integer_key() {
         error.to_string().contains("coded"),
         "no table was made: {error}"
     );
+    t.finish().await;
+}
+
+/// Rows whose texts are the same score the same: a page cut through them holds those lowest in key order,
+/// whichever the server would have kept (TiDB's query orders by the score alone).
+async fn ties_at_the_cut_are_the_lowest_keys(target: Target) {
+    let Some(t) = open(target).await else {
+        return;
+    };
+    // Eight more rows with one text, written in a shuffled key order.
+    let same = [14, 9, 12, 7, 13, 8, 11, 10].map(|id| Article {
+        id,
+        body: "glacier meltwater lagoon".into(),
+        year: 2025,
+        embedding: vec![1.0, 1.0, id as f32],
+    });
+    Article::insert_many(&t.db, same).await.unwrap();
+    for limit in [1, 3, 5, 8] {
+        let keys: Vec<i64> = Article::search_text("glacier")
+            .limit(limit)
+            .fetch(&t.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|hit| hit.key)
+            .collect();
+        let lowest: Vec<i64> = (7..7 + limit as i64).collect();
+        assert_eq!(keys, lowest, "limit {limit}");
+    }
     t.finish().await;
 }

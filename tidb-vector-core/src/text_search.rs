@@ -114,13 +114,41 @@ impl<M: VectorModel> TextSearch<M> {
                 self.text
             )));
         }
+        // TiDB's full-text query takes no second sort key (its documented shape orders by the score
+        // alone), so rows tied at the cut are whichever the server kept. One row more than asked tells: when
+        // the last row fetched ties the last row kept, the tied rows may go on past it, and the query runs
+        // again with twice the room; so the page holds the tied rows lowest in key order, on every backend.
+        let mut fetch = self.limit.min(i64::MAX as usize - 1) + 1;
+        let mut hits = loop {
+            let hits = self.fetch_rows(session, column, &words, fetch).await?;
+            let complete = hits.len() < fetch
+                || hits.get(self.limit - 1).map(|h| h.score) != hits.last().map(|h| h.score);
+            if complete || fetch >= i64::MAX as usize / 2 {
+                break hits;
+            }
+            fetch *= 2;
+        };
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+        hits.truncate(self.limit);
+        Ok(hits)
+    }
+
+    /// One run of the text query for `fetch` rows, best score first (ties in the server's order).
+    async fn fetch_rows(
+        &self,
+        session: &mut Session<'_>,
+        column: &crate::schema::Column,
+        words: &[&str],
+        fetch: usize,
+    ) -> Result<Vec<TextHit<M>>> {
+        let schema = &M::SCHEMA;
         let dialect = session.dialect();
         let statement = dialect.text_search(
             schema,
             column,
-            &words,
+            words,
             self.filter.as_ref().map(|f| &f.node),
-            self.limit.min(i64::MAX as usize),
+            fetch,
         );
         let args = bind::bind(dialect, &statement, &bind::Binds::default())?;
         let rows = session
@@ -143,8 +171,6 @@ impl<M: VectorModel> TextSearch<M> {
                 record: crate::model::read_record::<M>(&rows, row, dialect)?,
             });
         }
-        // TiDB's full-text query takes no second sort key: equal scores are put in key order here.
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
         Ok(hits)
     }
 }
