@@ -191,6 +191,13 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// A [`Transaction`](crate::Transaction) is gone: an operation on it was dropped before it finished (a
+    /// timeout, a `select!`, a client that hung up), and the transaction was rolled back then, its
+    /// connection returned to the pool clean. Begin a new transaction.
+    #[error(
+        "the transaction is gone: an operation on it was dropped before it finished, and it was rolled back; begin a new transaction"
+    )]
+    TransactionGone,
     /// The connection failed, timed out, or the driver failed otherwise (no statement was refused).
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),

@@ -57,8 +57,15 @@ mod sealed {
 ///
 /// Operations run on it as the caller's own sqlx statements do: inside the caller's transaction, if one is
 /// open. [`insert_many`](crate::VectorModel::insert_many) then stays all-or-nothing within it (a savepoint)
-/// and never commits it. Unlike operations on a [`Db`], these run in the caller's future: dropping one
-/// midway leaves the connection as sqlx leaves a dropped statement of its own.
+/// and never commits it.
+///
+/// Unlike operations on a [`Db`] or a [`Transaction`], these run in the caller's future and are not
+/// cancel-safe: dropping one midway (a timeout, a `select!`) leaves the connection as sqlx leaves a dropped
+/// statement of its own, which can be unusable: on MySQL a result read halfway makes the next statement
+/// wait for bytes that never come (launchbadge/sqlx#563), and on SQLite a nested transaction dropped while
+/// it begins has hung the connection in this crate's tests. Where a call may be dropped, run it on a
+/// [`Db`] or in a [`Transaction`] from [`Db::begin`] (which says [`Error::TransactionGone`] afterwards
+/// rather than hang), or close the connection after a dropped call.
 #[derive(Debug)]
 pub struct Conn<'c> {
     link: Link<'c>,
@@ -104,8 +111,15 @@ impl<'c> Conn<'c> {
 /// by the caller's own sqlx statements ([`Transaction::as_mysql`], [`Transaction::as_sqlite`]).
 ///
 /// Dropped without [`commit`](Transaction::commit), it rolls back, as sqlx's transactions do.
+///
+/// The library's operations on it are cancel-safe as those on a [`Db`] are: each statement runs on a task of
+/// its own. When an operation is dropped midway (a timeout, a `select!`), its statement still ends on its
+/// task, the transaction is rolled back there and its connection goes back to the pool clean; the
+/// transaction is then gone, and the next operation, commit or `as_mysql` says so at once
+/// ([`Error::TransactionGone`], `None`) rather than meeting a connection left in the middle of an answer.
 pub struct Transaction {
-    inner: driver::Tx,
+    /// `None` while a statement runs, and for good once a dropped operation took it.
+    inner: Option<driver::Tx>,
     dialect: &'static Dialect,
 }
 
@@ -119,7 +133,10 @@ impl std::fmt::Debug for Transaction {
 
 impl Transaction {
     pub(crate) fn new(inner: driver::Tx, dialect: &'static Dialect) -> Self {
-        Transaction { inner, dialect }
+        Transaction {
+            inner: Some(inner),
+            dialect,
+        }
     }
 
     /// The backend this transaction speaks to.
@@ -129,8 +146,9 @@ impl Transaction {
 
     #[cfg(feature = "mysql")]
     /// The transaction's connection, for the caller's own sqlx statements (TiDB and MariaDB).
+    /// `None` once the transaction is gone (see [`Transaction`]).
     pub fn as_mysql(&mut self) -> Option<&mut MySqlConnection> {
-        match &mut self.inner {
+        match self.inner.as_mut()? {
             #[cfg(feature = "mysql")]
             driver::Tx::MySql(tx) => Some(&mut **tx),
             #[cfg(feature = "sqlite")]
@@ -140,8 +158,9 @@ impl Transaction {
 
     #[cfg(feature = "sqlite")]
     /// The transaction's connection, for the caller's own sqlx statements (SQLite).
+    /// `None` once the transaction is gone (see [`Transaction`]).
     pub fn as_sqlite(&mut self) -> Option<&mut SqliteConnection> {
-        match &mut self.inner {
+        match self.inner.as_mut()? {
             #[cfg(feature = "sqlite")]
             driver::Tx::Sqlite(tx) => Some(&mut **tx),
             #[cfg(feature = "mysql")]
@@ -154,7 +173,8 @@ impl Transaction {
     /// When the connection fails after the `COMMIT` went out, whether it happened is unknown:
     /// [`Error::CommitInDoubt`] (check the table before writing the same rows again).
     pub async fn commit(self) -> Result<()> {
-        self.inner.commit().await.map_err(|error| match error {
+        let inner = self.inner.ok_or(Error::TransactionGone)?;
+        inner.commit().await.map_err(|error| match error {
             Error::Server { .. } => error,
             source => Error::CommitInDoubt {
                 rows: None,
@@ -164,9 +184,12 @@ impl Transaction {
         })
     }
 
-    /// Rolls back everything done in the transaction.
+    /// Rolls back everything done in the transaction (a transaction that is gone was rolled back already).
     pub async fn rollback(self) -> Result<()> {
-        self.inner.rollback().await
+        match self.inner {
+            Some(inner) => inner.rollback().await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -216,7 +239,14 @@ pub enum Target<'c> {
     Pool(&'c Db),
     #[doc(hidden)]
     Conn(Link<'c>),
+    /// A [`Transaction`]'s slot: statements run cancel-safely (see [`driver::in_slot`]).
+    #[doc(hidden)]
+    Tx(TxSlot<'c>),
 }
+
+/// Where a [`Transaction`] keeps its driver transaction. Not a public API.
+#[doc(hidden)]
+pub struct TxSlot<'c>(&'c mut Option<driver::Tx>);
 
 impl Drop for Session<'_> {
     fn drop(&mut self) {
@@ -250,14 +280,8 @@ impl<'c> Executor<'c> for &'c mut Conn<'_> {
 impl sealed::Sealed for &mut Transaction {}
 impl<'c> Executor<'c> for &'c mut Transaction {
     fn __target(self) -> (Target<'c>, &'static Dialect) {
-        let link = match &mut self.inner {
-            #[cfg(feature = "mysql")]
-            driver::Tx::MySql(tx) => Link::MySql(tx),
-            // The pool's connections load sqlite-vec when they open.
-            #[cfg(feature = "sqlite")]
-            driver::Tx::Sqlite(tx) => Link::Sqlite(tx, true),
-        };
-        (Target::Conn(link), self.dialect)
+        // The pool's connections load sqlite-vec when they open.
+        (Target::Tx(TxSlot(&mut self.inner)), self.dialect)
     }
 }
 
@@ -317,7 +341,7 @@ impl<'c> Session<'c> {
     pub(crate) fn on_tidb_cloud_starter(&self) -> bool {
         match &self.target {
             Target::Pool(db) => db.on_tidb_cloud_starter(),
-            Target::Conn(_) => false,
+            Target::Conn(_) | Target::Tx(_) => false,
         }
     }
 
@@ -345,6 +369,24 @@ impl<'c> Session<'c> {
             Target::Conn(Link::MySql(conn)) => driver::mysql::packet_limit(&mut **conn).await?,
             #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(..)) => driver::sqlite::MAX_LENGTH,
+            Target::Tx(TxSlot(slot)) => match slot.as_ref().map(driver::Tx::is_mysql) {
+                None => return Err(Error::TransactionGone),
+                Some(true) => {
+                    let rows = driver::in_slot(
+                        slot,
+                        "SELECT CAST(@@max_allowed_packet AS UNSIGNED)".to_owned(),
+                        Args::from(Vec::new()),
+                        true,
+                    )
+                    .await?
+                    .into_rows()?;
+                    rows.cell(0, 0).get::<u64>().map_err(Error::Database)?
+                }
+                #[cfg(feature = "sqlite")]
+                Some(false) => driver::sqlite::MAX_LENGTH,
+                #[cfg(not(feature = "sqlite"))]
+                Some(false) => unreachable!("a transaction of a MySQL-only build"),
+            },
         };
         self.packet_limit = Some(limit);
         Ok(limit)
@@ -377,6 +419,10 @@ impl<'c> Session<'c> {
                     .instrument(span)
                     .await
             }
+            Target::Tx(TxSlot(slot)) => driver::in_slot(slot, sql, args, false)
+                .instrument(span)
+                .await
+                .map(driver::Answer::into_done),
         }?;
         self.rows += done.rows_affected;
         Ok(done)
@@ -408,6 +454,10 @@ impl<'c> Session<'c> {
                     .await
                     .map(Rows::Sqlite)
             }
+            Target::Tx(TxSlot(slot)) => driver::in_slot(slot, sql, args, true)
+                .instrument(span)
+                .await
+                .and_then(driver::Answer::into_rows),
         }?;
         self.rows += rows.len() as u64;
         Ok(rows)
@@ -418,7 +468,7 @@ impl<'c> Session<'c> {
     pub(crate) fn retry_policy(&self) -> Option<&crate::RetryPolicy> {
         match &self.target {
             Target::Pool(db) => Some(&db.retry),
-            Target::Conn(_) => None,
+            Target::Conn(_) | Target::Tx(_) => None,
         }
     }
 
@@ -428,6 +478,7 @@ impl<'c> Session<'c> {
         self.ready().await?;
         match &mut self.target {
             Target::Pool(db) => Ok(TxHandle::Detached(Some(driver::Tx::begin(&db.pool).await?))),
+            Target::Tx(TxSlot(slot)) => TxHandle::savepoint(slot).await,
             #[cfg(feature = "mysql")]
             Target::Conn(Link::MySql(conn)) => {
                 Ok(TxHandle::MySql(sqlx::Connection::begin(&mut **conn).await?))

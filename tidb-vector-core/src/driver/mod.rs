@@ -109,7 +109,7 @@ pub(crate) mod sqlite;
 mod tx;
 
 pub(crate) use args::{ARG_OVERHEAD, Arg, ArgRef, Args, Bound, statement_size};
-pub(crate) use tx::{Tx, TxHandle};
+pub(crate) use tx::{Answer, Tx, TxHandle, in_slot};
 
 /// Whether a statement with bound values is prepared once and kept in the connection's statement cache.
 /// Not one that carries a string literal: its text is then one of many (a literal-mode search's inlined
