@@ -6,33 +6,7 @@
 
 use tidb_vector_core::{Db, Error, VectorModel};
 use tidb_vector_tests::proxy::{COM_STMT_EXECUTE, Cut, Proxy};
-use tidb_vector_tests::{Target, TestDb, report};
-
-macro_rules! server_scenarios {
-    ($($name:ident),* $(,)?) => {
-        mod mariadb {
-            $(#[tokio::test]
-            #[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
-            async fn $name() {
-                super::$name(tidb_vector_tests::Target::MariaDb).await
-            })*
-        }
-        mod tidb_dialect_on_mariadb {
-            $(#[tokio::test]
-            #[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
-            async fn $name() {
-                super::$name(tidb_vector_tests::Target::TiDbOnMariaDb).await
-            })*
-        }
-        mod tidb {
-            $(#[tokio::test]
-            #[ignore = "needs a real TiDB: set TIDB_VECTOR_TEST_TIDB_URL"]
-            async fn $name() {
-                super::$name(tidb_vector_tests::Target::TiDb).await
-            })*
-        }
-    };
-}
+use tidb_vector_tests::{Target, TestDb, report, server_scenarios};
 
 server_scenarios!(
     insert_many_returns_what_happened,

@@ -99,20 +99,8 @@ async fn server_errors_are_mapped_to_kinds(target: Target) {
     // The server refuses it (InvalidVector), and the library then names both sizes: the table check's
     // dimension difference, on every backend (MariaDB's own message shows neither, only the value's bytes).
     let refused = narrow.insert(&t.db).await.unwrap_err();
-    let Error::SchemaMismatch(mismatch) = &refused else {
-        panic!("{refused:?}")
-    };
-    assert_eq!(
-        mismatch.differences,
-        [tidb_vector_core::Difference::Dimensions {
-            column: "embedding",
-            expected: 2,
-            found: Some(3)
-        }],
-        "{refused}"
-    );
-    let many = Narrow::insert_many(&t.db, [&narrow]).await.unwrap_err();
-    assert!(matches!(many, Error::SchemaMismatch(_)), "{many:?}");
+    assert_narrow_table(&refused);
+    assert_narrow_table(&Narrow::insert_many(&t.db, [&narrow]).await.unwrap_err());
     report(
         "server error: wrong dimensions for the column",
         target,
@@ -123,19 +111,7 @@ async fn server_errors_are_mapped_to_kinds(target: Target) {
     // A model of other dimensions than the table's: every backend says so, naming both sizes (MariaDB
     // compares vectors of different sizes to NULL, so there the search finds out why no row had a distance).
     let compared = Narrow::nearest_by_l2(&t.db, &[1.0, 2.0], 3).await;
-    let error = compared.as_ref().unwrap_err();
-    let Error::SchemaMismatch(mismatch) = error else {
-        panic!("{error:?}")
-    };
-    assert_eq!(
-        mismatch.differences,
-        [tidb_vector_core::Difference::Dimensions {
-            column: "embedding",
-            expected: 2,
-            found: Some(3)
-        }],
-        "{error}"
-    );
+    assert_narrow_table(compared.as_ref().unwrap_err());
     report_result(
         "server error: distance across dimensions",
         target,
@@ -179,6 +155,22 @@ async fn server_errors_are_mapped_to_kinds(target: Target) {
         "nothing refused was stored"
     );
     t.finish().await;
+}
+
+/// `error` says that the table's vectors have 3 dimensions where the `Narrow` model has 2.
+fn assert_narrow_table(error: &Error) {
+    let Error::SchemaMismatch(mismatch) = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        mismatch.differences,
+        [tidb_vector_core::Difference::Dimensions {
+            column: "embedding",
+            expected: 2,
+            found: Some(3)
+        }],
+        "{error}"
+    );
 }
 
 fn report_result<T: std::fmt::Debug>(

@@ -294,8 +294,7 @@ fn unique_database_name() -> String {
 }
 
 /// Runs each scenario (an `async fn(Target)` in the calling module) as one test per target:
-/// `sqlite::name` always; `mariadb::name` and `tidb_dialect_on_mariadb::name` (ignored unless asked for,
-/// they need `TIDB_VECTOR_TEST_MARIADB_URL`); `tidb::name` (needs `TIDB_VECTOR_TEST_TIDB_URL`).
+/// `sqlite::name` always; the server targets as [`server_scenarios!`] does.
 #[macro_export]
 macro_rules! scenarios {
     ($($name:ident),* $(,)?) => {
@@ -305,6 +304,17 @@ macro_rules! scenarios {
                 super::$name($crate::Target::Sqlite).await
             })*
         }
+        $crate::server_scenarios!($($name),*);
+    };
+}
+
+/// Runs each scenario (an `async fn(Target)` in the calling module) as one test per server target, for
+/// scenarios that need a server (a connection to cut, say): `mariadb::name` and
+/// `tidb_dialect_on_mariadb::name` (ignored unless asked for, they need `TIDB_VECTOR_TEST_MARIADB_URL`);
+/// `tidb::name` (needs `TIDB_VECTOR_TEST_TIDB_URL`).
+#[macro_export]
+macro_rules! server_scenarios {
+    ($($name:ident),* $(,)?) => {
         mod mariadb {
             $(#[tokio::test]
             #[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
