@@ -485,6 +485,7 @@ async fn secrets_stay_out_of_connection_errors() {
 #[tokio::test]
 #[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
 async fn mariadb_wrong_password_error_hides_it() {
+    // (Also: the refused login is an Error::Connect naming the server's address, with the server's code.)
     let url = std::env::var(tidb_vector_tests::MARIADB_URL).expect("TIDB_VECTOR_TEST_MARIADB_URL");
     let (user, rest) = url.split_once('@').unwrap();
     let user = user.rsplit_once(':').unwrap().0;
@@ -516,7 +517,12 @@ async fn an_unreachable_server_fails_within_the_acquire_timeout() {
     .await
     .expect("no hang");
     let error = result.unwrap_err();
-    assert!(matches!(error, Error::Database(_)), "{error}");
+    // Refused at once, and said so with the address: not the pool's "timed out" after its acquire timeout.
+    assert!(
+        matches!(&error, Error::Connect { address, reason, .. }
+            if address == "127.0.0.1:1" && reason.contains("refused")),
+        "{error}"
+    );
     println!(
         "RELIABILITY\tunreachable server, acquire timeout 300 ms\tall\tan error, no hang\t{error} after {:?}",
         started.elapsed()
@@ -760,4 +766,102 @@ async fn mariadb_passwords_stay_out_of_logs() {
         "RELIABILITY\tsecrets: everything logged at TRACE while connecting, querying and failing a login\tMariaDb\tno password\t{} bytes of logs, password absent",
         logs.len()
     );
+}
+
+/// Each way a first connection fails comes back as `Error::Connect` naming the address and the cause, at
+/// once (a host that answers nothing: after `connect_timeout`), never with the password.
+#[tokio::test]
+async fn connection_failures_name_their_cause() {
+    let quick = PoolSettings::default().with_connect_timeout(Duration::from_secs(1));
+    let connect = |url: String| {
+        let quick = quick.clone();
+        async move {
+            let started = std::time::Instant::now();
+            let error = tokio::time::timeout(
+                Duration::from_secs(20),
+                Db::connect_with_settings(&Config::Url(Secret::new(url)), &quick),
+            )
+            .await
+            .expect("no hang")
+            .unwrap_err();
+            (error, started.elapsed())
+        }
+    };
+    let mut seen = Vec::new();
+    for (url, address, cause) in [
+        (
+            "mysql://u:pw-xyzzy@127.0.0.1:1/db",
+            "127.0.0.1:1",
+            "refused",
+        ),
+        (
+            "mysql://u:pw-xyzzy@no-such-host.invalid:4000/db",
+            "no-such-host.invalid:4000",
+            "does not resolve",
+        ),
+    ] {
+        let (error, took) = connect(url.to_owned()).await;
+        let shown = format!("{error} {error:?}");
+        assert!(!shown.contains("pw-xyzzy"), "{shown}");
+        assert!(
+            matches!(&error, Error::Connect { address: a, reason, .. } if a == address && reason.contains(cause)),
+            "{error}"
+        );
+        seen.push(format!("{error} ({} ms)", took.as_millis()));
+    }
+    // A missing directory for an SQLite file: a configuration error naming the file.
+    let error = Db::connect("sqlite://no-such-dir-xyz/vectors.db")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Config(text) if text.contains("no-such-dir-xyz/vectors.db")),
+        "{error}"
+    );
+    seen.push(error.to_string());
+    println!(
+        "RELIABILITY\tconnection failures: refused port, unknown host, SQLite file in a missing directory\tall\tError::Connect naming address and cause at once (Config for SQLite), no password\t{}",
+        seen.join("; ")
+    );
+}
+
+/// A refused login and a host that answers nothing, on MariaDB (the latter through a silent proxy).
+#[tokio::test]
+#[ignore = "needs MariaDB 11.8: .ci/mariadb.sh start, then TIDB_VECTOR_TEST_MARIADB_URL"]
+async fn mariadb_connection_failures_name_their_cause() {
+    let t = TestDb::open(Target::MariaDb).await;
+    let url = std::env::var(tidb_vector_tests::MARIADB_URL).expect("TIDB_VECTOR_TEST_MARIADB_URL");
+    let (user, rest) = url.split_once('@').unwrap();
+    let user = user.rsplit_once(':').unwrap().0;
+    let error = Db::connect(&format!("{user}:not-the-password-xyzzy@{rest}"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::Connect { reason, .. } if reason.contains("refused the login")),
+        "{error}"
+    );
+    assert_eq!(error.server_code().map(|(code, _)| code), Some(1045));
+
+    let proxy = tidb_vector_tests::proxy::Proxy::start(t.server_address()).await;
+    proxy.go_silent();
+    let quick = PoolSettings::default().with_connect_timeout(Duration::from_millis(800));
+    let started = std::time::Instant::now();
+    let silent = Db::connect_with_settings(
+        &Config::Url(Secret::new(format!(
+            "mysql://tidbvec:tidbvec@127.0.0.1:{}/tidb_vector?ssl-mode=disabled",
+            proxy.port
+        ))),
+        &quick,
+    )
+    .await
+    .unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(&silent, Error::Connect { reason, .. } if reason.contains("no answer")),
+        "{silent}"
+    );
+    println!(
+        "RELIABILITY\tconnection failures: refused login, a host that answers nothing\tMariaDb\tError::Connect with the server's 1045; no answer after connect_timeout\t{error}; {silent} ({} ms)",
+        took.as_millis()
+    );
+    t.finish().await;
 }

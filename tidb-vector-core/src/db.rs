@@ -71,6 +71,11 @@ pub struct PoolSettings {
     /// How long an operation waits for a connection, including connecting, before it fails with
     /// [`Error::Database`] (default 30 s). A server that went away is reported after at most this long.
     pub acquire_timeout: Duration,
+    /// How long [`Db::connect`] (and the other constructors) wait for the first connection to a TiDB or
+    /// MariaDB server before failing with [`Error::Connect`] (default 10 s). Only a host that answers
+    /// nothing takes this long: a refused connection, an unknown host, a refused login or a failed TLS
+    /// handshake come back at once, each named.
+    pub connect_timeout: Duration,
     /// How long an unused connection stays open (default 10 minutes; `None` keeps it).
     pub idle_timeout: Option<Duration>,
     /// The level at which sqlx logs every statement it runs (its `sqlx::query` events, with the SQL text
@@ -89,6 +94,7 @@ impl Default for PoolSettings {
         PoolSettings {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
             idle_timeout: Some(Duration::from_secs(600)),
             log_statements: LevelFilter::Debug,
             log_slow_statements: (LevelFilter::Warn, Duration::from_secs(1)),
@@ -104,6 +110,12 @@ impl PoolSettings {
         options
             .log_statements(self.log_statements)
             .log_slow_statements(slow_level, slow_after)
+    }
+
+    /// These settings with another connect timeout (see [`PoolSettings::connect_timeout`]).
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
     }
 
     /// The default settings with another acquire timeout.

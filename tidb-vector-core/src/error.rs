@@ -198,6 +198,20 @@ pub enum Error {
         "the transaction is gone: an operation on it was dropped before it finished, and it was rolled back; begin a new transaction"
     )]
     TransactionGone,
+    /// The first connection to a server failed: refused, an unknown host, a login the server refused, a
+    /// TLS handshake that failed, or no answer within
+    /// [`PoolSettings::connect_timeout`](crate::PoolSettings::connect_timeout). Names the host and port
+    /// (never the password); a refused login keeps the server's code ([`Error::server_code`]).
+    #[error("cannot connect to {address}: {reason}")]
+    Connect {
+        /// The server's host and port.
+        address: String,
+        /// Why, in words that say what to check.
+        reason: String,
+        /// The driver's or server's error, when there was one (not for a timeout).
+        #[source]
+        source: Option<Box<Error>>,
+    },
     /// The connection failed, timed out, or the driver failed otherwise (no statement was refused).
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
@@ -345,6 +359,10 @@ impl Error {
         match self {
             Error::Server { code, sqlstate, .. } => Some((*code, sqlstate.clone())),
             Error::Load { source, .. } => source.server_code(),
+            Error::Connect {
+                source: Some(source),
+                ..
+            } => source.server_code(),
             _ => None,
         }
     }
@@ -414,6 +432,10 @@ impl Error {
         match self {
             Error::Server { kind, .. } => Some(*kind),
             Error::Load { source, .. } => source.server_error_kind(),
+            Error::Connect {
+                source: Some(source),
+                ..
+            } => source.server_error_kind(),
             _ => None,
         }
     }

@@ -58,12 +58,38 @@ impl Db {
         forced: Option<Backend>,
         settings: &PoolSettings,
     ) -> Result<Db> {
+        // One connection first, on its own: the pool retries a failed connection until its acquire
+        // timeout and then says only that it timed out, while this says at once why it failed.
+        let address = format!("{}:{}", options.get_host(), options.get_port());
+        let options = settings.logging(options);
+        match tokio::time::timeout(
+            settings.connect_timeout,
+            <sqlx::mysql::MySqlConnection as sqlx::Connection>::connect_with(&options),
+        )
+        .await
+        {
+            Ok(Ok(connection)) => {
+                let _ = sqlx::Connection::close(connection).await;
+            }
+            Ok(Err(error)) => return Err(connect_error(address, error)),
+            Err(_) => {
+                return Err(Error::Connect {
+                    address,
+                    reason: format!(
+                        "no answer within {:?}: the host is unreachable, or a firewall drops the packets (PoolSettings::connect_timeout)",
+                        settings.connect_timeout
+                    ),
+                    source: None,
+                });
+            }
+        }
         let pool = MySqlPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .idle_timeout(settings.idle_timeout)
-            .connect_with(settings.logging(options))
-            .await?;
+            .connect_with(options)
+            .await
+            .map_err(|error| connect_error(address, error))?;
         let backend = match forced {
             Some(backend) => backend,
             None => detect(&pool).await?,
@@ -84,12 +110,15 @@ impl Db {
             // sqlx names an in-memory database and shares it between the connections that open it, so
             // the pool's connection and `keep_alive` see one database. The pool keeps one connection:
             // SQLite serialises writes anyway, and a shared in-memory database locks by table.
-            let keep_alive = SqliteConnection::connect_with(&options).await?;
+            let keep_alive = SqliteConnection::connect_with(&options)
+                .await
+                .map_err(|e| sqlite_open_error(url, e))?;
             let pool = sqlite_pool_options()
                 .max_connections(1)
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_with(options)
-                .await?;
+                .await
+                .map_err(|e| sqlite_open_error(url, e))?;
             return Ok(Db {
                 pool: Pool::Sqlite(pool, true),
                 dialect: Dialect::of(Backend::Sqlite),
@@ -103,7 +132,8 @@ impl Db {
             .acquire_timeout(settings.acquire_timeout)
             .idle_timeout(settings.idle_timeout)
             .connect_with(options.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal))
-            .await?;
+            .await
+            .map_err(|e| sqlite_open_error(url, e))?;
         Ok(Db {
             pool: Pool::Sqlite(pool, true),
             dialect: Dialect::of(Backend::Sqlite),
@@ -112,6 +142,53 @@ impl Db {
             retry: settings.retry.clone(),
         })
     }
+}
+
+/// A failed first connection to `address`, with the reason in a user's words.
+#[cfg(feature = "mysql")]
+fn connect_error(address: String, error: sqlx::Error) -> Error {
+    let reason = match &error {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "connection refused: no server listens there (is it running, and is the port right?)"
+                .to_owned()
+        }
+        sqlx::Error::Io(io) if io.to_string().contains("lookup") => {
+            format!("the host name does not resolve ({io})")
+        }
+        sqlx::Error::Io(io) if io.to_string().contains("certificate") => {
+            format!("the TLS handshake failed ({io})")
+        }
+        sqlx::Error::Io(io) => format!("the connection failed ({io})"),
+        sqlx::Error::Tls(tls) => format!("the TLS handshake failed ({tls})"),
+        sqlx::Error::Database(db) => format!("the server refused the login ({})", db.message()),
+        sqlx::Error::PoolTimedOut => "no connection could be opened in time".to_owned(),
+        other => other.to_string(),
+    };
+    Error::Connect {
+        address,
+        reason,
+        source: Some(Box::new(Error::from(error))),
+    }
+}
+
+/// A SQLite database file that cannot be opened (SQLITE_CANTOPEN, 14: a missing directory, no right to
+/// write there) is a configuration error naming the file; anything else stays as it is.
+#[cfg(feature = "sqlite")]
+fn sqlite_open_error(url: &str, error: sqlx::Error) -> Error {
+    let cannot_open = matches!(&error, sqlx::Error::Database(db)
+        if db.code().and_then(|c| c.parse::<u32>().ok()).is_some_and(|code| code & 0xff == 14));
+    if !cannot_open {
+        return Error::from(error);
+    }
+    let file = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or(url);
+    Error::Config(format!(
+        "cannot open the SQLite database file `{file}` ({error}): does its directory exist, and may this program write there?"
+    ))
 }
 
 /// The error for a backend this build leaves out.
