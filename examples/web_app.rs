@@ -35,7 +35,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
-use tidb_vector_core::{Db, Error, Hit, HybridHit, Metric, ServerErrorKind, Vector, VectorModel};
+use tidb_vector_core::{Db, Error, ErrorClass, Hit, HybridHit, Metric, Vector, VectorModel};
 
 /// The tutorial's document: some text and its 3-dimensional embedding.
 #[derive(Clone, Debug, PartialEq, VectorModel)]
@@ -256,8 +256,9 @@ async fn same_origin_json_writes(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// An error response: 400 for the caller's mistakes, 503 when the database is unavailable (no connection,
-/// a lost one, a transient refusal, a request past its deadline), 500 for the server's other failures.
+/// An error response, by the error's [`ErrorClass`]: 400 for the caller's mistakes, 409 for a duplicate
+/// key, 501 for what this server cannot do, 503 when the database is unavailable (no connection, a lost
+/// one, a transient refusal, a request past its deadline), 500 for the server's other failures.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -285,39 +286,27 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(error: Error) -> Self {
-        match error {
-            Error::Dimensions { .. }
-            | Error::NonFinite { .. }
-            | Error::TooManyDimensions { .. }
-            | Error::ZeroQueryVector
-            | Error::Magnitude { .. }
-            | Error::TooLarge { .. }
-            | Error::Encode { .. }
-            | Error::VectorText(_)
-            | Error::InvalidArgument(_) => ApiError::bad_request(error.to_string()),
-            Error::Unsupported { .. } => ApiError {
-                status: StatusCode::NOT_IMPLEMENTED,
-                message: error.to_string(),
-                code: None,
-            },
-            // No connection, or one lost, or a transient refusal: the database is unavailable for now.
-            Error::Database(_) | Error::CommitInDoubt { .. } => {
-                tracing::error!("request failed, database unavailable: {error}");
-                ApiError::unavailable("the database is unavailable; try again later")
+        let status = match error.class() {
+            ErrorClass::Input => return ApiError::bad_request(error.to_string()),
+            ErrorClass::Conflict => StatusCode::CONFLICT,
+            ErrorClass::Unsupported => StatusCode::NOT_IMPLEMENTED,
+            ErrorClass::Transient | ErrorClass::InDoubt => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        // The details (which may name hosts or users) go to the log; the client gets what it can act on.
+        tracing::error!("request failed ({status}): {error}");
+        let message = match status {
+            StatusCode::CONFLICT => "a document with this key already exists".to_owned(),
+            StatusCode::NOT_IMPLEMENTED => error.to_string(),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                "the database is unavailable; try again later".to_owned()
             }
-            other if other.server_error_kind() == Some(ServerErrorKind::Retryable) => {
-                tracing::error!("request failed, database busy: {other}");
-                ApiError::unavailable("the database is busy; try again later")
-            }
-            other => {
-                // The details (which may name hosts or users) go to the log, not to the client.
-                tracing::error!("request failed: {other}");
-                ApiError {
-                    status: StatusCode::INTERNAL_SERVER_ERROR,
-                    message: "the database failed to answer; see the server's log".to_owned(),
-                    code: other.server_code().map(|(number, _)| number),
-                }
-            }
+            _ => "the database failed to answer; see the server's log".to_owned(),
+        };
+        ApiError {
+            status,
+            message,
+            code: error.server_code().map(|(number, _)| number),
         }
     }
 }

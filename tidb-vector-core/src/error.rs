@@ -217,6 +217,33 @@ pub enum Error {
     Database(#[source] sqlx::Error),
 }
 
+/// What kind of failure an [`Error`] is, for code that maps errors to responses (a web handler: 400, 409,
+/// 501, 503, 500) without matching every variant: see [`Error::class`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// The caller's input was wrong (a vector of the wrong size or with NaN, a value a column cannot
+    /// hold, an argument out of range, a statement too large): change the request; retrying will not help.
+    Input,
+    /// The request conflicts with what is stored (a duplicate key).
+    Conflict,
+    /// The server or build cannot do this (a TiDB without full-text search, a vector index without TiFlash,
+    /// a feature this build leaves out).
+    Unsupported,
+    /// Transient: the server is busy or out of reach, a connection was lost, a deadlock or write conflict,
+    /// a transaction gone after a dropped call. Running the operation again later may succeed.
+    Transient,
+    /// A commit's answer was lost and the library could not tell whether it happened: settle it
+    /// ([`Error::rows_stored`]) before writing the same rows again, or they may be stored twice.
+    InDoubt,
+    /// The table does not match the model, or is missing: a deployment or migration problem.
+    Schema,
+    /// The connection settings are wrong (a malformed URL, a refused login, a file that cannot be opened).
+    Config,
+    /// The server failed otherwise, or stored data cannot be read: an operator's or a bug's problem.
+    Server,
+}
+
 /// Why a server refused a statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -364,6 +391,60 @@ impl Error {
                 ..
             } => source.server_code(),
             _ => None,
+        }
+    }
+
+    /// What kind of failure this is: the caller's input, a conflict, unsupported here, transient, a commit
+    /// in doubt, the schema, the configuration, or the server.
+    ///
+    /// ```
+    /// use tidb_vector_core::{Backend, ErrorClass, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    ///
+    /// let error = Document::search(&[1.0, 2.0]).statement(Backend::TiDb).unwrap_err();
+    /// assert_eq!(error.class(), ErrorClass::Input); // e.g. 400 in a web handler
+    /// ```
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Dimensions { .. }
+            | Error::NonFinite { .. }
+            | Error::Magnitude { .. }
+            | Error::TooLarge { .. }
+            | Error::TooManyDimensions { .. }
+            | Error::ZeroQueryVector
+            | Error::VectorText(_)
+            | Error::Encode { .. }
+            | Error::InvalidArgument(_) => ErrorClass::Input,
+            Error::Decode { .. } | Error::UnreadableRow { .. } => ErrorClass::Server,
+            Error::Config(_) => ErrorClass::Config,
+            Error::Unsupported { .. } => ErrorClass::Unsupported,
+            Error::SchemaMismatch(_) => ErrorClass::Schema,
+            Error::Load { source, .. } => source.class(),
+            Error::CommitInDoubt { .. } => ErrorClass::InDoubt,
+            Error::TransactionGone => ErrorClass::Transient,
+            Error::Connect { source, .. } => match source.as_deref() {
+                Some(Error::Server { .. }) => ErrorClass::Config,
+                _ => ErrorClass::Transient,
+            },
+            Error::Server { kind, .. } => match kind {
+                ServerErrorKind::InvalidVector | ServerErrorKind::TooLarge => ErrorClass::Input,
+                ServerErrorKind::DuplicateKey => ErrorClass::Conflict,
+                ServerErrorKind::DimensionMismatch | ServerErrorKind::NoSuchTable => {
+                    ErrorClass::Schema
+                }
+                ServerErrorKind::MissingTiFlashReplica => ErrorClass::Unsupported,
+                ServerErrorKind::Retryable => ErrorClass::Transient,
+                ServerErrorKind::Other => ErrorClass::Server,
+            },
+            Error::Database(source) => match source {
+                sqlx::Error::Configuration(_) => ErrorClass::Config,
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => ErrorClass::Transient,
+                _ => ErrorClass::Server,
+            },
         }
     }
 
@@ -613,6 +694,145 @@ mod tests {
             without_stored_value("Duplicate entry '1' for key 'PRIMARY'"),
             "Duplicate entry '1' for key 'PRIMARY'"
         );
+    }
+
+    #[test]
+    fn every_variant_has_a_class() {
+        use ErrorClass::*;
+        let server = |kind| Error::Server {
+            kind,
+            code: 1,
+            sqlstate: String::new(),
+            message: String::new(),
+            source: sqlx::Error::Protocol("x".into()),
+        };
+        let schema = crate::SchemaMismatch {
+            table: "t",
+            differences: Vec::new(),
+        };
+        let cases = [
+            (
+                Error::Dimensions {
+                    expected: 3,
+                    got: 2,
+                },
+                Input,
+            ),
+            (
+                Error::NonFinite {
+                    index: 0,
+                    value: f32::NAN,
+                },
+                Input,
+            ),
+            (
+                Error::Magnitude {
+                    norm: 1.0,
+                    max: 0.5,
+                },
+                Input,
+            ),
+            (
+                Error::TooLarge {
+                    what: "bytes",
+                    size: 2,
+                    limit: 1,
+                    advice: "",
+                },
+                Input,
+            ),
+            (Error::TooManyDimensions { got: 20_000 }, Input),
+            (Error::ZeroQueryVector, Input),
+            (
+                Error::VectorText(VectorTextError {
+                    position: 0,
+                    reason: "x",
+                }),
+                Input,
+            ),
+            (
+                Error::Decode {
+                    column: "c",
+                    reason: String::new(),
+                },
+                Server,
+            ),
+            (
+                Error::UnreadableRow {
+                    key: "1".into(),
+                    source: Box::new(Error::ZeroQueryVector),
+                },
+                Server,
+            ),
+            (
+                Error::Encode {
+                    column: "c",
+                    reason: String::new(),
+                },
+                Input,
+            ),
+            (Error::InvalidArgument(String::new()), Input),
+            (Error::Config(String::new()), Config),
+            (
+                Error::Unsupported {
+                    backend: Backend::TiDb,
+                    what: String::new(),
+                },
+                Unsupported,
+            ),
+            (Error::SchemaMismatch(schema), Schema),
+            (
+                Error::Load {
+                    committed: 1,
+                    in_doubt: 0,
+                    probe: None,
+                    source: Box::new(server(ServerErrorKind::Retryable)),
+                },
+                Transient,
+            ),
+            (
+                Error::CommitInDoubt {
+                    rows: None,
+                    probe: None,
+                    source: Box::new(Error::Database(sqlx::Error::PoolClosed)),
+                },
+                InDoubt,
+            ),
+            (Error::TransactionGone, Transient),
+            (
+                Error::Connect {
+                    address: "h:1".into(),
+                    reason: String::new(),
+                    source: None,
+                },
+                Transient,
+            ),
+            (
+                Error::Connect {
+                    address: "h:1".into(),
+                    reason: String::new(),
+                    source: Some(Box::new(server(ServerErrorKind::Other))),
+                },
+                Config,
+            ),
+            (server(ServerErrorKind::InvalidVector), Input),
+            (server(ServerErrorKind::TooLarge), Input),
+            (server(ServerErrorKind::DuplicateKey), Conflict),
+            (server(ServerErrorKind::DimensionMismatch), Schema),
+            (server(ServerErrorKind::NoSuchTable), Schema),
+            (server(ServerErrorKind::MissingTiFlashReplica), Unsupported),
+            (server(ServerErrorKind::Retryable), Transient),
+            (server(ServerErrorKind::Other), Server),
+            (Error::Database(sqlx::Error::PoolTimedOut), Transient),
+            (
+                Error::Database(sqlx::Error::Configuration("x".into())),
+                Config,
+            ),
+            (Error::Database(sqlx::Error::RowNotFound), Server),
+        ];
+        for (error, class) in cases {
+            assert_eq!(error.class(), class, "{error:?}");
+        }
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub use backend::Backend;
 pub use config::{Config, Secret, TiDbSettings};
 pub use db::{Db, PoolSettings};
 pub use dialect::{Param, Statement};
-pub use error::{CommitProbe, Error, Result, ServerErrorKind, VectorTextError};
+pub use error::{CommitProbe, Error, ErrorClass, Result, ServerErrorKind, VectorTextError};
 pub use executor::{Conn, Executor, Transaction};
 pub use filter::{Col, Filter};
 pub use fusion::Fusion;
