@@ -1,4 +1,4 @@
-//! UI tests of `#[derive(VectorModel)]`: each mistake a user can make stops the build with one clear error
+//! UI tests of `#[derive(VectorModel)]` and the API around it: each mistake a user can make stops the build with one clear error
 //! at the mistake (`tests/ui/<class>/*.rs` and their `.stderr`), and every supported shape compiles
 //! (`tests/ui/pass`). The `.stderr` files are rustc 1.95's wording; `TRYBUILD=overwrite cargo test --test ui`
 //! regenerates them after a toolchain change (read the diff).
@@ -8,6 +8,7 @@ fn ui() {
     let t = trybuild::TestCases::new();
     for class in [
         "attribute",
+        "executor",
         "dimensions",
         "field-type",
         "index",

@@ -34,6 +34,11 @@ use tracing::Instrument as _;
 /// ```
 ///
 /// Sealed: the crate implements it for the types above only.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not somewhere a tidb-vector operation can run",
+    label = "pass `&db`, `&mut tx` (from `db.begin()`) or a connection wrapped in `Conn`",
+    note = "a sqlx connection or transaction of your own runs operations when wrapped: `Conn::tidb(&mut conn)`, `Conn::mariadb(&mut conn)` or `Conn::sqlite(&mut conn)` (a `&mut sqlx::Transaction` derefs to its connection: `Conn::tidb(&mut tx)`)"
+)]
 pub trait Executor<'c>: Send + sealed::Sealed {
     #[doc(hidden)]
     fn __target(self) -> (Target<'c>, &'static Dialect);
