@@ -80,6 +80,42 @@ impl<const N: usize> From<[f32; N]> for Vector {
     }
 }
 
+/// A vector of `f64` values (what many embedding APIs and crates hand out), narrowed to `f32` with a check:
+/// a value that is NaN, infinite or beyond `f32`'s range is refused ([`Error::NonFinite`](crate::Error::NonFinite),
+/// naming its position) rather than stored as an infinity; the others round to the nearest `f32`.
+///
+/// ```
+/// use tidb_vector_core::Vector;
+///
+/// let embedding: Vec<f64> = vec![0.25, -1.5, 3.0e-3];
+/// let vector = Vector::try_from(&embedding[..])?;
+/// assert_eq!(vector.as_slice(), [0.25, -1.5, 0.003]);
+/// assert!(Vector::try_from(&[1.0, 1e300][..]).is_err());
+/// # Ok::<(), tidb_vector_core::Error>(())
+/// ```
+impl TryFrom<&[f64]> for Vector {
+    type Error = crate::Error;
+
+    fn try_from(values: &[f64]) -> Result<Self, Self::Error> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(index, &value)| {
+                let narrowed = value as f32;
+                if narrowed.is_finite() {
+                    Ok(narrowed)
+                } else {
+                    Err(crate::Error::NonFinite {
+                        index,
+                        value: narrowed,
+                    })
+                }
+            })
+            .collect::<Result<Vec<f32>, _>>()
+            .map(Vector)
+    }
+}
+
 impl From<Vector> for Vec<f32> {
     fn from(vector: Vector) -> Self {
         vector.0

@@ -179,9 +179,19 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 }
             }
             (Some(_), None) => {
+                let f64_hint = if quote::ToTokens::to_token_stream(&field.ty)
+                    .to_string()
+                    .contains("f64")
+                {
+                    "; embeddings of f64 (as many APIs hand out) convert with the checked `tidb_vector_core::Vector::try_from(&values[..])`, which refuses values beyond f32"
+                } else {
+                    ""
+                };
                 cx.error_spanned_by(
                     &field.ty,
-                    "`dimensions` needs a vector field: Vec<f32>, [f32; N], tidb_vector_core::Vector, or Option of one of them",
+                    format!(
+                        "`dimensions` needs a vector field: Vec<f32>, [f32; N], tidb_vector_core::Vector, or Option of one of them{f64_hint}"
+                    ),
                 );
                 FieldKind::Scalar
             }
