@@ -470,3 +470,42 @@ async fn a_changed_full_text_collation_is_reported(target: Target) {
     );
     t.finish().await;
 }
+
+/// A SQLite table written by hand, its dimensions CHECK spelled otherwise than the library writes it: the
+/// table check reads it all the same, and a wrong size is reported as the size found.
+#[tokio::test]
+async fn a_hand_written_sqlite_vector_check_is_read() {
+    let t = TestDb::open(Target::Sqlite).await;
+    let pool = t.db.sqlite_pool().unwrap();
+    for (dimensions, check) in [(2, "Ok"), (5, "mismatch")] {
+        sqlx::raw_sql("DROP TABLE IF EXISTS tags")
+            .execute(pool)
+            .await
+            .unwrap();
+        let sql = format!(
+            "CREATE TABLE tags (name TEXT NOT NULL PRIMARY KEY, label TEXT NOT NULL, \
+             embedding BLOB NOT NULL CHECK ( VEC_LENGTH( embedding )={dimensions} ))"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(pool)
+            .await
+            .unwrap();
+        let checked = Tag::check_table(&t.db).await;
+        match check {
+            "Ok" => checked.unwrap(),
+            _ => {
+                let Err(Error::SchemaMismatch(mismatch)) = checked else {
+                    panic!("{checked:?}")
+                };
+                assert_eq!(
+                    mismatch.differences,
+                    [Difference::Dimensions {
+                        column: "embedding",
+                        expected: 2,
+                        found: Some(5)
+                    }]
+                );
+            }
+        }
+    }
+}

@@ -335,7 +335,9 @@ fn compare_columns(
 
 #[cfg(test)]
 mod tests {
-    use super::live::{named_collation, parse_vector_index, vector_dimensions};
+    use super::live::{
+        named_collation, parse_vector_index, sqlite_check_dimensions, vector_dimensions,
+    };
     use super::*;
 
     #[test]
@@ -357,6 +359,35 @@ mod tests {
             normalize("BLOB CHECK (CASE WHEN x IS NULL THEN 1 END)"),
             "blob"
         );
+    }
+
+    #[test]
+    fn sqlite_dimensions_are_read_however_the_check_is_written() {
+        for (sql, found) in [
+            (
+                "CREATE TABLE t (`embedding` BLOB NOT NULL CHECK (vec_length(`embedding`) = 3))",
+                Some(3),
+            ),
+            (
+                "CREATE TABLE t (embedding BLOB CHECK(vec_length(embedding)=4))",
+                Some(4),
+            ),
+            (
+                "create table t (embedding blob check ( VEC_LENGTH( \"Embedding\" ) = 768 ))",
+                Some(768),
+            ),
+            (
+                "CREATE TABLE t (embedding BLOB CHECK (vec_length([embedding]) = 12))",
+                Some(12),
+            ),
+            ("CREATE TABLE t (embedding BLOB)", None),
+            (
+                "CREATE TABLE t (other BLOB CHECK (vec_length(other) = 3), embedding BLOB)",
+                None,
+            ),
+        ] {
+            assert_eq!(sqlite_check_dimensions(sql, "embedding"), found, "{sql}");
+        }
     }
 
     #[test]

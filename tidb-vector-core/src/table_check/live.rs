@@ -106,14 +106,7 @@ pub(super) async fn live_columns(
         let sql: String = rows.cell(0, 0).get()?;
         for column in schema.columns {
             if let ColumnKind::Vector { .. } = column.kind {
-                let check = format!("vec_length({}) = ", dialect.quote(column.name));
-                let found = sql.find(&check).and_then(|at| {
-                    let digits: String = sql[at + check.len()..]
-                        .chars()
-                        .take_while(char::is_ascii_digit)
-                        .collect();
-                    digits.parse::<usize>().ok()
-                });
+                let found = sqlite_check_dimensions(&sql, column.name);
                 let live = columns
                     .iter_mut()
                     .find(|l| l.name.eq_ignore_ascii_case(column.name));
@@ -126,6 +119,23 @@ pub(super) async fn live_columns(
         }
     }
     Ok(columns)
+}
+
+/// A SQLite vector column's dimensions from its `CHECK (vec_length(col) = N)` in the table's SQL, however
+/// it was written: the library's ``vec_length(`col`) = 3``, or by hand `VEC_LENGTH( "col" )=3`,
+/// `vec_length([col]) = 3`, `vec_length(col)=3` (case, spaces and quotes aside). `None` without such a check.
+pub(super) fn sqlite_check_dimensions(table_sql: &str, column: &str) -> Option<usize> {
+    let plain = |text: &str| -> String {
+        text.chars()
+            .filter(|c| !c.is_whitespace() && !matches!(c, '`' | '"' | '[' | ']'))
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let sql = plain(table_sql);
+    let needle = format!("vec_length({})=", plain(column));
+    let at = sql.find(&needle)? + needle.len();
+    let digits: String = sql[at..].chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
 }
 
 /// The table's vector indexes, read from `SHOW CREATE TABLE`: each one's column (lower case) and metric.
