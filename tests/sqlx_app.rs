@@ -16,6 +16,7 @@ scenarios!(
     from_row_structs_read_what_the_library_wrote,
     list_after_walks_the_table_a_page_at_a_time,
     operations_are_traced_without_values,
+    ddl_runs_as_an_sqlx_migration,
 );
 
 #[derive(Debug, Clone, PartialEq, VectorModel)]
@@ -585,4 +586,64 @@ async fn mariadb_statement_logging_follows_the_pool_settings() {
         assert!(log.contains("operation=\"vector_index_progress\""), "{log}");
         db.close().await;
     }
+}
+
+/// `Model::ddl` written to a migration file and applied by sqlx's own `Migrator`, as a team that keeps its
+/// schema in migrations does; then the library inserts and searches in that table. On SQLite the caller's
+/// pool loads sqlite-vec itself (`load_sqlite_vec`), as the DDL's dimensions check needs it.
+async fn ddl_runs_as_an_sqlx_migration(target: Target) {
+    let t = TestDb::open(target).await;
+    let dir = std::env::temp_dir().join(format!(
+        "tidb-vector-migrations-{}-{:?}",
+        std::process::id(),
+        target
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ddl = Document::ddl(target.backend()).unwrap().join(";\n");
+    std::fs::write(dir.join("0001_documents.sql"), format!("{ddl};\n")).unwrap();
+    let migrator = sqlx::migrate::Migrator::new(dir.as_path()).await.unwrap();
+    let db = match t.mysql() {
+        Some(pool) => {
+            migrator.run(pool).await.unwrap();
+            t.db.clone()
+        }
+        None => {
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                .max_connections(2)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        tidb_vector_core::load_sqlite_vec(conn)
+                            .await
+                            .map_err(|e| sqlx::Error::Configuration(e.into()))
+                    })
+                })
+                .connect(&format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.join("app.db").display()
+                ))
+                .await
+                .unwrap();
+            migrator.run(&pool).await.unwrap();
+            tidb_vector_core::Db::from_sqlite_pool(pool)
+        }
+    };
+    // The table the migration made is the model's (on SQLite: its dimensions CHECK included).
+    Document::check_table(&db).await.unwrap();
+    Document::insert_many(
+        &db,
+        [
+            doc(1, "dog", [1.0, 2.0, 1.0]),
+            doc(2, "fish", [1.0, 2.0, 4.0]),
+            doc(3, "tree", [1.0, 0.0, 0.0]),
+        ],
+    )
+    .await
+    .unwrap();
+    let hits = Document::nearest_by_cosine(&db, &[1.0, 2.0, 3.0], 3)
+        .await
+        .unwrap();
+    let names: Vec<&str> = hits.iter().map(|h| h.record.content.as_str()).collect();
+    assert_eq!(names, ["fish", "dog", "tree"]);
+    std::fs::remove_dir_all(&dir).ok();
+    t.finish().await;
 }

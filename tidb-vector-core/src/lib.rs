@@ -104,6 +104,32 @@ pub use text_search::{HybridHit, HybridSearch, TextHit, TextSearch};
 pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};
 pub use vector::Vector;
 
+/// Loads sqlite-vec (and this crate's SQL function for the inner product) into a SQLite connection of the
+/// caller's own, unless it has them already. The library's own pools and [`Conn::sqlite`] do this by
+/// themselves; a connection that runs this crate's SQL without them needs it: a migration that applies
+/// [`VectorModel::ddl`]`(Backend::Sqlite)` (its `CHECK (vec_length(..))`) before any operation ran. For a
+/// pool, load it into each connection as it opens:
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let pool = sqlx::sqlite::SqlitePoolOptions::new()
+///     .after_connect(|conn, _| {
+///         Box::pin(async move {
+///             tidb_vector_core::load_sqlite_vec(conn)
+///                 .await
+///                 .map_err(|e| sqlx::Error::Configuration(e.into()))
+///         })
+///     })
+///     .connect("sqlite://app.db?mode=rwc")
+///     .await?;
+/// // Then run the migrations (`sqlx::migrate!().run(&pool)`), and `Db::from_sqlite_pool(pool)`.
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "sqlite")]
+pub async fn load_sqlite_vec(conn: &mut sqlx::sqlite::SqliteConnection) -> Result<()> {
+    sqlite_ext::ensure_loaded(conn).await
+}
+
 /// Derives [`VectorModel`](trait@VectorModel) for a struct with named fields; see the [crate
 /// documentation](crate#the-derive).
 pub use tidb_vector_derive::VectorModel;
