@@ -81,7 +81,7 @@ impl<const N: usize> From<[f32; N]> for Vector {
 }
 
 /// A vector of `f64` values (what many embedding APIs and crates hand out), narrowed to `f32` with a check:
-/// a value that is NaN, infinite or beyond `f32`'s range is refused ([`Error::NonFinite`](crate::Error::NonFinite),
+/// a value that is NaN, infinite or beyond `f32`'s range is refused ([`Error::NonFinite`],
 /// naming its position) rather than stored as an infinity; the others round to the nearest `f32`.
 ///
 /// ```
