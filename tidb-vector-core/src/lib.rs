@@ -33,16 +33,56 @@
 //!
 //! # The derive
 //!
+//! ```
+//! use tidb_vector_core::{Backend, VectorModel};
+//!
+//! #[derive(VectorModel)]
+//! #[vector(table = "products")]
+//! struct Product {
+//!     #[vector(key, max_length = 64)]
+//!     sku: String,                          // a key the caller gives (also: integers, uuid::Uuid)
+//!     #[vector(fulltext)]
+//!     description: String,                  // searched by words too (search_text, search_hybrid)
+//!     #[vector(rename = "unit_price")]
+//!     price: Option<f64>,                   // a nullable column under another name
+//!     thumbnail: Vec<u8>,
+//!     #[vector(dimensions = 384, index = "cosine")]
+//!     text_embedding: Vec<f32>,             // the first vector field: what `search` and the shortcuts use
+//!     #[vector(dimensions = 2)]
+//!     image_embedding: [f32; 2],            // another, searched with `search_on`
+//!     #[vector(skip)]
+//!     cached_rank: Option<u32>,             // not stored
+//! }
+//!
+//! let ddl = Product::ddl(Backend::TiDb)?;
+//! assert!(ddl[0].contains("`text_embedding` VECTOR(384) NOT NULL"));
+//! assert!(ddl[0].contains("VECTOR INDEX `vec_idx_text_embedding_cosine`"));
+//! # Ok::<(), tidb_vector_core::Error>(())
+//! ```
+//!
 //! - `#[vector(table = "name")]` on the struct names the table (default: the struct's name in
 //!   `snake_case`, plus `s`: `Document` → `documents`).
-//! - Exactly one field has `#[vector(dimensions = N)]`: `Vec<f32>`, `[f32; N]` or [`Vector`], or `Option`
-//!   of one of them for a nullable column. `#[vector(dimensions = N, index = "cosine")]` (or `"l2"`) adds
-//!   an HNSW vector index.
-//! - Other fields are scalar columns: `String`, `bool`, the integer types, `f32`, `f64`, or `Option` of
-//!   them. `#[vector(rename = "col")]` renames a column.
-//! - The primary key is the field marked `#[vector(key)]`, else a field named `id`, else a hidden
-//!   `id BIGINT` column. Keys are auto-increment integers (`i32`, `i64`, `u32`, `u64`, or `Option` of
-//!   them); `0` or `None` on insert lets the database assign one, and `insert` returns it.
+//! - Vector fields have `#[vector(dimensions = N)]`: `Vec<f32>`, `[f32; N]` or [`Vector`], or an `Option` of
+//!   one for a nullable column; a model may have several, each with its own dimensions. `index = "cosine"`
+//!   (or `"l2"`) adds an HNSW vector index (MariaDB builds one a table). Embeddings of `f64` convert with
+//!   [`Vector::try_from`], which refuses values beyond `f32`.
+//! - Scalar columns: `String`, `bool`, the integer types, `f32`, `f64`, `Vec<u8>`, `uuid::Uuid` (feature
+//!   `uuid`), chrono's `DateTime<Utc>`, `NaiveDateTime` and `NaiveDate` (feature `chrono`),
+//!   `serde_json::Value` (feature `json`), and `Option` of each. `max_length = N` makes text a
+//!   `VARCHAR(N)`; `fulltext` gives a text field a full-text index; `rename = "col"` names the column (a
+//!   field whose name is not ASCII needs one); `skip` leaves a field out of the table.
+//! - The key is the field marked `#[vector(key)]`, else a field named `id`, else a hidden `id BIGINT`
+//!   column. Integer keys (`i32`, `i64`, `u32`, `u64`, or `Option` of one) are auto-increment: `0` or
+//!   `None` on insert lets the database assign one, and `insert` returns it; with
+//!   `#[vector(key, auto_increment = false)]` the caller assigns every key, and `0` is a key like any
+//!   other. `String` keys (with `max_length`) and `uuid::Uuid` keys are always the caller's. A text key
+//!   is the exact string given on every backend: `"abc"` and `"abc "` are two rows.
+//! - Values are checked before anything is sent, by one rule per type: finite floats, `max_length`,
+//!   timestamps in the years 1 to 9999 to the microsecond, JSON nested at most 31 deep.
+//! - A full-text search text with no words (letters or digits) is [`Error::InvalidArgument`].
+//!
+//! Every attribute key above is listed, and checked to be documented here and in the README, by a test
+//! (`tidb-vector-derive`'s `every_attribute_key_is_documented`).
 //!
 //! # Backends
 //!

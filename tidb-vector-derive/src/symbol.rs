@@ -34,3 +34,33 @@ pub const FIELD_KEYS: &[&str] = &[
     SKIP,
     FULLTEXT,
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The crate-level docs (docs.rs's front page) and the project README name every key the derive
+    /// takes: a key added here without docs fails this test.
+    #[test]
+    fn every_attribute_key_is_documented() {
+        let crate_docs = include_str!("../../tidb-vector-core/src/lib.rs");
+        let readme = include_str!("../../README.md");
+        for key in CONTAINER_KEYS.iter().chain(FIELD_KEYS) {
+            for (name, text) in [
+                ("tidb-vector-core's crate docs", crate_docs),
+                ("README.md", readme),
+            ] {
+                let spelled = [
+                    format!("{key} ="),
+                    format!("{key},"),
+                    format!("{key})"),
+                    format!("`{key}`"),
+                ];
+                assert!(
+                    spelled.iter().any(|s| text.contains(s.as_str())),
+                    "`{key}` is not documented in {name}"
+                );
+            }
+        }
+    }
+}
