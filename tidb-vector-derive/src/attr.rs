@@ -247,9 +247,7 @@ fn unknown_key_message(name: &str, allowed: &[&str], place: &str) -> String {
         .min();
     let other_place_hint = match (place, name) {
         ("field", TABLE) => "; `table` goes on the struct",
-        ("struct", DIMENSIONS | INDEX | KEY | RENAME | MAX_LENGTH | AUTO_INCREMENT | SKIP) => {
-            "; this key goes on a field"
-        }
+        ("struct", key) if FIELD_KEYS.contains(&key) => "; this key goes on a field",
         _ => "",
     };
     match nearest {

@@ -158,7 +158,11 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
         let shape = vector_shape(&field.ty);
         let kind = match (&attrs.dimensions, &shape) {
             (Some((dimensions, lit)), Some(shape)) => {
-                if let Some(len) = shape.array_len {
+                // Not after an attribute error: `dimensions` may then be the placeholder that only stops
+                // a "missing dimensions" error, and the length check would name a size nobody wrote.
+                if let Some(len) = shape.array_len
+                    && attrs_ok
+                {
                     check::array_len(cx, len, *dimensions, lit);
                 }
                 // The first vector field is the one searches use unless told another.
