@@ -85,3 +85,48 @@ impl CommitProbe {
         Ok(rows.len() > 0)
     }
 }
+
+/// The outcome of a one-row insert whose statement failed: when the connection failed under it (a commit in
+/// doubt) and the row carries its key, whether that key's row exists settles it (the key is returned
+/// when it does); otherwise the error, a commit in doubt still when the server could not be asked.
+pub(crate) async fn settle_insert<M: crate::VectorModel>(
+    session: &mut Session<'_>,
+    record: &M,
+    error: Error,
+) -> Result<M::Key> {
+    let error = crate::model::explain_refused_vector::<M>(session, error).await;
+    let Error::CommitInDoubt {
+        probe: None,
+        source,
+        ..
+    } = error
+    else {
+        return Err(error);
+    };
+    let Some(key) = record.__key() else {
+        return Err(Error::CommitInDoubt {
+            rows: Some(1),
+            probe: None,
+            source,
+        });
+    };
+    let dialect = session.dialect();
+    let probe = CommitProbe::new(
+        dialect,
+        &M::SCHEMA,
+        CommitProbe::key_arg(
+            dialect,
+            &M::SCHEMA,
+            crate::value::ColumnType::to_value(&key),
+        )?,
+    );
+    match probe.committed_in(session).await {
+        Ok(true) => Ok(key),
+        Ok(false) => Err(*source),
+        Err(_) => Err(Error::CommitInDoubt {
+            rows: Some(1),
+            probe: Some(probe),
+            source,
+        }),
+    }
+}

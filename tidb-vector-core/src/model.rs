@@ -15,6 +15,8 @@ use crate::value::{ColumnType, QueryVector, ValueRef};
 mod load;
 mod records;
 
+pub(crate) use records::explain_refused_vector;
+
 /// Reads row `row` of `rows` into `M`; a value the model cannot hold fails with the row's key named.
 pub(crate) fn read_record<M: VectorModel>(
     rows: &crate::driver::Rows,
@@ -390,7 +392,9 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             bind::encode_row(dialect, schema.insert_columns(), &values, &mut args)?;
             let done = match session.execute(dialect.insert(schema, 1), args).await {
                 Ok(done) => done,
-                Err(error) => return records::settle_insert(&mut session, self, error).await,
+                Err(error) => {
+                    return crate::in_doubt::settle_insert(&mut session, self, error).await;
+                }
             };
             if let Some(key) = self.__key() {
                 return Ok(key);

@@ -93,47 +93,6 @@ pub(crate) async fn explain_refused_vector<M: VectorModel>(
     }
 }
 
-/// The outcome of a one-row insert whose statement failed: when the connection failed under it (a commit in
-/// doubt) and the row carries its key, whether that key's row exists settles it (the key is returned
-/// when it does); otherwise the error, a commit in doubt still when the server could not be asked.
-pub(crate) async fn settle_insert<M: VectorModel>(
-    session: &mut Session<'_>,
-    record: &M,
-    error: Error,
-) -> Result<M::Key> {
-    let error = explain_refused_vector::<M>(session, error).await;
-    let Error::CommitInDoubt {
-        probe: None,
-        source,
-        ..
-    } = error
-    else {
-        return Err(error);
-    };
-    let Some(key) = record.__key() else {
-        return Err(Error::CommitInDoubt {
-            rows: Some(1),
-            probe: None,
-            source,
-        });
-    };
-    let dialect = session.dialect();
-    let probe = CommitProbe::new(
-        dialect,
-        &M::SCHEMA,
-        CommitProbe::key_arg(dialect, &M::SCHEMA, key.to_value())?,
-    );
-    match probe.committed_in(session).await {
-        Ok(true) => Ok(key),
-        Ok(false) => Err(*source),
-        Err(_) => Err(Error::CommitInDoubt {
-            rows: Some(1),
-            probe: Some(probe),
-            source,
-        }),
-    }
-}
-
 /// The most bytes of parameters one bulk statement carries when the server takes more: large enough that
 /// a statement's round trip is a small part of its cost.
 const STATEMENT_BYTES: usize = 4 << 20;
