@@ -19,6 +19,7 @@ scenarios!(
     domain_keys_and_columns_round_trip,
     dates_and_times_round_trip,
     json_round_trips,
+    auto_random_keys_are_tidbs,
 );
 
 /// The tutorial's model.
@@ -1082,5 +1083,92 @@ async fn json_round_trips(target: Target) {
         "every value back equal",
         &format!("{} rows equal", rows.len()),
     );
+    t.finish().await;
+}
+
+/// TiDB's `AUTO_RANDOM` key.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "clicks")]
+struct Click {
+    #[vector(key, auto_random)]
+    id: i64,
+    name: String,
+    #[vector(dimensions = 2)]
+    embedding: [f32; 2],
+}
+
+/// `#[vector(key, auto_random)]`: TiDB builds and assigns the key; MariaDB and SQLite refuse the table
+/// before any SQL. The TiDB dialect on MariaDB cannot build an AUTO_RANDOM column: there the table is made
+/// from the TiDB DDL with MariaDB's AUTO_INCREMENT standing in, to run the model's reads and writes.
+async fn auto_random_keys_are_tidbs(target: Target) {
+    let t = TestDb::open(target).await;
+    let event = |name: &str, embedding: [f32; 2]| Click {
+        id: 0,
+        name: name.to_owned(),
+        embedding,
+    };
+    match target {
+        Target::Sqlite | Target::MariaDb => {
+            for result in [
+                Click::create_table(&t.db).await,
+                Click::check_table(&t.db).await,
+            ] {
+                match result {
+                    Err(Error::Unsupported { what, .. }) => {
+                        assert!(what.contains("AUTO_RANDOM"), "{what}")
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+            // Nothing was created.
+            assert!(matches!(
+                Click::count(&t.db).await,
+                Err(Error::Server {
+                    kind: ServerErrorKind::NoSuchTable,
+                    ..
+                })
+            ));
+            t.finish().await;
+            return;
+        }
+        Target::TiDbOnMariaDb => {
+            let ddl = Click::ddl(tidb_vector_core::Backend::TiDb).unwrap();
+            let pool = t.mysql().expect("a MySQL pool");
+            let sql = ddl[0].replace("AUTO_RANDOM", "AUTO_INCREMENT");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        Target::TiDb => {
+            Click::create_table(&t.db).await.unwrap();
+            Click::check_table(&t.db).await.unwrap();
+            // A key the caller gives is TiDB's error (its text says what to set), and nothing is stored.
+            let err = Click {
+                id: 5,
+                ..event("given", [1.0, 1.0])
+            }
+            .insert(&t.db)
+            .await
+            .unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("allow_auto_random_explicit_insert"),
+                "{err}"
+            );
+            assert_eq!(t.count("clicks").await, 0);
+        }
+    }
+    let dog = event("dog", [1.0, 2.0]).insert(&t.db).await.unwrap();
+    let fish = event("fish", [1.0, 4.0]).insert(&t.db).await.unwrap();
+    assert_ne!(dog, fish);
+    assert_eq!(Click::get(&t.db, &dog).await.unwrap().unwrap().name, "dog");
+    let many: Vec<Click> = (0..100).map(|i| event("n", [i as f32, 1.0])).collect();
+    assert_eq!(Click::insert_many(&t.db, &many).await.unwrap(), 100);
+    assert_eq!(t.count("clicks").await, 102);
+    let hits = Click::nearest_by_cosine(&t.db, &[1.0, 4.0], 1)
+        .await
+        .unwrap();
+    assert_eq!((hits[0].key, hits[0].record.id), (fish, fish));
     t.finish().await;
 }

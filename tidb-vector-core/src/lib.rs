@@ -75,7 +75,10 @@
 //!   column. Integer keys (`i32`, `i64`, `u32`, `u64`, or `Option` of one) are auto-increment: `0` or
 //!   `None` on insert lets the database assign one, and `insert` returns it; with
 //!   `#[vector(key, auto_increment = false)]` the caller assigns every key, and `0` is a key like any
-//!   other. `String` keys (with `max_length`) and `uuid::Uuid` keys are always the caller's. A text key
+//!   other. `#[vector(key, auto_random)]` on an `i64` key is TiDB's `AUTO_RANDOM`: TiDB assigns random
+//!   high bits, which spread inserts over its storage instead of appending to one region (TiDB's advice
+//!   for write-heavy tables); `insert` returns the key; MariaDB and SQLite refuse that model's table with
+//!   [`Error::Unsupported`] before any SQL. `String` keys (with `max_length`) and `uuid::Uuid` keys are always the caller's. A text key
 //!   is the exact string given on every backend: `"abc"` and `"abc "` are two rows.
 //! - Values are checked before anything is sent, by one rule per type: finite floats, `max_length`,
 //!   timestamps in the years 1 to 9999 to the microsecond, JSON nested at most 31 deep.

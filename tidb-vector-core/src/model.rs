@@ -97,6 +97,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn create_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let mut session = db.__session("create_table", Self::SCHEMA.table);
+            session.dialect().check_key(&Self::SCHEMA)?;
             session.dialect().check_vector_indexes(&Self::SCHEMA)?;
             session.dialect().check_fulltext(&Self::SCHEMA)?;
             if session.backend() == crate::Backend::TiDb
@@ -131,6 +132,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn check_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let mut session = db.__session("check_table", Self::SCHEMA.table);
+            session.dialect().check_key(&Self::SCHEMA)?;
             crate::table_check::check(&mut session, &Self::SCHEMA).await
         }
     }
@@ -152,6 +154,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// [`Error::Unsupported`] where the backend cannot build the model's table, as `create_table` says.
     fn ddl(backend: crate::Backend) -> Result<Vec<String>> {
         let dialect = crate::dialect::Dialect::of(backend);
+        dialect.check_key(&Self::SCHEMA)?;
         dialect.check_vector_indexes(&Self::SCHEMA)?;
         dialect.check_fulltext(&Self::SCHEMA)?;
         let mut statements = vec![dialect.create_table(&Self::SCHEMA)];

@@ -130,6 +130,10 @@ pub struct Schema {
     /// the database choose); otherwise the caller does (`String`, `Uuid`, or an integer key with
     /// `#[vector(key, auto_increment = false)]`).
     pub auto_key: bool,
+    /// Whether TiDB assigns the key with `AUTO_RANDOM` (`#[vector(key, auto_random)]` on an `i64`): random
+    /// high bits spread inserts over TiKV's regions instead of appending to one. Implies `auto_key`. TiDB
+    /// only: MariaDB and SQLite refuse the model's table ([`Error::Unsupported`](crate::Error::Unsupported)).
+    pub auto_random: bool,
     /// Whether the key is a hidden `id BIGINT` column that no field holds (the model has no key field).
     /// Inserts return it and search hits carry it.
     pub hidden_key: bool,

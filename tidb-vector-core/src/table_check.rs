@@ -11,7 +11,10 @@ use crate::schema::{ColumnKind, Metric, Schema};
 
 mod live;
 
-use live::{LiveColumn, live_columns, named_collation, normalize, vector_indexes};
+use live::{
+    LiveColumn, live_columns, named_collation, normalize, parse_auto_random, parse_vector_index,
+    show_create_table,
+};
 
 /// How a live table differs from its model: see [`VectorModel::check_table`](crate::VectorModel::check_table).
 #[derive(Clone, Debug, PartialEq)]
@@ -68,6 +71,12 @@ pub enum Difference {
         column: &'static str,
         /// Whether the model expects an auto-increment key.
         auto_increment: bool,
+    },
+    /// The model's key is `auto_random` (TiDB), and the column is not the table's `AUTO_RANDOM` primary
+    /// key.
+    AutoRandomKey {
+        /// The column.
+        column: &'static str,
     },
     /// The table has a `NOT NULL` column without a default that the model does not write: every insert
     /// would fail.
@@ -159,6 +168,10 @@ impl fmt::Display for Difference {
                 column,
                 auto_increment: false,
             } => write!(f, "column `{column}` is not the table's primary key"),
+            Difference::AutoRandomKey { column } => write!(
+                f,
+                "column `{column}` is not the table's AUTO_RANDOM primary key, which the model's key (`auto_random`) needs: TiDB converts a BIGINT AUTO_INCREMENT clustered primary key (`SET @@tidb_allow_remove_auto_inc = 1`, then `ALTER TABLE ... MODIFY `{column}` BIGINT AUTO_RANDOM`), and no other column"
+            ),
             Difference::UnknownRequiredColumn { column } => write!(
                 f,
                 "the table has a NOT NULL column `{column}` without a default that the model does not write: every insert would fail; add the field or give the column a default"
@@ -219,19 +232,39 @@ impl fmt::Display for SchemaMismatch {
 /// Compares the live table with `schema`.
 pub(crate) async fn check(session: &mut Session<'_>, schema: &Schema) -> Result<()> {
     let dialect = session.dialect();
-    let columns = live_columns(session, schema).await?;
+    let mut columns = live_columns(session, schema).await?;
     let mut differences = Vec::new();
     if columns.is_empty() {
         differences.push(Difference::MissingTable);
     } else {
-        compare_columns(dialect, schema, &columns, &mut differences);
         let declared: Vec<(&'static str, Metric)> = schema
             .columns
             .iter()
             .filter_map(|c| c.index.map(|metric| (c.name, metric)))
             .collect();
+        // What only `SHOW CREATE TABLE` shows: vector indexes' metrics, and TiDB's AUTO_RANDOM (its
+        // `information_schema` shows nothing for it).
+        let definition =
+            if (!declared.is_empty() || schema.auto_random) && dialect.backend != Backend::Sqlite {
+                show_create_table(session, schema).await?
+            } else {
+                String::new()
+            };
+        for line in definition.lines() {
+            if let Some(name) = parse_auto_random(line)
+                && let Some(live) = columns
+                    .iter_mut()
+                    .find(|l| l.name.eq_ignore_ascii_case(&name))
+            {
+                live.auto_random = true;
+            }
+        }
+        compare_columns(dialect, schema, &columns, &mut differences);
         if !declared.is_empty() && dialect.backend != Backend::Sqlite {
-            let indexes = vector_indexes(session, schema).await?;
+            let indexes: Vec<(String, Metric)> = definition
+                .lines()
+                .filter_map(|line| parse_vector_index(dialect.backend, line))
+                .collect();
             for (column, expected) in declared {
                 let found = indexes
                     .iter()
@@ -307,7 +340,13 @@ fn compare_columns(
             });
         }
         if is_key {
-            if !found.primary_key || (schema.auto_key && !found.auto_increment) {
+            if schema.auto_random {
+                if !found.primary_key || !found.auto_random {
+                    differences.push(Difference::AutoRandomKey {
+                        column: column.name,
+                    });
+                }
+            } else if !found.primary_key || (schema.auto_key && !found.auto_increment) {
                 differences.push(Difference::Key {
                     column: column.name,
                     auto_increment: schema.auto_key,
@@ -336,7 +375,8 @@ fn compare_columns(
 #[cfg(test)]
 mod tests {
     use super::live::{
-        named_collation, parse_vector_index, sqlite_check_dimensions, vector_dimensions,
+        named_collation, parse_auto_random, parse_vector_index, sqlite_check_dimensions,
+        vector_dimensions,
     };
     use super::*;
 
@@ -423,6 +463,21 @@ mod tests {
         );
         assert!(text("utf8mb4_bin").contains("MODIFY sku ... COLLATE utf8mb4_0900_bin"));
         assert!(text("utf8mb4_uca1400_ai_ci").contains("case-insensitively"));
+    }
+
+    #[test]
+    fn auto_random_is_read_from_its_column_line() {
+        // TiDB v8.5.3's SHOW CREATE TABLE of `id BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY` (run by hand on
+        // a TiDB built from source; pkg/executor/show.go:1155-1161), and its range-bits form.
+        let shown = "CREATE TABLE `ar` (\n\
+            \x20 `id` bigint NOT NULL /*T![auto_rand] AUTO_RANDOM(5) */,\n\
+            \x20 `Other Id` bigint NOT NULL /*T![auto_rand] AUTO_RANDOM(5, 54) */ COMMENT 'x',\n\
+            \x20 `v` vector(2) NOT NULL COMMENT 'not AUTO_RANDOM(5) at all',\n\
+            \x20 `n` bigint NOT NULL AUTO_INCREMENT,\n\
+            \x20 PRIMARY KEY (`id`) /*T![clustered_index] CLUSTERED */\n\
+            ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin /*T![auto_rand_base] AUTO_RANDOM_BASE=30001 */";
+        let found: Vec<String> = shown.lines().filter_map(parse_auto_random).collect();
+        assert_eq!(found, ["id", "other id"]);
     }
 
     #[test]

@@ -39,6 +39,8 @@ pub struct FieldAttrs {
     pub max_length: Option<(u32, LitInt)>,
     /// The `auto_increment` value and its literal.
     pub auto_increment: Option<(bool, LitBool)>,
+    /// The `auto_random` word itself.
+    pub auto_random: Option<Span>,
     /// The `skip` word itself.
     pub skip: Option<Span>,
     /// The `fulltext` word itself.
@@ -55,6 +57,7 @@ impl FieldAttrs {
         spans.extend(self.rename.as_ref().map(LitStr::span));
         spans.extend(self.max_length.as_ref().map(|(_, lit)| lit.span()));
         spans.extend(self.auto_increment.as_ref().map(|(_, lit)| lit.span()));
+        spans.extend(self.auto_random);
         spans.extend(self.fulltext);
         spans
     }
@@ -97,17 +100,12 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     set_once(cx, &mut out.index, index, &meta.path, INDEX);
                 }
             }
-            KEY => {
-                if meta.input.peek(syn::Token![=]) {
-                    let value: Expr = meta.value()?.parse()?;
-                    cx.error_spanned_by(
-                        value,
-                        "`key` takes no value; write `#[vector(key)]` on the key field",
-                    );
-                } else {
-                    set_once(cx, &mut out.key, meta.path.span(), &meta.path, KEY);
-                }
-            }
+            KEY => word(
+                cx,
+                meta,
+                &mut out.key,
+                "`key` takes no value; write `#[vector(key)]` on the key field",
+            )?,
             RENAME => {
                 if let Some(value) = string_value(cx, meta, RENAME)? {
                     set_once(cx, &mut out.rename, value, &meta.path, RENAME);
@@ -142,34 +140,24 @@ pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                     ),
                 }
             }
-            SKIP => {
-                if meta.input.peek(syn::Token![=]) {
-                    let value: Expr = meta.value()?.parse()?;
-                    cx.error_spanned_by(
-                        value,
-                        "`skip` takes no value; write `#[vector(skip)]` on a field that is not stored",
-                    );
-                } else {
-                    set_once(cx, &mut out.skip, meta.path.span(), &meta.path, SKIP);
-                }
-            }
-            FULLTEXT => {
-                if meta.input.peek(syn::Token![=]) {
-                    let value: Expr = meta.value()?.parse()?;
-                    cx.error_spanned_by(
-                        value,
-                        "`fulltext` takes no value; write `#[vector(fulltext)]` on a String field",
-                    );
-                } else {
-                    set_once(
-                        cx,
-                        &mut out.fulltext,
-                        meta.path.span(),
-                        &meta.path,
-                        FULLTEXT,
-                    );
-                }
-            }
+            AUTO_RANDOM => word(
+                cx,
+                meta,
+                &mut out.auto_random,
+                "`auto_random` takes no value; write `#[vector(key, auto_random)]` on an i64 key",
+            )?,
+            SKIP => word(
+                cx,
+                meta,
+                &mut out.skip,
+                "`skip` takes no value; write `#[vector(skip)]` on a field that is not stored",
+            )?,
+            FULLTEXT => word(
+                cx,
+                meta,
+                &mut out.fulltext,
+                "`fulltext` takes no value; write `#[vector(fulltext)]` on a String field",
+            )?,
             _ => unreachable_key(cx, meta),
         }
         Ok(())
@@ -282,6 +270,27 @@ fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
 
 fn unreachable_key(cx: &mut Ctxt, meta: &syn::meta::ParseNestedMeta<'_>) {
     cx.error_spanned_by(&meta.path, "this `vector` attribute is not handled here");
+}
+
+/// A key that is a word alone (`key`, `skip`, ...): its span, or an error saying how to write it.
+fn word(
+    cx: &mut Ctxt,
+    meta: &syn::meta::ParseNestedMeta<'_>,
+    slot: &mut Option<Span>,
+    how: &str,
+) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let value: Expr = meta.value()?.parse()?;
+        cx.error_spanned_by(value, how);
+    } else {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        set_once(cx, slot, meta.path.span(), &meta.path, &key);
+    }
+    Ok(())
 }
 
 fn set_once<T>(cx: &mut Ctxt, slot: &mut Option<T>, value: T, path: &syn::Path, key: &str) {

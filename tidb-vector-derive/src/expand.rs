@@ -29,6 +29,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
     let table = &c.table;
     let hidden = matches!(c.key, Key::Hidden);
     let auto_key = c.auto_key;
+    let auto_random = c.auto_random;
     let offset = usize::from(hidden);
 
     let mut columns = Vec::new();
@@ -216,6 +217,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
                     columns: &[#(#columns),*],
                     key: #key_index,
                     auto_key: #auto_key,
+                    auto_random: #auto_random,
                     hidden_key: #hidden,
                     vector: #vector_index,
                 };

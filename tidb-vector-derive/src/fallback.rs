@@ -37,6 +37,7 @@ pub fn stub(input: &DeriveInput) -> TokenStream {
                     columns: &[],
                     key: 0,
                     auto_key: true,
+                    auto_random: false,
                     hidden_key: true,
                     vector: 0,
                 };

@@ -5,7 +5,7 @@ use syn::{Data, DeriveInput, Fields, Ident, Type};
 use crate::attr::{self, IndexMetric};
 use crate::check;
 use crate::ctxt::Ctxt;
-use crate::ty::{KeyKind, check_scalar_type, is_text, key_kind, vector_shape};
+use crate::ty::{KeyKind, check_scalar_type, is_i64, is_text, key_kind, vector_shape};
 
 /// The struct, checked.
 pub struct Container<'a> {
@@ -18,6 +18,8 @@ pub struct Container<'a> {
     /// Whether the database assigns the key (a hidden key, or an integer key not marked
     /// `auto_increment = false`).
     pub auto_key: bool,
+    /// Whether TiDB assigns the key with `AUTO_RANDOM` (`#[vector(key, auto_random)]`).
+    pub auto_random: bool,
 }
 
 /// Where the primary key lives.
@@ -50,8 +52,13 @@ pub enum FieldKind {
     Skipped,
 }
 
-/// A field's `key` span and `auto_increment` value.
-type KeyAttrs = (Option<proc_macro2::Span>, Option<(bool, syn::LitBool)>);
+/// A field's key attributes: the `key` word, the `auto_increment` value, the `auto_random` word.
+#[derive(Default)]
+struct KeyAttrs {
+    key: Option<proc_macro2::Span>,
+    auto_increment: Option<(bool, syn::LitBool)>,
+    auto_random: Option<proc_macro2::Span>,
+}
 
 /// TiDB and MariaDB index at most 3072 bytes of a key: 768 characters of utf8mb4.
 const MAX_KEY_LENGTH: u32 = 768;
@@ -115,7 +122,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
     let mut fields = Vec::new();
     let mut vector: Option<usize> = None;
     let mut marked_key: Option<usize> = None;
-    // Each field's `key` span and `auto_increment` value, for the key's checks below.
+    // Each field's key attributes, for the key's checks below.
     let mut key_attrs: Vec<KeyAttrs> = Vec::new();
     for (position, field) in named.named.iter().enumerate() {
         let Some(ident) = field.ident.as_ref() else {
@@ -140,7 +147,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 max_length: None,
                 fulltext: false,
             });
-            key_attrs.push((None, None));
+            key_attrs.push(KeyAttrs::default());
             continue;
         }
         let column = match &attrs.rename {
@@ -258,7 +265,11 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                 "`fulltext` goes on a String field (it builds a full-text index on the column)",
             ));
         }
-        key_attrs.push((attrs.key, attrs.auto_increment.clone()));
+        key_attrs.push(KeyAttrs {
+            key: attrs.key,
+            auto_increment: attrs.auto_increment.clone(),
+            auto_random: attrs.auto_random,
+        });
         fields.push(Field {
             ident,
             ty: &field.ty,
@@ -287,17 +298,29 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
             None => Key::Hidden,
         },
     };
-    for (position, (_, auto_increment)) in key_attrs.iter().enumerate() {
-        if let Some((_, lit)) = auto_increment
-            && !matches!(key, Key::Field(k) if k == position)
-        {
+    for (position, attrs) in key_attrs.iter().enumerate() {
+        if matches!(key, Key::Field(k) if k == position) {
+            continue;
+        }
+        if let Some((_, lit)) = &attrs.auto_increment {
             cx.error_spanned_by(lit, "`auto_increment` goes on the key field, beside `key`");
+        }
+        if let Some(span) = attrs.auto_random {
+            cx.syn_error(syn::Error::new(
+                span,
+                "`auto_random` goes on the key field, beside `key`: `#[vector(key, auto_random)]` on an i64",
+            ));
         }
     }
     let mut auto_key = true;
+    let mut auto_random = false;
     if let Key::Field(position) = key {
         let field = &fields[position];
-        let (key_span, auto_increment) = &key_attrs[position];
+        let KeyAttrs {
+            key: key_span,
+            auto_increment,
+            auto_random: auto_random_span,
+        } = &key_attrs[position];
         let at_key = key_span.unwrap_or_else(|| field.ident.span());
         if matches!(field.kind, FieldKind::Scalar) && check_scalar_type(field.ty).is_ok() {
             match key_kind(field.ty) {
@@ -311,6 +334,20 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                         "a field named `id` is the key, and a key is an integer (i32, i64, u32, u64, or an Option of one), a String with `max_length`, or a uuid::Uuid; rename the field to keep it as a plain column".to_owned()
                     };
                     cx.error_spanned_by(field.ty, message);
+                }
+                Some((KeyKind::Integer, _)) if auto_random_span.is_some() => {
+                    auto_random = true;
+                    if let Some((_, lit)) = auto_increment {
+                        cx.error_spanned_by(
+                            lit,
+                            "`auto_random` and `auto_increment` do not go together: TiDB assigns an AUTO_RANDOM key; remove `auto_increment`",
+                        );
+                    } else if !is_i64(field.ty) {
+                        cx.error_spanned_by(
+                            field.ty,
+                            "an `auto_random` key is a BIGINT: make the field i64 (or Option<i64>)",
+                        );
+                    }
                 }
                 Some((KeyKind::Integer, optional)) => {
                     auto_key = auto_increment.as_ref().is_none_or(|(auto, _)| *auto);
@@ -341,6 +378,12 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
                             lit,
                             format!("a {what} key is never auto-increment (the caller assigns it); remove `auto_increment`"),
                         );
+                    }
+                    if let Some(span) = auto_random_span {
+                        cx.syn_error(syn::Error::new(
+                            *span,
+                            format!("a {what} key is never `auto_random` (the caller assigns it); `auto_random` goes on an i64 key"),
+                        ));
                     }
                     match (kind, field.max_length) {
                         (KeyKind::Text, None) => cx.syn_error(syn::Error::new(
@@ -377,6 +420,7 @@ pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'
         key,
         vector,
         auto_key,
+        auto_random,
     })
 }
 

@@ -16,6 +16,8 @@ pub const RENAME: &str = "rename";
 pub const MAX_LENGTH: &str = "max_length";
 /// Field key (with `key`): whether the database assigns an integer key.
 pub const AUTO_INCREMENT: &str = "auto_increment";
+/// Field key (with `key`): TiDB assigns an `i64` key with `AUTO_RANDOM` (no write hotspot).
+pub const AUTO_RANDOM: &str = "auto_random";
 /// Field key: a field that is not stored.
 pub const SKIP: &str = "skip";
 /// Field key: a text field with a full-text index (for `search_text` and hybrid search).
@@ -31,6 +33,7 @@ pub const FIELD_KEYS: &[&str] = &[
     RENAME,
     MAX_LENGTH,
     AUTO_INCREMENT,
+    AUTO_RANDOM,
     SKIP,
     FULLTEXT,
 ];

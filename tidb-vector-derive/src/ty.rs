@@ -122,6 +122,12 @@ pub fn key_kind(ty: &Type) -> Option<(KeyKind, bool)> {
     Some((kind, optional))
 }
 
+/// Whether the type is `i64` or `Option<i64>` (by its last path segment).
+pub fn is_i64(ty: &Type) -> bool {
+    let inner = option_inner(ty).unwrap_or(ty);
+    last_plain_segment(inner).is_some_and(|name| name == "i64")
+}
+
 /// Whether the type is `String` or `Option<String>` (by its last path segment).
 pub fn is_text(ty: &Type) -> bool {
     let inner = option_inner(ty).unwrap_or(ty);

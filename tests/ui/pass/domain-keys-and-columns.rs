@@ -32,11 +32,23 @@ struct Counter {
     embedding: Vec<f32>,
 }
 
+// TiDB's AUTO_RANDOM key, on the field named `id` (the key by its name), as an Option.
+#[derive(VectorModel)]
+struct Shard {
+    #[vector(auto_random)]
+    id: Option<i64>,
+    #[vector(dimensions = 2)]
+    embedding: Vec<f32>,
+}
+
 fn main() {
     let _: fn(&Page) -> _ = |page| page.slug.clone();
     let _: Option<<Page as VectorModel>::Key> = Some(String::from("home"));
     assert!(!Page::SCHEMA.auto_key && !Event::SCHEMA.auto_key && !Counter::SCHEMA.auto_key);
     assert_eq!(Page::SCHEMA.columns.len(), 5);
+    assert!(Shard::SCHEMA.auto_random && Shard::SCHEMA.auto_key && !Counter::SCHEMA.auto_random);
+    let _: Option<<Shard as VectorModel>::Key> = Some(7_i64);
+    assert!(Shard::ddl(Backend::TiDb).unwrap()[0].contains("`id` BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY"));
     assert!(Page::ddl(Backend::MariaDb).unwrap()[0].contains("`slug` VARCHAR(64)"));
     let _ = Page::FIELDS.thumbnail.eq(vec![1u8, 2]);
 }

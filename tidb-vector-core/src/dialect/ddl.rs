@@ -13,7 +13,7 @@ impl Dialect {
             .columns
             .iter()
             .enumerate()
-            .map(|(i, column)| self.column_definition(column, i == schema.key, schema.auto_key))
+            .map(|(i, column)| self.column_definition(schema, column, i == schema.key))
             .collect();
         for position in schema.vector_columns() {
             if let Some(metric) = schema.columns[position].index {
@@ -33,11 +33,15 @@ impl Dialect {
         )
     }
 
-    fn column_definition(&self, column: &Column, is_key: bool, auto_key: bool) -> String {
+    fn column_definition(&self, schema: &Schema, column: &Column, is_key: bool) -> String {
         let name = self.quote(column.name);
         let null = if column.nullable { "NULL" } else { "NOT NULL" };
         match column.kind {
-            ColumnKind::Scalar(scalar) if is_key && auto_key => (self.auto_key)(&name, scalar),
+            // `check_key` refuses `auto_random` where the backend has no such key.
+            ColumnKind::Scalar(scalar) if is_key && schema.auto_key => match self.auto_random_key {
+                Some(auto_random) if schema.auto_random => auto_random(&name),
+                _ => (self.auto_key)(&name, scalar),
+            },
             ColumnKind::Scalar(_) if is_key => {
                 format!("{name} {} NOT NULL PRIMARY KEY", self.scalar_sql(column))
             }
@@ -166,6 +170,21 @@ impl Dialect {
                 [Metric::Cosine, Metric::L2].map(|metric| super::tidb::index_name(column, metric))
             })
             .collect()
+    }
+
+    /// Refuses an `AUTO_RANDOM` key where the backend has none (MariaDB, SQLite): before any SQL, as the
+    /// model's table cannot be built there.
+    pub(crate) fn check_key(&self, schema: &Schema) -> crate::Result<()> {
+        if schema.auto_random && self.auto_random_key.is_none() {
+            return Err(crate::Error::Unsupported {
+                backend: self.backend,
+                what: format!(
+                    "an AUTO_RANDOM key (`#[vector(key, auto_random)]` on `{}`), which only TiDB has: use this model on TiDB, or drop `auto_random` for an auto-increment key",
+                    schema.key_column().name
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Refuses a schema with more vector indexes than the backend builds on one table (MariaDB: one), or

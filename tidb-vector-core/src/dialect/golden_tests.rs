@@ -62,6 +62,46 @@ fn several_vector_fields() {
     ));
 }
 
+/// TiDB's `AUTO_RANDOM` key.
+#[derive(VectorModel)]
+struct Event {
+    #[vector(key, auto_random)]
+    id: i64,
+    #[vector(dimensions = 2)]
+    embedding: [f32; 2],
+}
+
+#[test]
+fn auto_random_key() {
+    // TiDB's form (docs' auto-random.md; pkg/parser accepts the column options in any order); a single
+    // BIGINT primary key is clustered under every `tidb_enable_clustered_index` but OFF, which TiDB then
+    // reports ("auto_random ... clustered").
+    assert_eq!(
+        Event::ddl(Backend::TiDb).unwrap(),
+        [
+            "CREATE TABLE IF NOT EXISTS `events` (`id` BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY, \
+          `embedding` VECTOR(2) NOT NULL)"
+        ]
+    );
+    // The insert names the key: TiDB assigns one for 0 or NULL (insert_common.go adjustAutoRandomDatum).
+    assert_eq!(
+        tidb().insert(&Event::SCHEMA, 1),
+        "INSERT INTO `events` (`id`, `embedding`) VALUES (?, VEC_FROM_TEXT(?))"
+    );
+    // MariaDB and SQLite have no AUTO_RANDOM: refused before any SQL.
+    for backend in [Backend::MariaDb, Backend::Sqlite] {
+        match Event::ddl(backend) {
+            Err(crate::Error::Unsupported { what, .. }) => {
+                assert!(
+                    what.contains("AUTO_RANDOM") && what.contains("`id`"),
+                    "{what}"
+                )
+            }
+            other => panic!("{backend:?}: {other:?}"),
+        }
+    }
+}
+
 fn tidb() -> &'static Dialect {
     Dialect::of(Backend::TiDb)
 }

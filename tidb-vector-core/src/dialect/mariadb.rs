@@ -24,6 +24,7 @@ pub static DIALECT: Dialect = Dialect {
     scalar_type: mysql_scalar_type,
     vector_type: |_, dimensions| format!("VECTOR({dimensions})"),
     auto_key: mysql_auto_key,
+    auto_random_key: None,
     vector_param: "?",
     vector_read: |column| column.to_owned(),
     distance: |metric, column, vector, dimensions| {

@@ -89,6 +89,8 @@ pub struct Dialect {
     vector_type: fn(quoted_name: &str, dimensions: usize) -> String,
     /// Column definition of an auto-increment integer primary key.
     auto_key: fn(quoted_name: &str, ScalarType) -> String,
+    /// Column definition of an `AUTO_RANDOM` `BIGINT` primary key; `None` where the backend has none.
+    auto_random_key: Option<fn(quoted_name: &str) -> String>,
     /// How a vector value is written where a `?` stands, e.g. `VEC_FROM_TEXT(?)`.
     vector_param: &'static str,
     /// How a vector column is read, e.g. `VEC_AS_TEXT(col)`.

@@ -27,6 +27,7 @@ pub static DIALECT: Dialect = Dialect {
         )
     },
     auto_key: |name, _| format!("{name} INTEGER PRIMARY KEY AUTOINCREMENT"),
+    auto_random_key: None,
     vector_param: "?",
     vector_read: |column| column.to_owned(),
     distance: |metric, column, vector, _| {

@@ -19,6 +19,7 @@ pub static DIALECT: Dialect = Dialect {
     scalar_type: mysql_scalar_type,
     vector_type: |_, dimensions| format!("VECTOR({dimensions})"),
     auto_key: mysql_auto_key,
+    auto_random_key: Some(|name| format!("{name} BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY")),
     vector_param: "VEC_FROM_TEXT(?)",
     vector_read: |column| format!("VEC_AS_TEXT({column})"),
     distance: |metric, column, vector, _| {

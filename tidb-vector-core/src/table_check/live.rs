@@ -18,6 +18,8 @@ pub(super) struct LiveColumn {
     pub(super) primary_key: bool,
     /// Whether the database assigns it.
     pub(super) auto_increment: bool,
+    /// Whether TiDB assigns it with `AUTO_RANDOM` (from `SHOW CREATE TABLE`; false until read there).
+    pub(super) auto_random: bool,
     /// A vector column's dimensions, as the table declares them.
     pub(super) dimensions: Option<usize>,
     /// The collation of a text column (lower case; `None` on SQLite and for other columns).
@@ -89,6 +91,7 @@ pub(super) async fn live_columns(
             optional: flag(3)?,
             primary_key: flag(4)?,
             auto_increment: flag(5)?,
+            auto_random: false,
             collation: rows
                 .cell(row, 6)
                 .get::<Option<String>>()?
@@ -138,28 +141,34 @@ pub(super) fn sqlite_check_dimensions(table_sql: &str, column: &str) -> Option<u
     digits.parse().ok()
 }
 
-/// The table's vector indexes, read from `SHOW CREATE TABLE`: each one's column (lower case) and metric.
-pub(super) async fn vector_indexes(
+/// The table's definition from `SHOW CREATE TABLE` (its second column), a line a column or index; empty
+/// on SQLite.
+pub(super) async fn show_create_table(
     session: &mut Session<'_>,
     schema: &Schema,
-) -> Result<Vec<(String, Metric)>> {
+) -> Result<String> {
     let dialect = session.dialect();
     let Some(sql) = dialect.vector_index_definitions(schema) else {
-        return Ok(Vec::new());
+        return Ok(String::new());
     };
     let rows = session.fetch_all(sql, Vec::new()).await?;
-    let mut indexes = Vec::new();
-    for row in 0..rows.len() {
-        // SHOW CREATE TABLE's second column: the definition, a line an index.
-        if let Ok(definition) = rows.cell(row, 1).get::<String>() {
-            indexes.extend(
-                definition
-                    .lines()
-                    .filter_map(|line| parse_vector_index(dialect.backend, line)),
-            );
-        }
-    }
-    Ok(indexes)
+    Ok(if rows.len() > 0 {
+        rows.cell(0, 1).get::<String>().unwrap_or_default()
+    } else {
+        String::new()
+    })
+}
+
+/// The column (lower case) whose line in TiDB's `SHOW CREATE TABLE` marks it `AUTO_RANDOM`:
+/// `` `id` bigint NOT NULL /*T![auto_rand] AUTO_RANDOM(5) */,`` (pkg/executor/show.go:1155-1161 @v8.5.3,
+/// also `AUTO_RANDOM(5, 64)` with range bits), before any `COMMENT '...'`.
+pub(super) fn parse_auto_random(line: &str) -> Option<String> {
+    let (name, rest) = quoted_identifier(line.trim_start())?;
+    let before_comment = rest.split(" COMMENT '").next().unwrap_or(rest);
+    before_comment
+        .to_ascii_uppercase()
+        .contains(" AUTO_RANDOM(")
+        .then(|| name.to_lowercase())
 }
 
 /// One vector index from its line in `SHOW CREATE TABLE`, as its column's name (lower case) and metric.
