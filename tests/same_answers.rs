@@ -22,7 +22,14 @@ struct Point {
     v: Option<Vec<f32>>,
 }
 
-const ROWS: i64 = 3_000;
+/// Rows of the table: 1,000 on the TiDB dialect on MariaDB, whose TiDB functions are stored SQL that reads a
+/// vector an element at a time (its 108 searches of 3,000 rows took 35 s of CI); the SQL is the same.
+fn rows(target: Target) -> i64 {
+    match target {
+        Target::TiDbOnMariaDb => 1_000,
+        _ => 3_000,
+    }
+}
 
 /// Deterministic uniform numbers in [-1, 1) from a xorshift generator seeded with `state`.
 fn uniform(mut state: u64) -> impl FnMut() -> f32 {
@@ -35,9 +42,9 @@ fn uniform(mut state: u64) -> impl FnMut() -> f32 {
 }
 
 /// Random 4-dimension points; 25 zero vectors and 25 NULL vectors among them, more than any `k` asked.
-fn points() -> Vec<Point> {
+fn points(rows: i64) -> Vec<Point> {
     let mut unit = uniform(0x2545_F491_4F6C_DD1D);
-    (1..=ROWS)
+    (1..=rows)
         .map(|id| Point {
             id,
             grp: (id % 3) as i32,
@@ -102,7 +109,7 @@ enum Shape {
 async fn searches_skip_rows_without_a_distance(target: Target) {
     let t = TestDb::open(target).await;
     Point::create_table(&t.db).await.unwrap();
-    let data = points();
+    let data = points(rows(target));
     Point::insert_many(&t.db, &data).await.unwrap();
     let query = [0.3_f32, -0.2, 0.9, 0.1];
     let k = 10;
