@@ -1,8 +1,8 @@
 //! The `#[derive(VectorModel)]` macro of tidb-vector. Use it through `tidb_vector_core`, which re-exports it
 //! and documents the attributes.
 //!
-//! Three phases, as in serde_derive: `attr` parses `#[vector(...)]` attributes, `model` builds and checks
-//! a model of the struct, `expand` generates code from that model alone. Every mistake found on the way is
+//! Four phases, as in serde_derive: `attr` parses `#[vector(...)]` attributes, `model` builds a model of the
+//! struct, `check` applies the rules to the finished model, `expand` generates code from that model alone. Every mistake found on the way is
 //! collected in a `ctxt::Ctxt` and reported in one build, beside a stub impl so that no follow-on
 //! "trait not implemented" errors bury the real one.
 
