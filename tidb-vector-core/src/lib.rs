@@ -93,6 +93,8 @@
 //! `VEC_COSINE_DISTANCE` & co, vectors as text), **MariaDB 11.8+** (native `VECTOR`, vectors as bytes) and
 //! **embedded SQLite** with sqlite-vec (the zero-setup default).
 
+#![warn(unreachable_pub)]
+
 #[cfg(not(any(feature = "mysql", feature = "sqlite")))]
 compile_error!(
     "tidb-vector-core needs a database driver: enable its `mysql` feature (TiDB, MariaDB), its `sqlite` \

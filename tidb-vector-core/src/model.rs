@@ -560,12 +560,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Box::pin(
-            Self::search(query)
-                .metric(Metric::Cosine)
-                .limit(k)
-                .fetch(db),
-        )
+        nearest::<Self, Q>(db, query, k, Metric::Cosine)
     }
 
     /// The `k` rows nearest to `query` by Euclidean (L2) distance, nearest first.
@@ -577,7 +572,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Box::pin(Self::search(query).metric(Metric::L2).limit(k).fetch(db))
+        nearest::<Self, Q>(db, query, k, Metric::L2)
     }
 
     /// The `k` rows nearest to `query` by Manhattan (L1) distance, nearest first (never index-assisted).
@@ -589,7 +584,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Box::pin(Self::search(query).metric(Metric::L1).limit(k).fetch(db))
+        nearest::<Self, Q>(db, query, k, Metric::L1)
     }
 
     /// The `k` rows with the largest inner product with `query` (smallest negative inner product) first
@@ -602,12 +597,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     where
         Q: QueryVector<Self::Embedding> + ?Sized + Sync,
     {
-        Box::pin(
-            Self::search(query)
-                .metric(Metric::NegativeInnerProduct)
-                .limit(k)
-                .fetch(db),
-        )
+        nearest::<Self, Q>(db, query, k, Metric::NegativeInnerProduct)
     }
 
     /// Rows whose `metric` distance to `query` is below `max_distance`, nearest first, at most `limit`.
@@ -638,3 +628,17 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
 /// The future of a search shortcut. Boxed so that its type does not depend on the query vector's type:
 /// a query of the wrong type is then reported once, at the call.
 pub type SearchFuture<'a, M> = Pin<Box<dyn Future<Output = Result<Vec<Hit<M>>>> + Send + 'a>>;
+
+/// The body of the `nearest_by_*` shortcuts: the `k` nearest rows by `metric`.
+fn nearest<'a, M, Q>(
+    db: impl Executor<'a> + 'a,
+    query: &'a Q,
+    k: usize,
+    metric: Metric,
+) -> SearchFuture<'a, M>
+where
+    M: VectorModel,
+    Q: QueryVector<M::Embedding> + ?Sized + Sync,
+{
+    Box::pin(M::search(query).metric(metric).limit(k).fetch(db))
+}

@@ -9,26 +9,26 @@ use crate::ctxt::Ctxt;
 use crate::symbol::*;
 
 /// TiDB's largest vector dimension.
-pub const MAX_DIMENSIONS: u64 = 16383;
+pub(crate) const MAX_DIMENSIONS: u64 = 16383;
 /// The longest `VARCHAR` of utf8mb4 text (65,535 bytes a row, 4 bytes a character).
-pub const MAX_LENGTH_LIMIT: u64 = 16383;
+pub(crate) const MAX_LENGTH_LIMIT: u64 = 16383;
 
 /// A metric a vector index can be built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IndexMetric {
+pub(crate) enum IndexMetric {
     Cosine,
     L2,
 }
 
 /// `#[vector(...)]` on the struct.
 #[derive(Default)]
-pub struct ContainerAttrs {
+pub(crate) struct ContainerAttrs {
     pub table: Option<LitStr>,
 }
 
 /// `#[vector(...)]` on a field.
 #[derive(Default)]
-pub struct FieldAttrs {
+pub(crate) struct FieldAttrs {
     /// The `dimensions` value and its literal.
     pub dimensions: Option<(usize, LitInt)>,
     pub index: Option<(IndexMetric, LitStr)>,
@@ -49,7 +49,7 @@ pub struct FieldAttrs {
 
 impl FieldAttrs {
     /// The spans of the keys given beside `skip`, which stores nothing.
-    pub fn besides_skip(&self) -> Vec<Span> {
+    pub(crate) fn besides_skip(&self) -> Vec<Span> {
         let mut spans = Vec::new();
         spans.extend(self.dimensions.as_ref().map(|(_, lit)| lit.span()));
         spans.extend(self.index.as_ref().map(|(_, lit)| lit.span()));
@@ -63,7 +63,7 @@ impl FieldAttrs {
     }
 }
 
-pub fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
+pub(crate) fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     let mut out = ContainerAttrs::default();
     each_key(cx, attrs, CONTAINER_KEYS, "struct", |cx, key, meta| {
         match key {
@@ -79,7 +79,7 @@ pub fn container(cx: &mut Ctxt, attrs: &[Attribute]) -> ContainerAttrs {
     out
 }
 
-pub fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     let mut out = FieldAttrs::default();
     each_key(cx, attrs, FIELD_KEYS, "field", |cx, key, meta| {
         match key {

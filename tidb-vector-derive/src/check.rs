@@ -10,7 +10,7 @@ use crate::ty::{KeyKind, check_scalar_type, is_i64, is_text, key_kind};
 const MAX_KEY_LENGTH: u32 = 768;
 
 /// Every rule, in the order the user reads the errors.
-pub fn check(cx: &mut Ctxt, c: &Container<'_>) {
+pub(crate) fn check(cx: &mut Ctxt, c: &Container<'_>) {
     if let Some(lit) = &c.table_attr {
         identifier(cx, &lit.value(), lit, "table");
     }

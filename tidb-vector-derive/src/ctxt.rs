@@ -7,33 +7,33 @@ use quote::ToTokens;
 
 /// An error accumulator.
 #[derive(Default)]
-pub struct Ctxt {
+pub(crate) struct Ctxt {
     errors: Vec<syn::Error>,
 }
 
 impl Ctxt {
     /// Records an error spanned on `tokens`.
-    pub fn error_spanned_by(&mut self, tokens: impl ToTokens, message: impl Display) {
+    pub(crate) fn error_spanned_by(&mut self, tokens: impl ToTokens, message: impl Display) {
         self.errors.push(syn::Error::new_spanned(tokens, message));
     }
 
     /// Records a `syn` error as it is.
-    pub fn syn_error(&mut self, error: syn::Error) {
+    pub(crate) fn syn_error(&mut self, error: syn::Error) {
         self.errors.push(error);
     }
 
     /// How many errors were recorded so far.
-    pub fn error_count(&self) -> usize {
+    pub(crate) fn error_count(&self) -> usize {
         self.errors.len()
     }
 
     /// Whether anything was recorded.
-    pub fn has_errors(&self) -> bool {
+    pub(crate) fn has_errors(&self) -> bool {
         !self.errors.is_empty()
     }
 
     /// All recorded errors as `compile_error!` invocations.
-    pub fn into_compile_errors(self) -> TokenStream {
+    pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.errors
             .iter()
             .map(syn::Error::to_compile_error)

@@ -10,7 +10,7 @@ use crate::attr::IndexMetric;
 use crate::ctxt::Ctxt;
 use crate::model::{self, Container, FieldKind, Key};
 
-pub fn derive(input: &DeriveInput) -> TokenStream {
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
     let mut cx = Ctxt::default();
     let container = model::from_syn(&mut cx, input);
     if let Some(container) = &container {

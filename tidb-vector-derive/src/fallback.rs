@@ -9,7 +9,7 @@ use syn::DeriveInput;
 /// An impl that type-checks whatever the input was, emitted beside the errors, so that code using the
 /// model reports no "trait not implemented" errors on top of the real one. It is never run: the build
 /// fails on the errors.
-pub fn stub(input: &DeriveInput) -> TokenStream {
+pub(crate) fn stub(input: &DeriveInput) -> TokenStream {
     if !input.generics.params.is_empty() {
         return TokenStream::new();
     }

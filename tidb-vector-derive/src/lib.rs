@@ -6,6 +6,8 @@
 //! collected in a `ctxt::Ctxt` and reported in one build, beside a stub impl so that no follow-on
 //! "trait not implemented" errors bury the real one.
 
+#![warn(unreachable_pub)]
+
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
 

@@ -8,7 +8,7 @@ use crate::ctxt::Ctxt;
 use crate::ty::{KeyKind, VectorShape, key_kind, vector_shape};
 
 /// The struct.
-pub struct Container<'a> {
+pub(crate) struct Container<'a> {
     pub ident: &'a Ident,
     pub table: String,
     /// `table = "..."` as written, when given.
@@ -25,14 +25,14 @@ pub struct Container<'a> {
 }
 
 /// Where the primary key lives.
-pub enum Key {
+pub(crate) enum Key {
     /// A hidden `id` column.
     Hidden,
     /// This field (position in `fields`): the one marked `key`, else the one named `id`.
     Field(usize),
 }
 
-pub struct Field<'a> {
+pub(crate) struct Field<'a> {
     pub ident: &'a Ident,
     pub ty: &'a Type,
     pub column: String,
@@ -50,7 +50,7 @@ pub struct Field<'a> {
     pub attrs_ok: bool,
 }
 
-pub enum FieldKind<'a> {
+pub(crate) enum FieldKind<'a> {
     /// A scalar column (or a field whose type or attributes `check` refuses).
     Scalar,
     Vector {
@@ -65,11 +65,11 @@ pub enum FieldKind<'a> {
 }
 
 /// The name of the hidden key column.
-pub const HIDDEN_KEY: &str = "id";
+pub(crate) const HIDDEN_KEY: &str = "id";
 
 /// Builds the model, recording every attribute that does not parse; `None` when the input cannot be modelled
 /// at all (not a struct with named fields, or generic).
-pub fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'a>> {
+pub(crate) fn from_syn<'a>(cx: &mut Ctxt, input: &'a DeriveInput) -> Option<Container<'a>> {
     let container = attr::container(cx, &input.attrs);
     let named = match &input.data {
         Data::Struct(data) => match &data.fields {

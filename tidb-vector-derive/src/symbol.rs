@@ -1,32 +1,32 @@
 //! The attribute's name and keys.
 
 /// `#[vector(...)]`.
-pub const VECTOR: &str = "vector";
+pub(crate) const VECTOR: &str = "vector";
 /// Struct key: the table's name.
-pub const TABLE: &str = "table";
+pub(crate) const TABLE: &str = "table";
 /// Field key: the vector's dimensions.
-pub const DIMENSIONS: &str = "dimensions";
+pub(crate) const DIMENSIONS: &str = "dimensions";
 /// Field key: the vector index's metric.
-pub const INDEX: &str = "index";
+pub(crate) const INDEX: &str = "index";
 /// Field key: marks the primary key.
-pub const KEY: &str = "key";
+pub(crate) const KEY: &str = "key";
 /// Field key: the column's name.
-pub const RENAME: &str = "rename";
+pub(crate) const RENAME: &str = "rename";
 /// Field key: the most characters of a text key or indexed text column.
-pub const MAX_LENGTH: &str = "max_length";
+pub(crate) const MAX_LENGTH: &str = "max_length";
 /// Field key (with `key`): whether the database assigns an integer key.
-pub const AUTO_INCREMENT: &str = "auto_increment";
+pub(crate) const AUTO_INCREMENT: &str = "auto_increment";
 /// Field key (with `key`): TiDB assigns an `i64` key with `AUTO_RANDOM` (no write hotspot).
-pub const AUTO_RANDOM: &str = "auto_random";
+pub(crate) const AUTO_RANDOM: &str = "auto_random";
 /// Field key: a field that is not stored.
-pub const SKIP: &str = "skip";
+pub(crate) const SKIP: &str = "skip";
 /// Field key: a text field with a full-text index (for `search_text` and hybrid search).
-pub const FULLTEXT: &str = "fulltext";
+pub(crate) const FULLTEXT: &str = "fulltext";
 
 /// Keys allowed on the struct.
-pub const CONTAINER_KEYS: &[&str] = &[TABLE];
+pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE];
 /// Keys allowed on a field.
-pub const FIELD_KEYS: &[&str] = &[
+pub(crate) const FIELD_KEYS: &[&str] = &[
     DIMENSIONS,
     INDEX,
     KEY,

@@ -5,7 +5,7 @@
 use syn::{GenericArgument, PathArguments, Type};
 
 /// What a field's type is, read from its syntax.
-pub struct VectorShape<'a> {
+pub(crate) struct VectorShape<'a> {
     /// The type without `Option`.
     pub inner: &'a Type,
     pub nullable: bool,
@@ -14,7 +14,7 @@ pub struct VectorShape<'a> {
 }
 
 /// Recognizes `Vec<f32>`, `[f32; N]`, `Vector` (any path ending in it) and `Option` of those.
-pub fn vector_shape(ty: &Type) -> Option<VectorShape<'_>> {
+pub(crate) fn vector_shape(ty: &Type) -> Option<VectorShape<'_>> {
     let ty = ungrouped(ty);
     let (inner, nullable) = match option_inner(ty) {
         Some(inner) => (inner, true),
@@ -69,7 +69,7 @@ const INTEGER_KEYS: &[&str] = &["i32", "i64", "u32", "u64"];
 
 /// What kind of key a field's type makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KeyKind {
+pub(crate) enum KeyKind {
     /// An integer: auto-increment unless `auto_increment = false`.
     Integer,
     /// `String`: needs `max_length`.
@@ -81,7 +81,7 @@ pub enum KeyKind {
 /// Checks a scalar field's type by its syntax, so that a wrong type gets one error from the macro rather
 /// than one per use of the type in the generated code. (The generated code's trait bounds remain the
 /// final check, for types this cannot see through, such as aliases.)
-pub fn check_scalar_type(ty: &Type) -> Result<(), String> {
+pub(crate) fn check_scalar_type(ty: &Type) -> Result<(), String> {
     let supported = "a column is String, bool, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, Vec<u8>, uuid::Uuid, \
          chrono's DateTime<Utc>, NaiveDateTime or NaiveDate, serde_json::Value, or an Option of one (a vector field is Vec<f32>, [f32; N] or tidb_vector_core::Vector, with \
          `#[vector(dimensions = N)]`; `#[vector(skip)]` leaves a field out of the table)";
@@ -107,7 +107,7 @@ pub fn check_scalar_type(ty: &Type) -> Result<(), String> {
 }
 
 /// The kind of key the type makes, and whether it is an `Option`; `None` when it cannot be a key.
-pub fn key_kind(ty: &Type) -> Option<(KeyKind, bool)> {
+pub(crate) fn key_kind(ty: &Type) -> Option<(KeyKind, bool)> {
     let (inner, optional) = match option_inner(ty) {
         Some(inner) => (inner, true),
         None => (ty, false),
@@ -123,13 +123,13 @@ pub fn key_kind(ty: &Type) -> Option<(KeyKind, bool)> {
 }
 
 /// Whether the type is `i64` or `Option<i64>` (by its last path segment).
-pub fn is_i64(ty: &Type) -> bool {
+pub(crate) fn is_i64(ty: &Type) -> bool {
     let inner = option_inner(ty).unwrap_or(ty);
     last_plain_segment(inner).is_some_and(|name| name == "i64")
 }
 
 /// Whether the type is `String` or `Option<String>` (by its last path segment).
-pub fn is_text(ty: &Type) -> bool {
+pub(crate) fn is_text(ty: &Type) -> bool {
     let inner = option_inner(ty).unwrap_or(ty);
     last_plain_segment(inner).is_some_and(|name| name == "String")
 }

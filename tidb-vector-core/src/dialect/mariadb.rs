@@ -13,10 +13,10 @@ use crate::schema::Metric;
 /// The `mhnsw_ef_search` of an index search that sets none: MariaDB's own default, 20, finds 0.44 of the
 /// true 10 nearest on 10,000 random 128-dimension vectors with this crate's `M=16` index; this finds at
 /// least 0.95 (measured in tests/search.rs, latencies in BENCHMARKS.md). `Search::ef_search` overrides it.
-pub const DEFAULT_EF_SEARCH: usize = 300;
+pub(crate) const DEFAULT_EF_SEARCH: usize = 300;
 
 /// MariaDB's dialect.
-pub static DIALECT: Dialect = Dialect {
+pub(crate) static DIALECT: Dialect = Dialect {
     backend: Backend::MariaDb,
     vector_wire: VectorWire::Bytes,
     max_params: 65_535,

@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-pub use crate::backend::Backend;
+pub(crate) use crate::backend::Backend;
 use crate::filter::FilterNode;
 use crate::schema::{Metric, ScalarType, Schema};
 use crate::value::Value;
@@ -18,12 +18,12 @@ mod ddl;
 mod fulltext;
 #[cfg(test)]
 mod golden_tests;
-pub mod mariadb;
+pub(crate) mod mariadb;
 mod mysql;
 mod records;
 mod search;
-pub mod sqlite;
-pub mod tidb;
+pub(crate) mod sqlite;
+pub(crate) mod tidb;
 
 pub(crate) use fulltext::{SCORE_ALIAS, words};
 pub use fulltext::{sql_string_literal_value, tidb_text_literal};
@@ -158,7 +158,7 @@ pub(crate) fn hex_literal(values: &[f32]) -> String {
 const MAX_LIMIT: usize = i64::MAX as usize;
 
 /// The alias of the distance in every search's select list. The derive reserves it as a column name.
-pub const DISTANCE_ALIAS: &str = "_distance";
+pub(crate) const DISTANCE_ALIAS: &str = "_distance";
 
 impl Dialect {
     /// The dialect for a backend.

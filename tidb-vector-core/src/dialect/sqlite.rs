@@ -10,7 +10,7 @@ use crate::schema::{Metric, ScalarType};
 pub(crate) const NEGATIVE_INNER_PRODUCT: &str = "tidb_vector_negative_inner_product";
 
 /// SQLite's dialect.
-pub static DIALECT: Dialect = Dialect {
+pub(crate) static DIALECT: Dialect = Dialect {
     backend: Backend::Sqlite,
     vector_wire: VectorWire::Bytes,
     // SQLITE_MAX_VARIABLE_NUMBER's default since SQLite 3.32.

@@ -11,7 +11,7 @@ use super::{Backend, Dialect, VectorWire};
 use crate::schema::Metric;
 
 /// TiDB's dialect.
-pub static DIALECT: Dialect = Dialect {
+pub(crate) static DIALECT: Dialect = Dialect {
     backend: Backend::TiDb,
     vector_wire: VectorWire::Text,
     max_params: 65_535,
@@ -56,7 +56,7 @@ pub static DIALECT: Dialect = Dialect {
 };
 
 /// TiDB's name for a metric's distance function.
-pub fn distance_function(metric: Metric) -> &'static str {
+pub(crate) fn distance_function(metric: Metric) -> &'static str {
     match metric {
         Metric::Cosine => "VEC_COSINE_DISTANCE",
         Metric::L2 => "VEC_L2_DISTANCE",
