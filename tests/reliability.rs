@@ -466,7 +466,7 @@ async fn secrets_stay_out_of_connection_errors() {
     ] {
         let error = tokio::time::timeout(
             Duration::from_secs(10),
-            Db::connect_with_settings(&Config::Url(Secret::new(url.clone())), &settings),
+            Db::connect_with_pool(&Config::Url(Secret::new(url.clone())), &settings),
         )
         .await
         .expect("an unreachable server is an error, not a hang")
@@ -509,7 +509,7 @@ async fn an_unreachable_server_fails_within_the_acquire_timeout() {
     let settings = PoolSettings::default().with_acquire_timeout(Duration::from_millis(300));
     let result = tokio::time::timeout(
         Duration::from_secs(10),
-        Db::connect_with_settings(
+        Db::connect_with_pool(
             &Config::Url(Secret::new("mysql://u:p@127.0.0.1:1/db")),
             &settings,
         ),
@@ -566,7 +566,7 @@ async fn mariadb_tls_with_a_ca_verifies_the_server() {
     };
     let quick = PoolSettings::default().with_acquire_timeout(Duration::from_secs(5));
 
-    let db = Db::connect_with_settings(&settings("localhost", Some("ca.pem")), &quick)
+    let db = Db::connect_with_pool(&settings("localhost", Some("ca.pem")), &quick)
         .await
         .expect("verified TLS");
     let pool = db.mysql_pool().unwrap();
@@ -599,7 +599,7 @@ async fn mariadb_tls_with_a_ca_verifies_the_server() {
             "ca.pem",
         ),
     ] {
-        let refused = Db::connect_with_settings(&settings(host, Some(ca)), &quick)
+        let refused = Db::connect_with_pool(&settings(host, Some(ca)), &quick)
             .await
             .unwrap_err();
         println!(
@@ -607,7 +607,7 @@ async fn mariadb_tls_with_a_ca_verifies_the_server() {
             refused.to_string().replace('\t', " ")
         );
     }
-    let plain = Db::connect_with_settings(&settings("127.0.0.1", None), &quick)
+    let plain = Db::connect_with_pool(&settings("127.0.0.1", None), &quick)
         .await
         .expect("TLS without verification");
     let (_, cipher): (String, String) = sqlx::query_as("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
@@ -631,9 +631,7 @@ async fn mariadb_tls_with_a_ca_verifies_the_server() {
         settings(&cloud, None),
         Config::Url(Secret::new(url.clone())),
     ] {
-        let refused = Db::connect_with_settings(&config, &quick)
-            .await
-            .unwrap_err();
+        let refused = Db::connect_with_pool(&config, &quick).await.unwrap_err();
         let shown = format!("{refused} {refused:?}");
         assert!(
             shown.contains("UnknownIssuer") || shown.contains("certificate"),
@@ -649,7 +647,7 @@ async fn mariadb_tls_with_a_ca_verifies_the_server() {
             refused.to_string().replace('\t', " ")
         );
     }
-    let explicit = Db::connect_with_settings(
+    let explicit = Db::connect_with_pool(
         &Config::Url(Secret::new(format!("{url}?ssl-mode=required"))),
         &quick,
     )
@@ -779,7 +777,7 @@ async fn connection_failures_name_their_cause() {
             let started = std::time::Instant::now();
             let error = tokio::time::timeout(
                 Duration::from_secs(20),
-                Db::connect_with_settings(&Config::Url(Secret::new(url)), &quick),
+                Db::connect_with_pool(&Config::Url(Secret::new(url)), &quick),
             )
             .await
             .expect("no hang")
@@ -845,7 +843,7 @@ async fn mariadb_connection_failures_name_their_cause() {
     proxy.go_silent();
     let quick = PoolSettings::default().with_connect_timeout(Duration::from_millis(800));
     let started = std::time::Instant::now();
-    let silent = Db::connect_with_settings(
+    let silent = Db::connect_with_pool(
         &Config::Url(Secret::new(format!(
             "mysql://tidbvec:tidbvec@127.0.0.1:{}/tidb_vector?ssl-mode=disabled",
             proxy.port

@@ -575,7 +575,7 @@ async fn mariadb_statement_logging_follows_the_pool_settings() {
         Duration::from_secs(1),
     );
     for (settings, logged) in [(PoolSettings::default(), true), (quiet, false)] {
-        let db = Db::connect_with_settings(&Config::Url(Secret::new(url.clone())), &settings)
+        let db = Db::connect_with_pool(&Config::Url(Secret::new(url.clone())), &settings)
             .await
             .unwrap();
         captured.take();

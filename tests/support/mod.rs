@@ -261,7 +261,7 @@ impl CrashServer {
         let settings = tidb_vector_core::PoolSettings::default()
             .with_acquire_timeout(std::time::Duration::from_secs(10));
         let config = tidb_vector_core::Config::Url(tidb_vector_core::Secret::new(self.url.clone()));
-        Db::connect_with_settings(&config, &settings)
+        Db::connect_with_pool(&config, &settings)
             .await
             .expect("connect to the crash server")
     }

@@ -35,7 +35,7 @@ pub(crate) fn bind(
     let mut args = Vec::with_capacity(statement.params.len());
     for param in &statement.params {
         args.push(match param {
-            Param::Column(i) => {
+            Param::Field(i) => {
                 let (Some(column), Some(value)) = (binds.columns.get(*i), binds.record.get(*i))
                 else {
                     return Err(missing("a column's value"));
@@ -131,7 +131,7 @@ fn finite<F: Into<f64> + Copy + std::fmt::Display>(column: &'static str, value: 
     }
 }
 
-/// Checks and encodes one row's values (in `insert_columns` order) onto `out`.
+/// Checks and encodes one row's values (in `field_columns` order) onto `out`.
 pub(crate) fn encode_row(
     dialect: &Dialect,
     columns: &[Column],

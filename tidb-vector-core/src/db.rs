@@ -118,7 +118,7 @@ impl PoolSettings {
         self
     }
 
-    /// The default settings with another acquire timeout.
+    /// These settings with another acquire timeout.
     pub fn with_acquire_timeout(mut self, timeout: Duration) -> Self {
         self.acquire_timeout = timeout;
         self
@@ -156,7 +156,7 @@ impl PoolSettings {
         self
     }
 
-    /// The default settings with another pool size.
+    /// These settings with another pool size.
     pub fn with_max_connections(mut self, max_connections: u32) -> Self {
         self.max_connections = max_connections.max(1);
         self
@@ -196,11 +196,11 @@ impl Db {
 
     /// Connects with explicit settings.
     pub async fn connect_with(config: &Config) -> Result<Db> {
-        Db::connect_with_settings(config, &PoolSettings::default()).await
+        Db::connect_with_pool(config, &PoolSettings::default()).await
     }
 
     /// Connects with explicit settings and pool behaviour (sizes, timeouts).
-    pub async fn connect_with_settings(config: &Config, pool: &PoolSettings) -> Result<Db> {
+    pub async fn connect_with_pool(config: &Config, pool: &PoolSettings) -> Result<Db> {
         match config {
             Config::Url(url) => Db::connect_url(url.expose(), pool).await,
             Config::TiDb(settings) => Db::tidb(settings, pool).await,

@@ -392,7 +392,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             let mut values = Vec::with_capacity(schema.columns.len());
             self.__values(&mut values);
             let mut args = Vec::with_capacity(values.len());
-            bind::encode_row(dialect, schema.insert_columns(), &values, &mut args)?;
+            bind::encode_row(dialect, schema.field_columns(), &values, &mut args)?;
             let done = match session.execute(dialect.insert(schema, 1), args).await {
                 Ok(done) => done,
                 Err(error) => {

@@ -189,8 +189,8 @@ impl Schema {
         }
     }
 
-    /// The columns an insert writes: all of them but a hidden key.
-    pub fn insert_columns(&self) -> &'static [Column] {
+    /// The columns of the model's fields, the ones an insert writes: all of them but a hidden key.
+    pub fn field_columns(&self) -> &'static [Column] {
         if self.hidden_key {
             &self.columns[1..]
         } else {

@@ -17,7 +17,7 @@ mod hits;
 
 pub use crate::filter::VectorField;
 use crate::vector::validate;
-pub use hits::{Columns, Hit};
+pub use hits::{Hit, PartialHit};
 
 /// A search for the rows nearest to a query vector; start one with [`VectorModel::search`].
 ///
@@ -404,7 +404,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     }
 
     /// Runs the search selecting only the key, the named scalar columns (e.g. `[Model::FIELDS.title.name()]`)
-    /// and the distance; the vector and other columns are neither sent nor decoded. Each [`Columns`] row
+    /// and the distance; the vector and other columns are neither sent nor decoded. Each [`PartialHit`] row
     /// holds the values in the order asked. A name that is not a scalar column of the model is an
     /// [`Error::InvalidArgument`]. The same caveat as [`Search::fetch_keys`] applies to literal mode on
     /// MariaDB.
@@ -412,7 +412,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         self,
         db: impl Executor<'c>,
         columns: I,
-    ) -> Result<Vec<Columns<M::Key>>>
+    ) -> Result<Vec<PartialHit<M::Key>>>
     where
         I: IntoIterator<Item = &'static str>,
     {
@@ -455,7 +455,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
                     )?;
                     values.push((*name, value));
                 }
-                Ok(Some(Columns {
+                Ok(Some(PartialHit {
                     key: decode_key::<M>(rows, row, 0)?,
                     distance,
                     values,

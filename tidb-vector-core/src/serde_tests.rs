@@ -1,6 +1,6 @@
 //! The `serde` feature's formats.
 
-use crate::{Columns, Hit, Value, Vector, VectorModel};
+use crate::{Hit, PartialHit, Value, Vector, VectorModel};
 
 #[derive(Debug, PartialEq, VectorModel, serde::Serialize, serde::Deserialize)]
 struct Document {
@@ -41,7 +41,7 @@ fn hits_round_trip_with_their_record() {
 
 #[test]
 fn values_and_partial_hits_are_plain_json() {
-    let columns = Columns {
+    let columns = PartialHit {
         key: 3_u64,
         distance: 0.5,
         values: vec![

@@ -351,8 +351,8 @@ macro_rules! not_option {
 not_option!(Vec<f32>, Vector);
 impl<const N: usize> NotOption for [f32; N] {}
 
+mod extra;
 mod keys;
-mod optional;
 mod vectors;
 
 pub use keys::KeyColumn;

@@ -57,8 +57,8 @@ pub enum Param {
         /// The value.
         value: Value,
     },
-    /// The model's value of insert column `n` (record statements).
-    Column(usize),
+    /// The model's value of field column `n` ([`Schema::field_columns`](crate::Schema::field_columns); record statements).
+    Field(usize),
     /// The key (record statements).
     Key,
 }

@@ -9,7 +9,7 @@ use crate::schema::{ColumnKind, Schema};
 impl Dialect {
     /// A multi-row `INSERT` of `rows` rows, binding every insert column of each row in order.
     pub fn insert(&self, schema: &Schema, rows: usize) -> String {
-        let columns = schema.insert_columns();
+        let columns = schema.field_columns();
         let names: Vec<String> = columns.iter().map(|c| self.quote(c.name)).collect();
         let row: Vec<&str> = columns
             .iter()
@@ -103,7 +103,7 @@ impl Dialect {
     pub fn update(&self, schema: &Schema) -> Statement {
         let mut params = Vec::new();
         let mut sets = Vec::new();
-        for (i, column) in schema.insert_columns().iter().enumerate() {
+        for (i, column) in schema.field_columns().iter().enumerate() {
             if column.name == schema.key_column().name {
                 continue;
             }
@@ -112,7 +112,7 @@ impl Dialect {
                 ColumnKind::Scalar(_) => "?",
             };
             sets.push(format!("{} = {value}", self.quote(column.name)));
-            params.push(Param::Column(i));
+            params.push(Param::Field(i));
         }
         params.push(Param::Key);
         Statement {
@@ -133,7 +133,7 @@ impl Dialect {
         let mut values = vec!["?"];
         let mut params = vec![Param::Key];
         let mut updated = Vec::new();
-        for (i, column) in schema.insert_columns().iter().enumerate() {
+        for (i, column) in schema.field_columns().iter().enumerate() {
             if column.name == key {
                 continue;
             }
@@ -142,7 +142,7 @@ impl Dialect {
                 ColumnKind::Vector { .. } => self.vector_param,
                 ColumnKind::Scalar(_) => "?",
             });
-            params.push(Param::Column(i));
+            params.push(Param::Field(i));
             updated.push(column.name);
         }
         let tail = (self.upsert_tail)(self, key, &updated);

@@ -219,7 +219,7 @@ impl Dialect {
         };
         if o.max_distance.is_none() && o.min_distance.is_none() && !outer {
             // A bound already leaves out rows with no distance; without one, say so. (The outer query on
-            // TiDB lets them through instead, to be counted: see `SearchPlan::reserve`.)
+            // TiDB lets them through instead, to be counted: see `SearchRequest::reserve`.)
             condition_params.extend(query_param());
             conditions.push(format!("{subject} IS NOT NULL"));
         }
@@ -293,16 +293,16 @@ impl Dialect {
     }
 
     /// TiDB optimizer hints, or nothing.
-    fn hint(&self, schema: &Schema, plan: &SearchOptions) -> String {
+    fn hint(&self, schema: &Schema, options: &SearchOptions) -> String {
         if !self.optimizer_hints {
             return String::new();
         }
         let mut hints = Vec::new();
-        if plan.read_from_tiflash {
+        if options.read_from_tiflash {
             // Table names are ASCII letters, digits and `_` (checked by the derive): no quoting needed.
             hints.push(format!("READ_FROM_STORAGE(TIFLASH[{}])", schema.table));
         }
-        if plan.ignore_plan_cache {
+        if options.ignore_plan_cache {
             hints.push("IGNORE_PLAN_CACHE()".to_owned());
         }
         if hints.is_empty() {

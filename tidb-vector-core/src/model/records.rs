@@ -44,7 +44,7 @@ pub(crate) fn record_args<M: VectorModel>(
         record.__values(&mut values);
     }
     let binds = bind::Binds {
-        columns: schema.insert_columns(),
+        columns: schema.field_columns(),
         record: &values,
         key: key.map(|key| (schema.key_column(), key.to_value())),
         ..bind::Binds::default()
@@ -367,7 +367,7 @@ where
         };
         let dialect = session.dialect();
         let schema = &M::SCHEMA;
-        let columns = schema.insert_columns().len();
+        let columns = schema.field_columns().len();
         let row_text = dialect.insert(schema, 1).len();
         Ok(InsertStatements {
             rows,
@@ -401,7 +401,7 @@ where
             carried: None,
             values: Vec::new(),
             args: Vec::new(),
-            scratch: (0..M::SCHEMA.insert_columns().len())
+            scratch: (0..M::SCHEMA.field_columns().len())
                 .map(|_| Scratch::default())
                 .collect(),
             model: std::marker::PhantomData,
@@ -423,7 +423,7 @@ where
         mut kept: Option<&mut Vec<I::Item>>,
     ) -> Result<Option<Encoded>> {
         let schema = &M::SCHEMA;
-        let columns = schema.insert_columns();
+        let columns = schema.field_columns();
         let max_rows = self
             .max_rows
             .min(usize::try_from(room.rows).unwrap_or(usize::MAX));

@@ -1,4 +1,4 @@
-//! What a search returns: [`Hit`]s, or [`Columns`] of the columns asked for.
+//! What a search returns: [`Hit`]s, or [`PartialHit`]s (the key, the distance and the columns asked for).
 
 use std::fmt;
 
@@ -51,7 +51,7 @@ impl<M: VectorModel + Clone> Clone for Hit<M> {
 /// With the `serde` feature it serializes as `{"key": .., "distance": .., "values": [["name", value], ..]}`.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Columns<K> {
+pub struct PartialHit<K> {
     /// The row's primary key.
     pub key: K,
     /// The row's distance to the query.
@@ -60,7 +60,7 @@ pub struct Columns<K> {
     pub values: Vec<(&'static str, Value)>,
 }
 
-impl<K> Columns<K> {
+impl<K> PartialHit<K> {
     /// The value of a selected column.
     pub fn get(&self, column: &str) -> Option<&Value> {
         self.values
