@@ -150,19 +150,35 @@ async fn searches_skip_rows_without_a_distance(target: Target) {
                 let keys = search.clone().fetch_keys(&t.db).await.unwrap();
                 let got: Vec<f64> = keys.iter().map(|(_, d)| *d).collect();
                 assert_distances(&format!("{label} fetch_keys"), &got, &want);
-                let columns = search.fetch_columns(&t.db, ["grp"]).await.unwrap();
+                let columns = search.clone().fetch_columns(&t.db, ["grp"]).await.unwrap();
                 let got: Vec<f64> = columns.iter().map(|c| c.distance).collect();
                 assert_distances(&format!("{label} fetch_columns"), &got, &want);
                 searches += 3;
+                if matches!(mode, Mode::Exact) {
+                    // The second page of five: rows without a distance take no place in it either.
+                    let page = search.clone().offset(5).limit(5);
+                    let page = page.fetch_keys(&t.db).await.unwrap();
+                    let got: Vec<f64> = page.iter().map(|(_, d)| *d).collect();
+                    assert_distances(&format!("{label} page 2"), &got, &want[5..]);
+                    searches += 1;
+                }
             }
         }
     }
+    let zero = data
+        .iter()
+        .filter(|p| p.v.as_ref().is_some_and(|v| v.iter().all(|x| *x == 0.0)))
+        .count();
+    let null = data.iter().filter(|p| p.v.is_none()).count();
     report(
-        "searches over 3000 rows with 25 zero and 25 NULL vectors (k = 10)",
+        &format!(
+            "searches over {} rows with {zero} zero and {null} NULL vectors (k = 10)",
+            data.len()
+        ),
         target,
         "min(k, rows with a distance that pass) rows, the brute-force distances",
         &format!(
-            "{searches} searches (4 metrics x plain/filtered/bounded x default/candidates/exact x fetch/keys/columns): all equal brute force"
+            "{searches} searches (4 metrics x plain/filtered/bounded x default/candidates/exact x fetch/keys/columns, and the second page of each exact one): all equal brute force"
         ),
     );
     t.finish().await;

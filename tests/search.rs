@@ -15,6 +15,7 @@ scenarios!(
     literal_mode_and_hints_do_not_change_answers,
     selected_columns_come_back_alone,
     vector_index_on_an_existing_table,
+    pages_are_slices_of_one_ranking,
 );
 
 const ROWS: usize = 10_000;
@@ -879,4 +880,72 @@ mod tidb_index {
         }
         t.finish().await;
     }
+}
+
+/// `.offset(n)`: consecutive pages of an exact search (plain, filtered, bounded) are the single search of
+/// their combined limit and the brute-force answer; a page past the end is empty.
+async fn pages_are_slices_of_one_ranking(target: Target) {
+    let rows = rows(target);
+    let t = loaded(target, rows).await;
+    let f = Item::FIELDS;
+    let query = &queries(3)[2];
+    for metric in [Metric::Cosine, Metric::L2] {
+        let want = brute_force(metric, query, 25, (f64::NEG_INFINITY, f64::INFINITY), |i| {
+            stored(i, rows) && i.category < 5
+        });
+        let bound = want[24].1 + tolerance(want[24].1);
+        for shape in ["plain", "filtered", "bounded"] {
+            let search = |offset: usize, limit: usize| {
+                let search = Item::search(query)
+                    .metric(metric)
+                    .exact()
+                    .offset(offset)
+                    .limit(limit);
+                match shape {
+                    "plain" => search,
+                    "filtered" => search.filter(f.category.lt(5)),
+                    _ => search.filter(f.category.lt(5)).max_distance(bound),
+                }
+            };
+            let whole = search(0, 25).fetch_keys(&t.db).await.unwrap();
+            let mut pages = Vec::new();
+            for (offset, limit) in [(0, 10), (10, 10), (20, 5)] {
+                pages.extend(search(offset, limit).fetch_keys(&t.db).await.unwrap());
+            }
+            assert_eq!(pages.len(), 25, "{metric} {shape}");
+            assert_eq!(
+                pages.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+                whole.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+                "{metric} {shape}: the pages are the search of their combined limit"
+            );
+            if shape != "plain" {
+                assert_same_answer(
+                    &format!("{metric} {shape} pages"),
+                    &pages,
+                    &want,
+                    metric,
+                    query,
+                );
+            }
+            // Whole rows page the same way.
+            let hits = search(20, 5).fetch(&t.db).await.unwrap();
+            assert_eq!(
+                hits.iter().map(|h| h.key).collect::<Vec<_>>(),
+                whole[20..].iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+                "{metric} {shape}: fetch"
+            );
+        }
+        let past = Item::search(query)
+            .metric(metric)
+            .exact()
+            .filter(f.category.lt(5))
+            .max_distance(bound)
+            .offset(25)
+            .limit(10)
+            .fetch_keys(&t.db)
+            .await
+            .unwrap();
+        assert!(past.is_empty(), "{metric}: a page past the end: {past:?}");
+    }
+    t.finish().await;
 }

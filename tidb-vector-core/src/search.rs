@@ -81,6 +81,7 @@ impl<M> fmt::Debug for Search<'_, M> {
             .field("dimensions", &self.query.len())
             .field("metric", &self.options.metric)
             .field("limit", &self.options.limit)
+            .field("offset", &self.options.offset)
             .field("max_distance", &self.options.max_distance)
             .field("min_distance", &self.options.min_distance)
             .field("candidates", &self.options.candidates)
@@ -119,6 +120,22 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// The most rows to return (default: 10). Must be at least 1.
     pub fn limit(mut self, limit: usize) -> Self {
         self.options.limit = limit;
+        self
+    }
+
+    /// Skips the `offset` nearest rows, for a page of results: `.offset(20).limit(10)` returns the 21st to
+    /// 30th (default: 0). Each page is its own query, which fetches the rows before it too (on TiDB, not
+    /// exact, its candidates follow `offset + limit`), so a deep page costs as much as one search of
+    /// `offset + limit` rows: for long result lists, [`fetch_keys`](Search::fetch_keys) keeps pages cheap, and
+    /// a bound from the last distance seen (`distance_range(last..f64::MAX)`, which keeps rows at exactly
+    /// that distance: skip the keys already shown) starts the next page without fetching the earlier ones.
+    ///
+    /// Pages of an [`exact`](Search::exact) search, and of any search on SQLite, are the slices of one
+    /// ranking: consecutive pages together are the search of their combined limit (rows at the same
+    /// distance aside, whose order among themselves no backend fixes). With a vector index, each page is
+    /// its own approximate search, which may rank a row differently from the page before.
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.options.offset = offset;
         self
     }
 
@@ -268,7 +285,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     }
 
     /// Runs the search and decodes each row with `decode` (`None`: the row has no distance), keeping at
-    /// most `limit` rows that have one.
+    /// most `limit` rows that have one, after the first `offset` of them.
     ///
     /// Rows without a distance (a NULL vector; a zero vector under cosine, which TiDB and SQLite call NULL
     /// and MariaDB NaN) sort first, or anywhere, and cannot be left out by a `WHERE` without losing TiDB's
@@ -316,7 +333,8 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 return Err(error);
             }
             if missing <= reserve {
-                found.truncate(self.options.limit);
+                found.truncate(self.options.limit.saturating_add(self.options.offset));
+                found.drain(..self.options.offset.min(found.len()));
                 return Ok(found);
             }
             reserve = missing.saturating_mul(2);

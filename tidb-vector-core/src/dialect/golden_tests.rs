@@ -200,6 +200,34 @@ fn threshold_statement_filters_outside_the_candidate_query() {
 }
 
 #[test]
+fn a_page_fetches_the_rows_before_it_in_the_index_shape() {
+    // The page is the plain nearest query of `offset + limit` rows (no OFFSET clause; TiDB would take
+    // `Count + Offset` as the index's TopK anyway, tidb-vector-sql.md 1.4): index-eligible; the search skips
+    // the first `offset` rows.
+    let page = Document::search(&[1.0, 2.0, 3.0])
+        .offset(20)
+        .limit(10)
+        .statement(Backend::TiDb)
+        .unwrap();
+    assert_eq!(page.sql, NEAREST_COSINE.replace("LIMIT 3", "LIMIT 30"));
+    // With a bound, the candidates follow the rows the page needs: 10 x 30.
+    let bounded = Document::search(&[1.0, 2.0, 3.0])
+        .offset(20)
+        .limit(10)
+        .max_distance(0.5)
+        .statement(Backend::TiDb)
+        .unwrap();
+    assert!(
+        bounded
+            .sql
+            .contains("ORDER BY `_distance` LIMIT 300) AS `_candidates`")
+            && bounded.sql.ends_with("ORDER BY `_distance` LIMIT 30"),
+        "{}",
+        bounded.sql
+    );
+}
+
+#[test]
 fn every_statement_binds_as_many_values_as_it_has_placeholders() {
     let d = tidb();
     for metric in Metric::ALL {

@@ -15,6 +15,9 @@ pub(crate) struct SearchOptions {
     pub(crate) metric: Metric,
     /// The most rows to return.
     pub(crate) limit: usize,
+    /// How many of the nearest rows to skip before them (a page's start); the statement fetches
+    /// `offset + limit` rows and the search skips the first `offset` of those with a distance.
+    pub(crate) offset: usize,
     /// Keep rows whose distance is below this.
     pub(crate) max_distance: Option<f64>,
     /// Keep rows whose distance is at least this.
@@ -41,6 +44,7 @@ impl SearchOptions {
         SearchOptions {
             metric: Metric::Cosine,
             limit: 10,
+            offset: 0,
             max_distance: None,
             min_distance: None,
             candidates: None,
@@ -52,15 +56,21 @@ impl SearchOptions {
         }
     }
 
-    /// The candidates TiDB's inner query fetches: as set, else `10 × limit` below a limit of 100, else
-    /// `limit` (as pytidb does); never fewer than `limit`.
+    /// The rows the statement returns at most: the page and the rows before it.
+    fn rows(&self) -> usize {
+        self.limit.saturating_add(self.offset)
+    }
+
+    /// The candidates TiDB's inner query fetches: as set, else `10 × rows` below 100 rows, else `rows`
+    /// (as pytidb does, with `rows` the limit and the offset before it); never fewer than `rows`.
     fn candidates(&self) -> usize {
-        let default = if self.limit < 100 {
-            self.limit.saturating_mul(10)
+        let rows = self.rows();
+        let default = if rows < 100 {
+            rows.saturating_mul(10)
         } else {
-            self.limit
+            rows
         };
-        self.candidates.unwrap_or(default).max(self.limit)
+        self.candidates.unwrap_or(default).max(rows)
     }
 }
 
@@ -194,7 +204,7 @@ impl Dialect {
             (Some(ef), Some(prefix)) => prefix(ef),
             _ => String::new(),
         };
-        let limit = o.limit.saturating_add(request.reserve).min(MAX_LIMIT);
+        let limit = o.rows().saturating_add(request.reserve).min(MAX_LIMIT);
 
         let mut params: Vec<Param> = query_param().into_iter().collect();
         let unfiltered =
@@ -272,7 +282,6 @@ impl Dialect {
                 "{prefix}SELECT {outer_list} FROM (SELECT {hint}{inner_list} FROM {table} ORDER BY {alias} LIMIT {}) AS {} \
                  WHERE {alias} IS NULL OR {conditions} ORDER BY {alias} LIMIT {limit}",
                 o.candidates()
-                    .max(o.limit)
                     .saturating_add(request.reserve)
                     .min(MAX_LIMIT),
                 self.quote("_candidates")
