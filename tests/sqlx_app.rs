@@ -538,10 +538,10 @@ async fn operations_are_traced_without_values(target: Target) {
     let log = captured.take();
     let mut lines = vec![
         format!(
-            r#"tidb_vector{{table="documents" operation="insert_many" backend={backend} rows=2}}: tidb_vector_core::executor: operation finished rows=2 elapsed_ms="#
+            r#"tidb_vector{{table="documents" operation="insert_many" backend={backend} rows=2}}: tidb_vector_core::session: operation finished rows=2 elapsed_ms="#
         ),
         format!(
-            r#"tidb_vector{{table="documents" operation="search" backend={backend} rows=2}}: tidb_vector_core::executor: operation finished rows=2 elapsed_ms="#
+            r#"tidb_vector{{table="documents" operation="search" backend={backend} rows=2}}: tidb_vector_core::session: operation finished rows=2 elapsed_ms="#
         ),
     ];
     if backend != Backend::Sqlite {

@@ -16,10 +16,13 @@ use crate::config::{Config, TiDbSettings};
 use crate::dialect::Dialect;
 use crate::driver::{self, Pool};
 use crate::error::{Error, Result};
-use crate::executor::Transaction;
+
 use crate::retry::RetryPolicy;
 
 mod connect;
+mod transaction;
+
+pub use transaction::Transaction;
 
 /// A pool of connections to TiDB, MariaDB or embedded SQLite, and the SQL dialect to speak to it.
 ///

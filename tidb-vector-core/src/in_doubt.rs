@@ -10,8 +10,9 @@ use crate::bind;
 use crate::dialect::Dialect;
 use crate::driver::Arg;
 use crate::error::{Error, Result};
-use crate::executor::{Executor, Session};
+use crate::executor::Executor;
 use crate::schema::Schema;
+use crate::session::Session;
 use crate::value::ValueRef;
 
 /// One row that a transaction whose commit went unanswered wrote: it exists exactly when that transaction

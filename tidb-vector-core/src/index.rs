@@ -3,8 +3,8 @@
 use crate::dialect::IndexBuild;
 use crate::driver::Arg;
 use crate::error::Result;
-use crate::executor::Session;
 use crate::schema::Schema;
+use crate::session::Session;
 
 /// How far a vector index has been built.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

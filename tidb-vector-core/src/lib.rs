@@ -119,6 +119,7 @@ mod schema;
 mod search;
 #[cfg(all(test, feature = "serde"))]
 mod serde_tests;
+mod session;
 #[cfg(feature = "sqlite")]
 mod sqlite_ext;
 mod sqlx_types;
@@ -129,10 +130,10 @@ pub mod vector;
 
 pub use backend::Backend;
 pub use config::{Config, Secret, TiDbSettings};
-pub use db::{Db, PoolSettings};
+pub use db::{Db, PoolSettings, Transaction};
 pub use dialect::{Param, Statement};
 pub use error::{CommitProbe, Error, ErrorClass, Result, ServerErrorKind, VectorTextError};
-pub use executor::{Conn, Executor, Transaction};
+pub use executor::{Conn, Executor};
 pub use filter::{Col, Filter};
 pub use fusion::Fusion;
 pub use index::IndexProgress;

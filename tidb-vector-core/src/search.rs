@@ -7,10 +7,11 @@ use crate::bind;
 use crate::dialect::{Dialect, SearchOptions, SearchRequest, Statement};
 use crate::driver::Arg;
 use crate::error::{Error, Result, ServerErrorKind};
-use crate::executor::{Executor, Session};
+use crate::executor::Executor;
 use crate::filter::Filter;
 use crate::model::VectorModel;
 use crate::schema::Metric;
+use crate::session::Session;
 use crate::value::ColumnType;
 
 mod hits;

@@ -6,8 +6,8 @@ use std::fmt;
 use crate::backend::Backend;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::executor::Session;
 use crate::schema::{ColumnKind, Metric, Schema};
+use crate::session::Session;
 
 mod live;
 

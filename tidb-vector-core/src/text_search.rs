@@ -12,10 +12,11 @@ use crate::bind;
 use crate::dialect::{Dialect, words};
 use crate::driver::{Arg, Rows};
 use crate::error::{Error, Result};
-use crate::executor::{Executor, Session};
+use crate::executor::Executor;
 use crate::filter::Filter;
 use crate::model::VectorModel;
 use crate::schema::Schema;
+use crate::session::Session;
 use crate::value::ColumnType;
 
 /// A full-text search; start one with [`VectorModel::search_text`].

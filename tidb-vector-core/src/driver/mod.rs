@@ -7,7 +7,6 @@ use sqlx::mysql::{MySqlPool, MySqlRow};
 use sqlx::sqlite::{Sqlite, SqlitePool, SqliteRow};
 
 use crate::error::{Error, Result};
-use crate::value::Cell;
 
 /// The statement functions of one sqlx driver: `arguments` (a list copied into the driver's own buffer,
 /// sized once), `execute` and `fetch_all`. A statement without arguments goes over the text protocol
@@ -102,6 +101,7 @@ macro_rules! driver_statements {
 }
 
 mod args;
+mod cell;
 #[cfg(feature = "mysql")]
 pub(crate) mod mysql;
 #[cfg(feature = "sqlite")]
@@ -109,6 +109,7 @@ pub(crate) mod sqlite;
 mod tx;
 
 pub(crate) use args::{ARG_OVERHEAD, Arg, ArgRef, Args, Bound, statement_size};
+pub use cell::Cell;
 pub(crate) use tx::{Answer, Tx, TxHandle, in_slot};
 
 /// Whether a statement with bound values is prepared once and kept in the connection's statement cache.

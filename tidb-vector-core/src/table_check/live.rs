@@ -3,8 +3,8 @@
 use crate::backend::Backend;
 use crate::driver::Arg;
 use crate::error::Result;
-use crate::executor::Session;
 use crate::schema::{ColumnKind, Metric, Schema};
+use crate::session::Session;
 
 /// A column of the live table.
 pub(super) struct LiveColumn {
