@@ -2,7 +2,7 @@
 //! them, one binder for every statement parameter, and rows read back into models.
 
 use crate::dialect::{Dialect, Param, Statement, VectorWire};
-use crate::driver::{Arg, ArgRef, Rows};
+use crate::driver::{Arg, Args, Rows};
 use crate::error::{Error, Result};
 use crate::schema::{Column, ColumnKind, Schema};
 use crate::value::{Cell, ColumnType, Value, ValueRef, VectorColumn};
@@ -23,58 +23,76 @@ pub(crate) struct Binds<'a> {
     pub(crate) min_distance: Option<f64>,
 }
 
-/// The arguments of `statement`, one per parameter, in order: every kind of [`Param`] is bound here.
+/// The arguments of `statement`, one per parameter, in order, added to `args`: every kind of [`Param`] is
+/// bound here, each value copied once, into the driver's buffer.
 pub(crate) fn bind(
     dialect: &Dialect,
     statement: &Statement,
     binds: &Binds<'_>,
-) -> Result<Vec<Arg>> {
+    args: &mut Args,
+) -> Result<()> {
     let missing = |what: &str| {
         Error::InvalidArgument(format!("the statement needs {what}, and none was given"))
     };
-    let mut args = Vec::with_capacity(statement.params.len());
+    let mut scratch = Scratch::default();
     for param in &statement.params {
-        args.push(match param {
+        let arg = match param {
             Param::Field(i) => {
                 let (Some(column), Some(value)) = (binds.columns.get(*i), binds.record.get(*i))
                 else {
                     return Err(missing("a column's value"));
                 };
-                encode_value(dialect, column, *value, &mut Scratch::default())?.to_arg()
+                encode_value(dialect, column, *value, &mut scratch)?
             }
             Param::Key => {
                 let (column, value) = binds.key.ok_or_else(|| missing("a key"))?;
-                encode_value(dialect, column, value, &mut Scratch::default())?.to_arg()
+                encode_value(dialect, column, value, &mut scratch)?
             }
-            Param::Value(value) => sql_value_arg(dialect, "the statement", value)?,
+            Param::Value(value) => value_arg(dialect, "the statement", value)?,
             Param::Filter { column, value } => filter_arg(dialect, column, value)?,
-            Param::Query => vector_arg(dialect, binds.query),
+            Param::Query => vector_arg(dialect, binds.query, &mut scratch),
             Param::MaxDistance => Arg::F64(binds.max_distance.unwrap_or(f64::INFINITY)),
             Param::MinDistance => Arg::F64(binds.min_distance.unwrap_or(0.0)),
-        });
+        };
+        args.add(arg)?;
     }
-    Ok(args)
+    Ok(())
 }
 
-/// A vector as the dialect binds it; validate it first.
-pub(crate) fn vector_arg(dialect: &Dialect, values: &[f32]) -> Arg {
+/// A vector as the dialect binds it (validate it first): on MariaDB and SQLite its bytes, which in memory
+/// an f32 slice already is (little-endian hosts), so nothing is copied before the driver's buffer; on TiDB
+/// its text, written into `scratch`.
+fn vector_arg<'a>(dialect: &Dialect, values: &'a [f32], scratch: &'a mut Scratch) -> Arg<'a> {
     match dialect.vector_wire {
-        VectorWire::Text => Arg::Text(vector::encode_text(values)),
-        VectorWire::Bytes => Arg::Bytes(vector::encode_bytes(values)),
+        VectorWire::Text => {
+            scratch.text.clear();
+            vector::encode_text_into(values, &mut scratch.text);
+            Arg::Text(&scratch.text)
+        }
+        VectorWire::Bytes if cfg!(target_endian = "little") => {
+            Arg::Bytes(bytemuck::cast_slice::<f32, u8>(values))
+        }
+        VectorWire::Bytes => {
+            scratch.bytes.clear();
+            scratch
+                .bytes
+                .extend(values.iter().flat_map(|v| v.to_le_bytes()));
+            Arg::Bytes(&scratch.bytes)
+        }
     }
 }
 
-/// A filter's or key's value as a bind parameter.
-pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Value) -> Result<Arg> {
+/// A filter's or the statement's own value as a bind parameter, borrowing it.
+fn value_arg<'a>(dialect: &Dialect, column: &'static str, value: &'a Value) -> Result<Arg<'a>> {
     Ok(match value {
         Value::Null => Arg::Null,
         Value::Bool(b) => Arg::Bool(*b),
         Value::Int(i) => Arg::Int(*i),
-        Value::UInt(u) => unsigned(dialect, column, *u)?.to_arg(),
+        Value::UInt(u) => unsigned(dialect, column, *u)?,
         Value::F32(f) => Arg::F32(finite(column, *f)?),
         Value::F64(f) => Arg::F64(finite(column, *f)?),
-        Value::Text(s) => Arg::Text(s.clone()),
-        Value::Bytes(b) => Arg::Bytes(b.clone()),
+        Value::Text(s) => Arg::Text(s),
+        Value::Bytes(b) => Arg::Bytes(b),
         #[cfg(feature = "chrono")]
         Value::Timestamp(t) => Arg::Timestamp(timestamp(column, *t)?),
         #[cfg(feature = "chrono")]
@@ -84,7 +102,7 @@ pub(crate) fn sql_value_arg(dialect: &Dialect, column: &'static str, value: &Val
 
 /// A filter's comparison value, checked as a stored value is (what no column can hold matches nothing on
 /// one backend and is refused by another), with a filter's advice for NaN and infinities.
-fn filter_arg(dialect: &Dialect, column: &'static str, value: &Value) -> Result<Arg> {
+fn filter_arg<'a>(dialect: &Dialect, column: &'static str, value: &'a Value) -> Result<Arg<'a>> {
     let non_finite = match value {
         Value::F32(f) => (!f.is_finite()).then(|| f.to_string()),
         Value::F64(f) => (!f.is_finite()).then(|| f.to_string()),
@@ -95,12 +113,12 @@ fn filter_arg(dialect: &Dialect, column: &'static str, value: &Value) -> Result<
             "a filter on `{column}` compares with {value}: a comparison value must be a finite number (no row holds NaN or an infinity; to find rows without a value, use `is_null()`)"
         )));
     }
-    sql_value_arg(dialect, column, value)
+    value_arg(dialect, column, value)
 }
 
 /// An unsigned integer, as the backend stores it: SQLite's integers are signed, so it takes those up to
 /// `i64::MAX` (as signed) and refuses larger ones.
-fn unsigned(dialect: &Dialect, column: &'static str, value: u64) -> Result<ArgRef<'static>> {
+fn unsigned(dialect: &Dialect, column: &'static str, value: u64) -> Result<Arg<'static>> {
     if value > dialect.max_integer {
         return Err(Error::Encode {
             column,
@@ -111,8 +129,8 @@ fn unsigned(dialect: &Dialect, column: &'static str, value: u64) -> Result<ArgRe
         });
     }
     Ok(match i64::try_from(value) {
-        Ok(signed) if dialect.max_integer <= i64::MAX as u64 => ArgRef::Int(signed),
-        _ => ArgRef::UInt(value),
+        Ok(signed) if dialect.max_integer <= i64::MAX as u64 => Arg::Int(signed),
+        _ => Arg::UInt(value),
     })
 }
 
@@ -136,11 +154,11 @@ pub(crate) fn encode_row(
     dialect: &Dialect,
     columns: &[Column],
     values: &[ValueRef<'_>],
-    out: &mut Vec<Arg>,
+    out: &mut Args,
 ) -> Result<()> {
     let mut scratch = Scratch::default();
     for (column, value) in columns.iter().zip(values) {
-        out.push(encode_value(dialect, column, *value, &mut scratch)?.to_arg());
+        out.add(encode_value(dialect, column, *value, &mut scratch)?)?;
     }
     Ok(())
 }
@@ -160,37 +178,20 @@ pub(crate) fn encode_value<'a>(
     column: &Column,
     value: ValueRef<'a>,
     scratch: &'a mut Scratch,
-) -> Result<ArgRef<'a>> {
+) -> Result<Arg<'a>> {
     #[cfg(any(feature = "uuid", feature = "json"))]
     use std::fmt::Write as _;
     Ok(match (value, column.kind) {
         (ValueRef::Vector(values), ColumnKind::Vector { dimensions }) => {
             validate(values, Some(dimensions))?;
-            match dialect.vector_wire {
-                VectorWire::Text => {
-                    scratch.text.clear();
-                    vector::encode_text_into(values, &mut scratch.text);
-                    ArgRef::Text(&scratch.text)
-                }
-                VectorWire::Bytes if cfg!(target_endian = "little") => {
-                    // In memory an f32 slice already is its little-endian bytes.
-                    ArgRef::Bytes(bytemuck::cast_slice::<f32, u8>(values))
-                }
-                VectorWire::Bytes => {
-                    scratch.bytes.clear();
-                    scratch
-                        .bytes
-                        .extend(values.iter().flat_map(|v| v.to_le_bytes()));
-                    ArgRef::Bytes(&scratch.bytes)
-                }
-            }
+            vector_arg(dialect, values, scratch)
         }
-        (ValueRef::Null, _) => ArgRef::Null,
-        (ValueRef::Bool(b), _) => ArgRef::Bool(b),
-        (ValueRef::Int(i), _) => ArgRef::Int(i),
+        (ValueRef::Null, _) => Arg::Null,
+        (ValueRef::Bool(b), _) => Arg::Bool(b),
+        (ValueRef::Int(i), _) => Arg::Int(i),
         (ValueRef::UInt(u), _) => unsigned(dialect, column.name, u)?,
-        (ValueRef::F32(f), _) => ArgRef::F32(finite(column.name, f)?),
-        (ValueRef::F64(f), _) => ArgRef::F64(finite(column.name, f)?),
+        (ValueRef::F32(f), _) => Arg::F32(finite(column.name, f)?),
+        (ValueRef::F64(f), _) => Arg::F64(finite(column.name, f)?),
         (ValueRef::Text(s), _) => {
             // `max_length` holds on every backend (SQLite's TEXT has no length of its own).
             if let Some(max) = column.max_length
@@ -204,25 +205,25 @@ pub(crate) fn encode_value<'a>(
                     ),
                 });
             }
-            ArgRef::Text(s)
+            Arg::Text(s)
         }
-        (ValueRef::Bytes(b), _) => ArgRef::Bytes(b),
+        (ValueRef::Bytes(b), _) => Arg::Bytes(b),
         #[cfg(feature = "uuid")]
         (ValueRef::Uuid(u), _) => {
             scratch.text.clear();
             let _ = write!(scratch.text, "{}", u.hyphenated());
-            ArgRef::Text(&scratch.text)
+            Arg::Text(&scratch.text)
         }
         #[cfg(feature = "chrono")]
-        (ValueRef::Timestamp(t), _) => ArgRef::Timestamp(timestamp(column.name, t)?),
+        (ValueRef::Timestamp(t), _) => Arg::Timestamp(timestamp(column.name, t)?),
         #[cfg(feature = "chrono")]
-        (ValueRef::Date(d), _) => ArgRef::Date(date(column.name, d)?),
+        (ValueRef::Date(d), _) => Arg::Date(date(column.name, d)?),
         #[cfg(feature = "json")]
         (ValueRef::Json(value), _) => {
             json(column.name, value)?;
             scratch.text.clear();
             let _ = write!(scratch.text, "{value}");
-            ArgRef::Text(&scratch.text)
+            Arg::Text(&scratch.text)
         }
         (ValueRef::Vector(_), ColumnKind::Scalar(_)) => {
             return Err(Error::Encode {

@@ -8,7 +8,7 @@
 
 use crate::bind;
 use crate::dialect::Dialect;
-use crate::driver::Arg;
+use crate::driver::{Arg, Args};
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::schema::Schema;
@@ -26,7 +26,8 @@ pub struct CommitProbe {
     dialect: &'static Dialect,
     table: &'static str,
     sql: String,
-    key: Arg,
+    /// The key, bound as its column binds it.
+    key: Box<Args>,
 }
 
 impl std::fmt::Debug for CommitProbe {
@@ -40,27 +41,35 @@ impl std::fmt::Debug for CommitProbe {
 
 impl CommitProbe {
     /// The probe of the row keyed `key` (bound as the key column binds it) in `schema`'s table.
-    pub(crate) fn new(dialect: &'static Dialect, schema: &Schema, key: Arg) -> Self {
+    pub(crate) fn new(dialect: &'static Dialect, schema: &Schema, key: Args) -> Self {
         CommitProbe {
             dialect,
             table: schema.table,
             sql: dialect.row_exists(schema),
-            key,
+            key: Box::new(key),
         }
     }
 
     /// A key as its column binds it.
-    pub(crate) fn key_arg(dialect: &Dialect, schema: &Schema, key: ValueRef<'_>) -> Result<Arg> {
+    pub(crate) fn key_arg(dialect: &Dialect, schema: &Schema, key: ValueRef<'_>) -> Result<Args> {
         let mut scratch = bind::Scratch::default();
-        Ok(bind::encode_value(dialect, schema.key_column(), key, &mut scratch)?.to_arg())
+        let mut args = dialect.args();
+        args.add(bind::encode_value(
+            dialect,
+            schema.key_column(),
+            key,
+            &mut scratch,
+        )?)?;
+        Ok(args)
     }
 
-    /// The key the database assigned as `id` (an auto-increment key), as bound.
-    pub(crate) fn generated(id: u64) -> Arg {
-        match i64::try_from(id) {
+    /// The key the database assigned as `id` (an auto-increment or AUTO_RANDOM key), as bound.
+    pub(crate) fn generated(dialect: &Dialect, id: u64) -> Result<Args> {
+        let arg = match i64::try_from(id) {
             Ok(id) => Arg::Int(id),
             Err(_) => Arg::UInt(id),
-        }
+        };
+        Args::of(dialect.driver(), &[arg])
     }
 
     /// Whether the transaction committed: reads whether its row exists. On TiDB and MariaDB the read
@@ -81,7 +90,7 @@ impl CommitProbe {
             )));
         }
         let rows = session
-            .fetch_all(self.sql.clone(), vec![self.key.clone()])
+            .fetch_all(self.sql.clone(), (*self.key).clone())
             .await?;
         Ok(rows.len() > 0)
     }

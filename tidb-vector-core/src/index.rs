@@ -1,7 +1,7 @@
 //! Vector index build progress.
 
 use crate::dialect::IndexBuild;
-use crate::driver::Arg;
+use crate::driver::{Arg, Args};
 use crate::error::Result;
 use crate::schema::Schema;
 use crate::session::Session;
@@ -40,7 +40,7 @@ pub(crate) async fn lacks_tiflash_replica(
     match session.dialect().tiflash_replica_count() {
         Some(sql) => {
             let rows = session
-                .fetch_all(sql.to_owned(), vec![Arg::Str(schema.table)])
+                .fetch_all(sql.to_owned(), session.args_of(&[Arg::Text(schema.table)])?)
                 .await?;
             Ok(rows.cell(0, 0).get::<i64>()? == 0)
         }
@@ -58,7 +58,7 @@ pub(crate) const VECTOR_INDEX_FLOOR: (u32, u32, u32) = (8, 5, 1);
 /// vector index is about to be created). Costs one query; says nothing when the version cannot be read.
 pub(crate) async fn warn_below_vector_index_floor(session: &mut Session<'_>, table: &str) {
     let Ok(rows) = session
-        .fetch_all("SELECT VERSION()".to_owned(), Vec::new())
+        .fetch_all("SELECT VERSION()".to_owned(), crate::driver::Args::none())
         .await
     else {
         return;
@@ -90,25 +90,23 @@ pub(crate) async fn progress(
     session: &mut Session<'_>,
     schema: &Schema,
 ) -> Result<Option<IndexProgress>> {
-    let table = Arg::Str(schema.table);
     let dialect = session.dialect();
+    let table = session.args_of(&[Arg::Text(schema.table)])?;
     match dialect.index_build {
         IndexBuild::TiFlash => {
             let Some([reported, public, building]) = dialect.tiflash_index_progress(schema) else {
                 return Ok(None);
             };
-            let with_names = |lower: bool| {
-                std::iter::once(Arg::Str(schema.table))
-                    .chain(
-                        dialect
-                            .vector_index_names(schema)
-                            .into_iter()
-                            .map(|name| Arg::Text(if lower { name.to_lowercase() } else { name })),
-                    )
-                    .collect::<Vec<_>>()
+            let with_names = |lower: bool| -> Result<Args> {
+                let mut args = dialect.args();
+                args.add(Arg::Text(schema.table))?;
+                for name in dialect.vector_index_names(schema) {
+                    args.add(Arg::Text(&if lower { name.to_lowercase() } else { name }))?;
+                }
+                Ok(args)
             };
             // What TiFlash reports, first: it reports the index while building it, before TiDB lists it.
-            let rows = session.fetch_all(reported, with_names(true)).await?;
+            let rows = session.fetch_all(reported, with_names(true)?).await?;
             let number =
                 |column| -> Result<u64> { Ok(rows.cell(0, column).get::<i64>()?.max(0) as u64) };
             let report = TiFlashReport {
@@ -122,14 +120,14 @@ pub(crate) async fn progress(
                 // not been reported on yet; otherwise there is none.
                 let count =
                     |rows: crate::driver::Rows| -> Result<i64> { Ok(rows.cell(0, 0).get()?) };
-                let exists = count(session.fetch_all(public, with_names(false)).await?)? > 0
-                    || count(session.fetch_all(building, vec![table.clone()]).await?)? > 0;
+                let exists = count(session.fetch_all(public, with_names(false)?).await?)? > 0
+                    || count(session.fetch_all(building, table.clone()).await?)? > 0;
                 return Ok(exists.then(IndexProgress::default));
             }
             // Each TiFlash replica reports its rows: a table with two replicas would count each row twice.
             let replicas = match dialect.tiflash_replica_count() {
                 Some(sql) => {
-                    let rows = session.fetch_all(sql.to_owned(), vec![table]).await?;
+                    let rows = session.fetch_all(sql.to_owned(), table).await?;
                     rows.cell(0, 0).get::<i64>()?.max(1) as u64
                 }
                 None => 1,
@@ -142,7 +140,7 @@ pub(crate) async fn progress(
                     "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.STATISTICS \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_TYPE = 'VECTOR'"
                         .to_owned(),
-                    vec![table],
+                    table,
                 )
                 .await?;
             if rows.cell(0, 0).get::<i64>()? == 0 {
@@ -153,7 +151,7 @@ pub(crate) async fn progress(
                 "SELECT COUNT(*) FROM {}",
                 session.dialect().quote(schema.table)
             );
-            let rows = session.fetch_all(sql, Vec::new()).await?;
+            let rows = session.fetch_all(sql, crate::driver::Args::none()).await?;
             Ok(Some(IndexProgress {
                 reported: true,
                 rows_indexed: rows.cell(0, 0).get::<i64>()?.max(0) as u64,

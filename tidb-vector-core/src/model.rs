@@ -106,7 +106,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                 crate::index::warn_below_vector_index_floor(&mut session, Self::SCHEMA.table).await;
             }
             let sql = session.dialect().create_table(&Self::SCHEMA);
-            session.execute(sql, Vec::new()).await?;
+            session.execute(sql, crate::driver::Args::none()).await?;
             crate::text_search::create_fulltext(&mut session, &Self::SCHEMA).await?;
             crate::table_check::check(&mut session, &Self::SCHEMA).await
         }
@@ -176,7 +176,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             let mut session = db.__session("drop_table", Self::SCHEMA.table);
             crate::text_search::drop_fulltext(&mut session, &Self::SCHEMA).await?;
             let sql = session.dialect().drop_table(&Self::SCHEMA);
-            session.execute(sql, Vec::new()).await?;
+            session.execute(sql, crate::driver::Args::none()).await?;
             Ok(())
         }
     }
@@ -213,7 +213,9 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                     what: format!("a {metric} vector index"),
                 })?;
             for statement in statements {
-                session.execute(statement, Vec::new()).await?;
+                session
+                    .execute(statement, crate::driver::Args::none())
+                    .await?;
             }
             Ok(())
         }
@@ -391,7 +393,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             let dialect = session.dialect();
             let mut values = Vec::with_capacity(schema.columns.len());
             self.__values(&mut values);
-            let mut args = Vec::with_capacity(values.len());
+            let mut args = session.args();
             bind::encode_row(dialect, schema.field_columns(), &values, &mut args)?;
             let done = match session.execute(dialect.insert(schema, 1), args).await {
                 Ok(done) => done,

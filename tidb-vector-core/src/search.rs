@@ -5,7 +5,7 @@ use std::fmt;
 use crate::backend::Backend;
 use crate::bind;
 use crate::dialect::{Dialect, SearchOptions, SearchRequest, Statement};
-use crate::driver::Arg;
+use crate::driver::Args;
 use crate::error::{Error, Result, ServerErrorKind};
 use crate::executor::Executor;
 use crate::filter::Filter;
@@ -275,14 +275,16 @@ impl<'q, M: VectorModel> Search<'q, M> {
         dialect.search(schema, &request)
     }
 
-    fn args(&self, dialect: &Dialect, statement: &Statement) -> Result<Vec<Arg>> {
+    fn args(&self, dialect: &Dialect, statement: &Statement) -> Result<Args> {
         let binds = bind::Binds {
             query: self.query,
             max_distance: self.options.max_distance,
             min_distance: self.options.min_distance,
             ..bind::Binds::default()
         };
-        bind::bind(dialect, statement, &binds)
+        let mut args = dialect.args();
+        bind::bind(dialect, statement, &binds, &mut args)?;
+        Ok(args)
     }
 
     /// Runs the search and decodes each row with `decode` (`None`: the row has no distance), keeping at
@@ -348,7 +350,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     async fn stored_dimensions_differ(&self, session: &mut Session<'_>) -> Result<Option<Error>> {
         let schema = self.schema();
         let sql = session.dialect().stored_dimensions(&schema);
-        let rows = session.fetch_all(sql, Vec::new()).await?;
+        let rows = session.fetch_all(sql, crate::driver::Args::none()).await?;
         if rows.len() == 0 {
             return Ok(None);
         }

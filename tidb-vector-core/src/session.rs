@@ -108,6 +108,16 @@ impl<'c> Session<'c> {
         }
     }
 
+    /// Empty arguments for the driver this session's statements go through.
+    pub(crate) fn args(&self) -> Args {
+        self.dialect.args()
+    }
+
+    /// `args` in the arguments of this session's driver.
+    pub(crate) fn args_of(&self, args: &[Arg<'_>]) -> Result<Args> {
+        Args::of(self.dialect.driver(), args)
+    }
+
     /// The operation's span, for work that runs its statements elsewhere (a bulk insert's transaction).
     pub(crate) fn span(&self) -> &tracing::Span {
         &self.span
@@ -165,7 +175,7 @@ impl<'c> Session<'c> {
                     let rows = driver::in_slot(
                         slot,
                         "SELECT CAST(@@max_allowed_packet AS UNSIGNED)".to_owned(),
-                        Args::from(Vec::new()),
+                        Args::none(),
                         true,
                     )
                     .await?
@@ -185,9 +195,8 @@ impl<'c> Session<'c> {
     /// Runs a statement that returns no rows (checked first: see [`Session::check_statement`]). On a
     /// pool, where each statement is a transaction of its own, a transient error is retried by the
     /// [`Db`]'s [`RetryPolicy`](crate::RetryPolicy).
-    pub(crate) async fn execute(&mut self, sql: String, args: Vec<Arg>) -> Result<Done> {
+    pub(crate) async fn execute(&mut self, sql: String, args: Args) -> Result<Done> {
         self.check_statement(&sql, &args).await?;
-        let args = Args::from(args);
         self.ready().await?;
         let span = self.span.clone();
         let done = match &mut self.target {
@@ -220,9 +229,8 @@ impl<'c> Session<'c> {
 
     /// Runs a query and returns all its rows (checked first: see [`Session::check_statement`]); retried as
     /// [`Session::execute`] is.
-    pub(crate) async fn fetch_all(&mut self, sql: String, args: Vec<Arg>) -> Result<Rows> {
+    pub(crate) async fn fetch_all(&mut self, sql: String, args: Args) -> Result<Rows> {
         self.check_statement(&sql, &args).await?;
-        let args = Args::from(args);
         self.ready().await?;
         let span = self.span.clone();
         let rows = match &mut self.target {
@@ -282,7 +290,7 @@ impl<'c> Session<'c> {
 
     /// Refuses, before anything is sent, a statement with more parameters than the backend takes or more
     /// bytes than the server's packet limit (a server answers that by closing the connection).
-    async fn check_statement(&mut self, sql: &str, args: &[Arg]) -> Result<()> {
+    async fn check_statement(&mut self, sql: &str, args: &Args) -> Result<()> {
         let limit = self.dialect.max_params;
         if args.len() > limit {
             return Err(Error::TooLarge {

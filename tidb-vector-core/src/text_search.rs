@@ -151,7 +151,8 @@ impl<M: VectorModel> TextSearch<M> {
             self.filter.as_ref().map(|f| &f.node),
             fetch,
         );
-        let args = bind::bind(dialect, &statement, &bind::Binds::default())?;
+        let mut args = dialect.args();
+        bind::bind(dialect, &statement, &bind::Binds::default(), &mut args)?;
         let rows = session
             .fetch_all(statement.sql, args)
             .await
@@ -219,7 +220,7 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
                 "SELECT COUNT(*) FROM INFORMATION_SCHEMA.STATISTICS \
                  WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?"
                     .into(),
-                vec![Arg::Str(schema.table), Arg::Text(name)],
+                session.args_of(&[Arg::Text(schema.table), Arg::Text(&name)])?,
             )
             .await?;
         let count: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
@@ -232,9 +233,14 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
                 && crate::index::lacks_tiflash_replica(session, schema).await?
                 && let Some(replica) = dialect.set_tiflash_replica(schema)
             {
-                session.execute(replica, Vec::new()).await?;
+                session
+                    .execute(replica, crate::driver::Args::none())
+                    .await?;
             }
-            session.execute(sql, Vec::new()).await.map(|_| ())
+            session
+                .execute(sql, crate::driver::Args::none())
+                .await
+                .map(|_| ())
         }
         .await;
         if let Err(error) = sent {
@@ -259,18 +265,18 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
         let rows = session
             .fetch_all(
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?".into(),
-                vec![Arg::Text(Dialect::fts5_table(schema, column))],
+                session.args_of(&[Arg::Text(&Dialect::fts5_table(schema, column))])?,
             )
             .await?;
         let count: i64 = rows.cell(0, 0).get().map_err(Error::Database)?;
         new |= count == 0;
     }
     for sql in statements {
-        session.execute(sql, Vec::new()).await?;
+        session.execute(sql, crate::driver::Args::none()).await?;
     }
     if new {
         for sql in dialect.fulltext_rebuild(schema) {
-            session.execute(sql, Vec::new()).await?;
+            session.execute(sql, crate::driver::Args::none()).await?;
         }
     }
     Ok(())
@@ -281,7 +287,7 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
 pub(crate) async fn drop_fulltext(session: &mut Session<'_>, schema: &Schema) -> Result<()> {
     let dialect = session.dialect();
     for sql in dialect.fulltext_drops(schema) {
-        match session.execute(sql, Vec::new()).await {
+        match session.execute(sql, crate::driver::Args::none()).await {
             Err(Error::Server { .. }) if dialect.backend == Backend::TiDb => {}
             other => {
                 other?;

@@ -170,6 +170,25 @@ impl Dialect {
         }
     }
 
+    /// The driver that speaks to this dialect's backend: SQLite's, else MySQL's (TiDB and MariaDB). A build
+    /// without one driver never meets its backend's connections.
+    pub(crate) fn driver(&self) -> crate::driver::Driver {
+        use crate::driver::Driver;
+        match self.backend {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => Driver::Sqlite,
+            #[cfg(feature = "mysql")]
+            _ => Driver::MySql,
+            #[cfg(not(feature = "mysql"))]
+            _ => Driver::Sqlite,
+        }
+    }
+
+    /// Empty arguments for this dialect's driver.
+    pub(crate) fn args(&self) -> crate::driver::Args {
+        crate::driver::Args::new(self.driver())
+    }
+
     /// Quotes an identifier, doubling any quote character inside it.
     pub fn quote(&self, name: &str) -> String {
         let q = self.quote;

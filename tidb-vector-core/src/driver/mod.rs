@@ -8,55 +8,34 @@ use sqlx::sqlite::{Sqlite, SqlitePool, SqliteRow};
 
 use crate::error::{Error, Result};
 
-/// The statement functions of one sqlx driver: `arguments` (a list copied into the driver's own buffer,
-/// sized once), `execute` and `fetch_all`. A statement without arguments goes over the text protocol
-/// (`COM_QUERY` on MySQL, sqlx's `raw_sql`): nothing to bind, so nothing to prepare and cache.
+/// The statement functions of one sqlx driver: `add` (one value into the driver's own buffer), `execute`
+/// and `fetch_all`. A statement without arguments goes over the text protocol (`COM_QUERY` on MySQL, sqlx's
+/// `raw_sql`): nothing to bind, so nothing to prepare and cache.
 macro_rules! driver_statements {
-    ($db:ty, $arguments:ty, $row:ty, $bound:ident, |$uint:ident| $bind_uint:expr) => {
+    ($db:ty, $arguments:ty, $row:ty, $into:ident, |$uint:ident| $bind_uint:expr) => {
         /// Adds one value to the driver's argument buffer.
-        pub(crate) fn add(arguments: &mut $arguments, arg: ArgRef<'_>) -> Result<()> {
+        pub(crate) fn add(arguments: &mut $arguments, arg: Arg<'_>) -> Result<()> {
             use sqlx::Arguments as _;
             match arg {
-                ArgRef::Null => arguments.add(None::<&str>),
-                ArgRef::Bool(v) => arguments.add(v),
-                ArgRef::Int(v) => arguments.add(v),
-                ArgRef::UInt($uint) => arguments.add($bind_uint),
-                ArgRef::F32(v) => arguments.add(v),
-                ArgRef::F64(v) => arguments.add(v),
-                ArgRef::Text(v) => arguments.add(v),
-                ArgRef::Bytes(v) => arguments.add(v),
+                Arg::Null => arguments.add(None::<&str>),
+                Arg::Bool(v) => arguments.add(v),
+                Arg::Int(v) => arguments.add(v),
+                Arg::UInt($uint) => arguments.add($bind_uint),
+                Arg::F32(v) => arguments.add(v),
+                Arg::F64(v) => arguments.add(v),
+                Arg::Text(v) => arguments.add(v),
+                Arg::Bytes(v) => arguments.add(v),
                 #[cfg(feature = "chrono")]
-                ArgRef::Timestamp(v) => arguments.add(v),
+                Arg::Timestamp(v) => arguments.add(v),
                 #[cfg(feature = "chrono")]
-                ArgRef::Date(v) => arguments.add(v),
+                Arg::Date(v) => arguments.add(v),
             }
             .map_err(|error| Error::Database(sqlx::Error::Encode(error)))
         }
 
-        /// The statement's arguments in the driver's own buffer: a list is copied in; encoded ones are
-        /// taken as they are (copied only if they are still shared).
+        /// The statement's arguments as the driver takes them.
         fn arguments(args: Args) -> Result<$arguments> {
-            use sqlx::Arguments as _;
-            match args {
-                Args::List(list) => {
-                    let mut arguments = <$arguments>::default();
-                    arguments.reserve(list.len(), statement_size("", &list));
-                    for arg in list.iter() {
-                        add(&mut arguments, arg.as_ref())?;
-                    }
-                    Ok(arguments)
-                }
-                Args::Bound(bound) =>
-                {
-                    #[allow(unreachable_patterns)]
-                    match Arc::unwrap_or_clone(bound) {
-                        Bound::$bound(arguments) => Ok(arguments),
-                        _ => Err(Error::InvalidArgument(
-                            "arguments encoded for another driver (a bug in tidb-vector)".into(),
-                        )),
-                    }
-                }
-            }
+            args.$into()
         }
 
         /// Runs a statement that returns no rows.
@@ -108,7 +87,7 @@ pub(crate) mod mysql;
 pub(crate) mod sqlite;
 mod tx;
 
-pub(crate) use args::{ARG_OVERHEAD, Arg, ArgRef, Args, Bound, statement_size};
+pub(crate) use args::{ARG_OVERHEAD, Arg, Args, Driver, statement_size};
 pub use cell::Cell;
 pub(crate) use tx::{Answer, Tx, TxHandle, in_slot};
 

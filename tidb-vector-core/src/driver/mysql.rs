@@ -3,13 +3,11 @@
 use sqlx::Executor;
 use sqlx::mysql::{MySql, MySqlArguments, MySqlRow};
 
-use std::sync::Arc;
-
-use super::{ArgRef, Args, Bound, Done, statement_size};
+use super::{Arg, Args, Done};
 use crate::error::Error;
 use crate::error::Result;
 
-driver_statements!(MySql, MySqlArguments, MySqlRow, MySql, |v| v);
+driver_statements!(MySql, MySqlArguments, MySqlRow, into_mysql, |v| v);
 
 /// The server's `max_allowed_packet`.
 pub(crate) async fn packet_limit(conn: impl Executor<'_, Database = MySql>) -> Result<u64> {

@@ -2,9 +2,7 @@
 
 use sqlx::sqlite::{Sqlite, SqliteArguments, SqliteRow};
 
-use std::sync::Arc;
-
-use super::{ArgRef, Args, Bound, Done, statement_size};
+use super::{Arg, Args, Done};
 use crate::error::Error;
 use crate::error::Result;
 
@@ -12,4 +10,5 @@ use crate::error::Result;
 pub(crate) const MAX_LENGTH: u64 = 1_000_000_000;
 
 // An unsigned value was converted to `Int` (or refused) before it got here: `bind::unsigned` for a row's values and a filter's.
-driver_statements!(Sqlite, SqliteArguments, SqliteRow, Sqlite, |v| v as i64);
+driver_statements!(Sqlite, SqliteArguments, SqliteRow, into_sqlite, |v| v
+    as i64);

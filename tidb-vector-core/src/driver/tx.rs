@@ -204,7 +204,7 @@ impl<'c> TxHandle<'c> {
 
     /// A savepoint in the transaction of `slot`.
     pub(crate) async fn savepoint(slot: &'c mut Option<Tx>) -> Result<TxHandle<'c>> {
-        in_slot(slot, SAVEPOINT.to_owned(), Args::from(Vec::new()), false).await?;
+        in_slot(slot, SAVEPOINT.to_owned(), Args::none(), false).await?;
         Ok(TxHandle::Savepoint(slot))
     }
 
@@ -232,7 +232,7 @@ impl<'c> TxHandle<'c> {
             TxHandle::Detached(Some(tx)) => tx.commit().await,
             TxHandle::Detached(None) => Err(Error::Database(sqlx::Error::PoolClosed)),
             TxHandle::Savepoint(slot) => {
-                in_slot(slot, RELEASE.to_owned(), Args::from(Vec::new()), false).await?;
+                in_slot(slot, RELEASE.to_owned(), Args::none(), false).await?;
                 Ok(())
             }
             #[cfg(feature = "mysql")]
@@ -248,8 +248,8 @@ impl<'c> TxHandle<'c> {
             TxHandle::Detached(Some(tx)) => tx.rollback().await,
             TxHandle::Detached(None) => Ok(()),
             TxHandle::Savepoint(slot) => {
-                in_slot(slot, ROLLBACK_TO.to_owned(), Args::from(Vec::new()), false).await?;
-                in_slot(slot, RELEASE.to_owned(), Args::from(Vec::new()), false).await?;
+                in_slot(slot, ROLLBACK_TO.to_owned(), Args::none(), false).await?;
+                in_slot(slot, RELEASE.to_owned(), Args::none(), false).await?;
                 Ok(())
             }
             #[cfg(feature = "mysql")]

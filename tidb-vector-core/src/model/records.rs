@@ -6,11 +6,9 @@ use std::borrow::Borrow;
 use super::VectorModel;
 use crate::bind;
 use crate::dialect::{Dialect, Statement};
-use std::sync::Arc;
 
-use crate::Backend;
 use crate::bind::Scratch;
-use crate::driver::{ARG_OVERHEAD, Arg, ArgRef, Args, Bound};
+use crate::driver::{ARG_OVERHEAD, Arg, Args};
 use crate::error::{Error, Result};
 use crate::filter::FilterNode;
 use crate::in_doubt::CommitProbe;
@@ -37,7 +35,7 @@ pub(crate) fn record_args<M: VectorModel>(
     statement: &Statement,
     record: Option<&M>,
     key: Option<&M::Key>,
-) -> Result<Vec<Arg>> {
+) -> Result<Args> {
     let schema = &M::SCHEMA;
     let mut values = Vec::new();
     if let Some(record) = record {
@@ -49,7 +47,9 @@ pub(crate) fn record_args<M: VectorModel>(
         key: key.map(|key| (schema.key_column(), key.to_value())),
         ..bind::Binds::default()
     };
-    bind::bind(dialect, statement, &binds)
+    let mut args = dialect.args();
+    bind::bind(dialect, statement, &binds, &mut args)?;
+    Ok(args)
 }
 
 /// Runs a record statement with the record's values, the key and the filter's values bound.
@@ -192,13 +192,13 @@ where
     loop {
         // A row of this attempt's transaction, to settle a commit whose answer is lost.
         let mut probe: Option<CommitProbe> = None;
-        let mut note = |statement_key: Option<Arg>, done: &crate::driver::Done| {
+        let mut note = |statement_key: Option<Args>, done: &crate::driver::Done| {
             if probe.is_none() {
                 probe = statement_key
                     .or_else(|| {
                         done.last_insert_id
                             .filter(|id| *id != 0)
-                            .map(CommitProbe::generated)
+                            .and_then(|id| CommitProbe::generated(dialect, id).ok())
                     })
                     .map(|key| CommitProbe::new(dialect, &M::SCHEMA, key));
             }
@@ -312,7 +312,7 @@ pub(crate) struct Encoded {
     rows: u64,
     bytes: u64,
     /// The first row's key, when the row carries one (bound as the key column binds it).
-    first_key: Option<Arg>,
+    first_key: Option<Args>,
 }
 
 /// Turns rows into multi-row `INSERT` statements, each under the driver's parameter limit, a few MiB
@@ -336,7 +336,7 @@ pub(crate) struct InsertStatements<M, I: Iterator> {
     /// Buffers reused from row to row: a row's values, its encoded arguments, and what its values are
     /// turned into (one per column).
     values: Vec<ValueRef<'static>>,
-    args: Vec<ArgRef<'static>>,
+    args: Vec<Arg<'static>>,
     scratch: Vec<Scratch>,
     model: std::marker::PhantomData<fn() -> M>,
 }
@@ -430,8 +430,8 @@ where
         let statement_bytes = STATEMENT_BYTES.min(self.budget);
         let room_bytes = usize::try_from(room.bytes).unwrap_or(usize::MAX);
         let max_bytes = statement_bytes.min(room_bytes);
-        let mut bound = Bound::new(
-            self.dialect.backend == Backend::Sqlite,
+        let mut bound = Args::with_capacity(
+            self.dialect.driver(),
             max_rows.min(4096) * columns.len(),
             max_bytes.min(STATEMENT_BYTES),
         );
@@ -443,7 +443,7 @@ where
             };
             let mut values: Vec<ValueRef<'_>> = recycle(std::mem::take(&mut self.values));
             row.borrow().__values(&mut values);
-            let mut args: Vec<ArgRef<'_>> = recycle(std::mem::take(&mut self.args));
+            let mut args: Vec<Arg<'_>> = recycle(std::mem::take(&mut self.args));
             let mut row_bytes = self.row_text;
             for ((column, value), scratch) in columns.iter().zip(&values).zip(&mut self.scratch) {
                 let arg = bind::encode_value(self.dialect, column, *value, scratch)?;
@@ -499,7 +499,7 @@ where
         };
         Ok(Some(Encoded {
             sql,
-            args: Args::Bound(Arc::new(bound)),
+            args: bound,
             rows: count as u64,
             bytes: bytes as u64,
             first_key,

@@ -78,7 +78,9 @@ pub(super) async fn live_columns(
 ) -> Result<Vec<LiveColumn>> {
     let dialect = session.dialect();
     let sql = dialect.live_columns().to_owned();
-    let rows = session.fetch_all(sql, vec![Arg::Str(schema.table)]).await?;
+    let rows = session
+        .fetch_all(sql, session.args_of(&[Arg::Text(schema.table)])?)
+        .await?;
     let mut columns = Vec::with_capacity(rows.len());
     for row in 0..rows.len() {
         let flag = |column| -> Result<bool> { Ok(rows.cell(row, column).get::<i64>()? != 0) };
@@ -103,7 +105,7 @@ pub(super) async fn live_columns(
         let rows = session
             .fetch_all(
                 "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?".to_owned(),
-                vec![Arg::Str(schema.table)],
+                session.args_of(&[Arg::Text(schema.table)])?,
             )
             .await?;
         let sql: String = rows.cell(0, 0).get()?;
@@ -151,7 +153,7 @@ pub(super) async fn show_create_table(
     let Some(sql) = dialect.vector_index_definitions(schema) else {
         return Ok(String::new());
     };
-    let rows = session.fetch_all(sql, Vec::new()).await?;
+    let rows = session.fetch_all(sql, crate::driver::Args::none()).await?;
     Ok(if rows.len() > 0 {
         rows.cell(0, 1).get::<String>().unwrap_or_default()
     } else {
