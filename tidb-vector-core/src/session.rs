@@ -196,33 +196,7 @@ impl<'c> Session<'c> {
     /// pool, where each statement is a transaction of its own, a transient error is retried by the
     /// [`Db`]'s [`RetryPolicy`](crate::RetryPolicy).
     pub(crate) async fn execute(&mut self, sql: String, args: Args) -> Result<Done> {
-        self.check_statement(&sql, &args).await?;
-        self.ready().await?;
-        let span = self.span.clone();
-        let done = match &mut self.target {
-            Target::Pool(db) => {
-                retried(&db.retry, || {
-                    driver::execute(&db.pool, sql.clone(), args.clone()).instrument(span.clone())
-                })
-                .await
-            }
-            #[cfg(feature = "mysql")]
-            Target::Conn(Link::MySql(conn)) => {
-                driver::mysql::execute(&mut **conn, sql, args)
-                    .instrument(span)
-                    .await
-            }
-            #[cfg(feature = "sqlite")]
-            Target::Conn(Link::Sqlite(conn, _)) => {
-                driver::sqlite::execute(&mut **conn, sql, args)
-                    .instrument(span)
-                    .await
-            }
-            Target::Tx(TxSlot(slot)) => driver::in_slot(slot, sql, args, false)
-                .instrument(span)
-                .await
-                .map(driver::Answer::into_done),
-        }?;
+        let done = self.run(sql, args, false).await?.into_done();
         self.rows += done.rows_affected;
         Ok(done)
     }
@@ -230,35 +204,76 @@ impl<'c> Session<'c> {
     /// Runs a query and returns all its rows (checked first: see [`Session::check_statement`]); retried as
     /// [`Session::execute`] is.
     pub(crate) async fn fetch_all(&mut self, sql: String, args: Args) -> Result<Rows> {
+        let rows = self.run(sql, args, true).await?.into_rows()?;
+        self.rows += rows.len() as u64;
+        Ok(rows)
+    }
+
+    /// Runs a statement wherever the session's statements go, for its rows when `fetch`: the one dispatch
+    /// of [`Session::execute`] and [`Session::fetch_all`].
+    async fn run(&mut self, sql: String, args: Args, fetch: bool) -> Result<driver::Answer> {
+        use driver::Answer;
         self.check_statement(&sql, &args).await?;
         self.ready().await?;
         let span = self.span.clone();
-        let rows = match &mut self.target {
+        match &mut self.target {
             Target::Pool(db) => {
+                // Each attempt sends a copy of the arguments: a retry needs them again.
                 retried(&db.retry, || {
-                    driver::fetch_all(&db.pool, sql.clone(), args.clone()).instrument(span.clone())
+                    let (sql, args) = (sql.clone(), args.clone());
+                    async {
+                        if fetch {
+                            driver::fetch_all(&db.pool, sql, args)
+                                .await
+                                .map(Answer::Rows)
+                        } else {
+                            driver::execute(&db.pool, sql, args).await.map(Answer::Done)
+                        }
+                    }
+                    .instrument(span.clone())
                 })
                 .await
             }
             #[cfg(feature = "mysql")]
-            Target::Conn(Link::MySql(conn)) => driver::mysql::fetch_all(&mut **conn, sql, args)
+            Target::Conn(Link::MySql(conn)) => {
+                let conn = &mut **conn;
+                async {
+                    if fetch {
+                        driver::mysql::fetch_all(conn, sql, args)
+                            .await
+                            .map(|rows| Answer::Rows(Rows::MySql(rows)))
+                    } else {
+                        driver::mysql::execute(conn, sql, args)
+                            .await
+                            .map(Answer::Done)
+                    }
+                }
                 .instrument(span)
                 .await
-                .map(Rows::MySql),
+            }
             #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(conn, _)) => {
-                driver::sqlite::fetch_all(&mut **conn, sql, args)
-                    .instrument(span)
-                    .await
-                    .map(Rows::Sqlite)
-            }
-            Target::Tx(TxSlot(slot)) => driver::in_slot(slot, sql, args, true)
+                let conn = &mut **conn;
+                async {
+                    if fetch {
+                        driver::sqlite::fetch_all(conn, sql, args)
+                            .await
+                            .map(|rows| Answer::Rows(Rows::Sqlite(rows)))
+                    } else {
+                        driver::sqlite::execute(conn, sql, args)
+                            .await
+                            .map(Answer::Done)
+                    }
+                }
                 .instrument(span)
                 .await
-                .and_then(driver::Answer::into_rows),
-        }?;
-        self.rows += rows.len() as u64;
-        Ok(rows)
+            }
+            Target::Tx(TxSlot(slot)) => {
+                driver::in_slot(slot, sql, args, fetch)
+                    .instrument(span)
+                    .await
+            }
+        }
     }
 
     /// The retry policy of a statement or transaction the library owns from its start: the [`Db`]'s on a
