@@ -66,8 +66,9 @@ mod sealed {
 /// statement of its own, which can be unusable: on MySQL a result read halfway makes the next statement
 /// wait for bytes that never come (launchbadge/sqlx#563), and on SQLite a nested transaction dropped while
 /// it begins has hung the connection in this crate's tests. Where a call may be dropped, run it on a
-/// [`Db`] or in a [`Transaction`] from [`Db::begin`] (which says [`Error::TransactionGone`] afterwards
-/// rather than hang), or close the connection after a dropped call.
+/// [`Db`] or in a [`Transaction`] from [`Db::begin`] (which says
+/// [`Error::TransactionGone`](crate::Error::TransactionGone) afterwards rather than hang), or close the
+/// connection after a dropped call.
 #[derive(Debug)]
 pub struct Conn<'c> {
     link: Link<'c>,

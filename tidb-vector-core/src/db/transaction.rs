@@ -10,13 +10,14 @@ use crate::dialect::Dialect;
 use crate::driver;
 use crate::error::{Error, Result};
 
-/// A transaction on a [`Db`]'s pool ([`Db::begin`]), usable by the library's operations (`&mut tx`) and
-/// by the caller's own sqlx statements ([`Transaction::as_mysql`], [`Transaction::as_sqlite`]).
+/// A transaction on a [`Db`](crate::Db)'s pool ([`Db::begin`](crate::Db::begin)), usable by the library's
+/// operations (`&mut tx`) and by the caller's own sqlx statements ([`Transaction::as_mysql`],
+/// [`Transaction::as_sqlite`]).
 ///
 /// Dropped without [`commit`](Transaction::commit), it rolls back, as sqlx's transactions do.
 ///
-/// The library's operations on it are cancel-safe as those on a [`Db`] are: each statement runs on a task of
-/// its own. When an operation is dropped midway (a timeout, a `select!`), its statement still ends on its
+/// The library's operations on it are cancel-safe as those on a [`Db`](crate::Db) are: each statement runs on
+/// a task of its own. When an operation is dropped midway (a timeout, a `select!`), its statement still ends on its
 /// task, the transaction is rolled back there and its connection goes back to the pool clean; the
 /// transaction is then gone, and the next operation, commit or `as_mysql` says so at once
 /// ([`Error::TransactionGone`], `None`) rather than meeting a connection left in the middle of an answer.
