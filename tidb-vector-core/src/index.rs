@@ -58,7 +58,10 @@ pub(crate) const VECTOR_INDEX_FLOOR: (u32, u32, u32) = (8, 5, 1);
 /// vector index is about to be created). Costs one query; says nothing when the version cannot be read.
 pub(crate) async fn warn_below_vector_index_floor(session: &mut Session<'_>, table: &str) {
     let Ok(rows) = session
-        .fetch_all("SELECT VERSION()".to_owned(), crate::driver::Args::none())
+        .fetch_all(
+            session.dialect().server_version().to_owned(),
+            crate::driver::Args::none(),
+        )
         .await
     else {
         return;
@@ -136,22 +139,15 @@ pub(crate) async fn progress(
         }
         IndexBuild::AtOnce => {
             let rows = session
-                .fetch_all(
-                    "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.STATISTICS \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_TYPE = 'VECTOR'"
-                        .to_owned(),
-                    table,
-                )
+                .fetch_all(dialect.vector_index_count().to_owned(), table)
                 .await?;
             if rows.cell(0, 0).get::<i64>()? == 0 {
                 return Ok(None);
             }
             // MariaDB builds a vector index within the statement that creates it, and keeps it current.
-            let sql = format!(
-                "SELECT COUNT(*) FROM {}",
-                session.dialect().quote(schema.table)
-            );
-            let rows = session.fetch_all(sql, crate::driver::Args::none()).await?;
+            let rows = session
+                .fetch_all(dialect.row_count(schema), crate::driver::Args::none())
+                .await?;
             Ok(Some(IndexProgress {
                 reported: true,
                 rows_indexed: rows.cell(0, 0).get::<i64>()?.max(0) as u64,

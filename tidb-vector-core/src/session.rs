@@ -174,7 +174,7 @@ impl<'c> Session<'c> {
                 Some(true) => {
                     let rows = driver::in_slot(
                         slot,
-                        "SELECT CAST(@@max_allowed_packet AS UNSIGNED)".to_owned(),
+                        self.dialect.packet_limit().to_owned(),
                         Args::none(),
                         true,
                     )

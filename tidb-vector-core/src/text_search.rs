@@ -217,9 +217,7 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
     for (name, sql) in dialect.tidb_fulltext_indexes(schema, starter) {
         let rows = session
             .fetch_all(
-                "SELECT COUNT(*) FROM INFORMATION_SCHEMA.STATISTICS \
-                 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?"
-                    .into(),
+                dialect.index_exists().into(),
                 session.args_of(&[Arg::Text(schema.table), Arg::Text(&name)])?,
             )
             .await?;
@@ -264,7 +262,7 @@ pub(crate) async fn create_fulltext(session: &mut Session<'_>, schema: &Schema) 
     for column in schema.fulltext_columns() {
         let rows = session
             .fetch_all(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?".into(),
+                dialect.sqlite_table_exists().into(),
                 session.args_of(&[Arg::Text(&Dialect::fts5_table(schema, column))])?,
             )
             .await?;

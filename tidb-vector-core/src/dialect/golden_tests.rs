@@ -429,9 +429,24 @@ fn table_check_statements() {
     // pkg/executor/infoschema_reader.go:1553-1556 @master). The parser is unit-tested on those lines in
     // table_check.rs.
     assert_eq!(
-        tidb().vector_index_definitions(&Article::SCHEMA).unwrap(),
+        tidb().show_create_table(&Article::SCHEMA).unwrap(),
         "SHOW CREATE TABLE `articles`"
     );
+    // Whether a full-text index of that name exists (table and index name bound): STATISTICS lists
+    // TABLE_SCHEMA, TABLE_NAME and INDEX_NAME (pkg/infoschema/tables.go tableStatisticsCols), public
+    // indexes only (tidb-vector-sql.md section 5).
+    assert_eq!(
+        tidb().index_exists(),
+        "SELECT COUNT(*) FROM INFORMATION_SCHEMA.STATISTICS \
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND INDEX_NAME = ?"
+    );
+    // The version (`8.0.11-TiDB-v8.5.3`, read for the vector-index floor) and the packet limit.
+    assert_eq!(tidb().server_version(), "SELECT VERSION()");
+    assert_eq!(
+        tidb().packet_limit(),
+        "SELECT CAST(@@max_allowed_packet AS UNSIGNED)"
+    );
+    assert_eq!(Dialect::of(Backend::TiDb).sqlite_table_sql(), None);
     // `ddl` is the statement `create_table` runs.
     assert_eq!(
         Article::ddl(Backend::TiDb).unwrap(),

@@ -14,6 +14,7 @@ use crate::filter::FilterNode;
 use crate::schema::{Metric, ScalarType, Schema};
 use crate::value::Value;
 
+mod catalog;
 mod ddl;
 mod fulltext;
 #[cfg(test)]

@@ -100,11 +100,13 @@ pub(super) async fn live_columns(
                 .map(|c| c.to_ascii_lowercase()),
         });
     }
-    if dialect.backend == Backend::Sqlite && !columns.is_empty() {
+    if let Some(table_sql) = dialect.sqlite_table_sql()
+        && !columns.is_empty()
+    {
         // SQLite keeps a vector column's dimensions in its CHECK, in the table's SQL.
         let rows = session
             .fetch_all(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?".to_owned(),
+                table_sql.to_owned(),
                 session.args_of(&[Arg::Text(schema.table)])?,
             )
             .await?;
@@ -150,7 +152,7 @@ pub(super) async fn show_create_table(
     schema: &Schema,
 ) -> Result<String> {
     let dialect = session.dialect();
-    let Some(sql) = dialect.vector_index_definitions(schema) else {
+    let Some(sql) = dialect.show_create_table(schema) else {
         return Ok(String::new());
     };
     let rows = session.fetch_all(sql, crate::driver::Args::none()).await?;
