@@ -1,4 +1,4 @@
-//! Test support: one fresh database per test, on each backend the integration suite runs against.
+//! Test support: one fresh database per test, on each backend the suites run against.
 //!
 //! | target | needs | dialect |
 //! |---|---|---|

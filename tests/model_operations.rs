@@ -1,5 +1,9 @@
-//! The integration suite: every scenario runs on embedded SQLite, on MariaDB 11.8 with the MariaDB dialect,
-//! on MariaDB with the TiDB dialect, and on a real TiDB (see `support`).
+//! Model operations end to end: the tutorial's workflow, every metric's ranking and distances, keys the
+//! database assigns and keys the caller gives, each field type's round trip (vectors exactly, scalars,
+//! dates and times, JSON, domain types), bulk inserts across statements and all-or-nothing, vectors refused
+//! before any SQL, zero vectors, and a table of another shape reported. Every scenario runs on embedded
+//! SQLite, on MariaDB 11.8 with the MariaDB dialect, on MariaDB with the TiDB dialect, and on a real TiDB
+//! (see `support`).
 
 use tidb_vector_core::{Error, Metric, ServerErrorKind, Vector, VectorModel};
 use tidb_vector_tests::{Target, TestDb, scenarios};
