@@ -16,26 +16,31 @@
 //! As the internet sees it: writes need `Content-Type: application/json` (415 otherwise) and a same-origin
 //! request (403 for a cross-site `Origin` or `Sec-Fetch-Site`), so no other web site can make a browser
 //! write here; a client has [`Limits::header_read_timeout`] to send its headers and
-//! [`Limits::request_timeout`] for the whole request; at most [`Limits::max_connections`] are served at
-//! once (more wait in the listen queue); shutdown lets requests in flight finish for at most
-//! [`Limits::shutdown_deadline`].
+//! [`Limits::request_timeout`] for the whole request; a body larger than [`Limits::max_body_bytes`] gets
+//! 413; at most [`Limits::max_connections`] are served at once (more wait in the listen queue); shutdown
+//! lets requests in flight finish for at most [`Limits::shutdown_deadline`].
+//!
+//! It is served with `axum::serve` and its graceful shutdown; the connection limit and the header deadline
+//! live in the listener given to it (`limits.rs`: axum's `serve` has no setting for either), the body
+//! limit and the request deadline in the router's layers.
 
-use std::future::Future;
-use std::sync::Arc;
+use std::future::{Future, IntoFuture};
 use std::time::Duration;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Query, Request, State};
+use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
 use tidb_vector_core::{Db, Error, ErrorClass, Hit, HybridHit, Metric, Vector, VectorModel};
+
+mod limits;
+
+use limits::LimitedListener;
+pub use limits::Limits;
 
 /// The tutorial's document: some text and its 3-dimensional embedding.
 #[derive(Clone, Debug, PartialEq, VectorModel)]
@@ -86,58 +91,11 @@ fn router_with(db: Db, limits: &Limits) -> Router {
         .route("/get_documents_within_distance", get(within_distance))
         .route("/get_hybrid_search_documents", get(hybrid_search))
         .layer(middleware::from_fn(same_origin_json_writes))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             within(request_timeout, request, next)
         }))
         .with_state(db)
-}
-
-/// How long clients may take, how many are served at once, and how long shutdown waits.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Limits {
-    /// Time to send a request's headers (default 10 s); then the connection is closed.
-    pub header_read_timeout: Duration,
-    /// Time for a whole request, body and database work included (default 30 s); then 503.
-    pub request_timeout: Duration,
-    /// Connections served at once (default 256); further clients wait in the listen queue.
-    pub max_connections: usize,
-    /// How long shutdown waits for requests in flight (default 10 s); then their connections are dropped.
-    pub shutdown_deadline: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            header_read_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(30),
-            max_connections: 256,
-            shutdown_deadline: Duration::from_secs(10),
-        }
-    }
-}
-
-impl Limits {
-    /// These limits with other timeouts (header read, whole request, shutdown).
-    pub fn with_timeouts(
-        mut self,
-        header: Duration,
-        request: Duration,
-        shutdown: Duration,
-    ) -> Self {
-        (
-            self.header_read_timeout,
-            self.request_timeout,
-            self.shutdown_deadline,
-        ) = (header, request, shutdown);
-        self
-    }
-
-    /// These limits with another connection limit.
-    pub fn with_max_connections(mut self, max_connections: usize) -> Self {
-        self.max_connections = max_connections.max(1);
-        self
-    }
 }
 
 /// Creates the table if needed and serves the app on `listener` until `shutdown` completes, with the
@@ -159,46 +117,27 @@ pub async fn serve_with(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     Document::create_table(&db).await?;
     let app = router_with(db.clone(), &limits);
-    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => slot?,
-            () = &mut shutdown => break,
-        };
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(error) => {
-                    // Out of file descriptors, or a connection reset before it was accepted: go on.
-                    tracing::error!("accept failed: {error}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            () = &mut shutdown => break,
-        };
-        let mut http = hyper::server::conn::http1::Builder::new();
-        http.timer(TokioTimer::new())
-            .header_read_timeout(limits.header_read_timeout);
-        let connection =
-            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            let _ = connection.await;
-            drop(slot);
-        });
-    }
-    drop(listener);
-    if tokio::time::timeout(limits.shutdown_deadline, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
+    // axum's graceful shutdown waits for every connection; the deadline below bounds that wait.
+    let (stopping, stopped) = tokio::sync::oneshot::channel();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    };
+    let server = axum::serve(LimitedListener::new(listener, &limits), app)
+        .with_graceful_shutdown(signal)
+        .into_future();
+    let deadline = async {
+        match stopped.await {
+            Ok(()) => tokio::time::sleep(limits.shutdown_deadline).await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        served = server => served?,
+        () = deadline => tracing::warn!(
             "shutdown: requests still running after {:?} were dropped",
             limits.shutdown_deadline
-        );
+        ),
     }
     db.close().await;
     Ok(())
@@ -317,6 +256,21 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                message:
+                    "the body is larger than this server accepts; send fewer documents at once"
+                        .to_owned(),
+                code: None,
+            };
+        }
+        ApiError::bad_request(format!("unreadable body: {}", rejection.body_text()))
+    }
+}
+
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         ApiError::bad_request(format!("invalid query string: {}", rejection.body_text()))
@@ -365,8 +319,9 @@ async fn list_documents(State(db): State<Db>) -> Result<Json<Vec<DocumentJson>>,
 /// Inserts a JSON array of documents, all or none; an empty body inserts the tutorial's three.
 async fn insert_documents(
     State(db): State<Db>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let body = body?;
     let documents: Vec<Document> = if body.iter().all(u8::is_ascii_whitespace) {
         [
             ("dog", [1.0, 2.0, 1.0]),

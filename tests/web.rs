@@ -474,6 +474,18 @@ async fn the_app_as_the_internet_sees_it(target: Target) {
     assert_eq!(long, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"].as_str().unwrap().contains("length"), "{body}");
 
+    // A body past the limit (2 MiB by default) is 413 with a reason, and nothing of it is stored.
+    let before = web_app::Document::count(&t.db).await.unwrap();
+    let rows: Vec<String> = (0..60_000)
+        .map(|i| format!(r#"{{"content": "c{i}", "embedding": [1, {i}, 3]}}"#))
+        .collect();
+    let too_large = format!("[{}]", rows.join(","));
+    assert!(too_large.len() > 2 << 20);
+    let (refused_large, body) = server.post("/insert_documents", &too_large).await;
+    assert_eq!(refused_large, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("larger"), "{body}");
+    assert_eq!(web_app::Document::count(&t.db).await.unwrap(), before);
+
     // Clients that hang up midway through a large upload, or before reading the answer.
     let many: Vec<String> = (0..4000)
         .map(|i| format!(r#"{{"content": "c{i}", "embedding": [1, {i}, 3]}}"#))
@@ -527,11 +539,12 @@ async fn the_app_as_the_internet_sees_it(target: Target) {
     report(
         "the sample app over HTTP: cross-site and non-JSON writes, 1e20 vectors, hang-ups, stalled clients, shutdown",
         target,
-        "415/403 and nothing written; 400; whole uploads only, then served; half-sent closed; stop within the deadline",
+        "415/403 and nothing written; 400; 413 past 2 MiB; whole uploads only, then served; half-sent closed; stop within the deadline",
         &format!(
-            "refused {:?}; 1e20: {long}; after 30 hang-ups {stored} rows, GET 200; {closed_half_sent}/100 half-sent closed \
+            "refused {:?}; 1e20: {long}; {} KiB: {refused_large}; after 30 hang-ups {stored} rows, GET 200; {closed_half_sent}/100 half-sent closed \
              after 1 s header timeout; stop took {} ms with 60 stalled",
             refused.map(|s| s.as_u16()),
+            too_large.len() >> 10,
             shutdown.as_millis()
         ),
     );
