@@ -140,3 +140,70 @@ pub(crate) async fn settle_insert<M: crate::VectorModel>(
         }),
     }
 }
+
+impl Error {
+    /// How many rows of the input of the [`insert_many`](crate::VectorModel::insert_many) or
+    /// [`load`](crate::VectorModel::load) that returned this error are stored, counted from the input's
+    /// start: what to skip when resuming. A commit in doubt is settled by reading the table (one indexed
+    /// read on `executor`, the database the rows went to), so the answer is exact: resuming after it stores
+    /// each row once and skips none.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, VectorModel};
+    /// # #[derive(Clone, VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// # async fn run(db: &Db, rows: Vec<Document>) -> tidb_vector_core::Result<()> {
+    /// let mut done = 0;
+    /// loop {
+    ///     match Document::load(db, rows[done..].iter()).await {
+    ///         Ok(_) => break,
+    ///         Err(error) => {
+    ///             done += error.rows_stored(db).await? as usize; // settles a lost commit answer
+    ///             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Any other error of those two calls stored nothing (0). A commit in doubt without a probe (a
+    /// [`Transaction::commit`](crate::Transaction::commit)) cannot be settled here:
+    /// [`Error::InvalidArgument`].
+    pub async fn rows_stored<'c>(&self, executor: impl Executor<'c>) -> Result<u64> {
+        match self {
+            Error::Load {
+                committed,
+                in_doubt,
+                probe,
+                ..
+            } => Ok(committed
+                + match (in_doubt, probe) {
+                    (0, _) => 0,
+                    (rows, Some(probe)) => {
+                        if probe.committed(executor).await? {
+                            *rows
+                        } else {
+                            0
+                        }
+                    }
+                    (_, None) => return Err(unsettled()),
+                }),
+            Error::CommitInDoubt {
+                rows: Some(rows),
+                probe: Some(probe),
+                ..
+            } => Ok(if probe.committed(executor).await? {
+                *rows
+            } else {
+                0
+            }),
+            Error::CommitInDoubt { .. } => Err(unsettled()),
+            _ => Ok(0),
+        }
+    }
+}
+
+fn unsettled() -> Error {
+    Error::InvalidArgument(
+        "this commit in doubt names no row of its own, so the library cannot tell whether it happened; check the table".into(),
+    )
+}

@@ -100,7 +100,8 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             session.dialect().check_key(&Self::SCHEMA)?;
             session.dialect().check_vector_indexes(&Self::SCHEMA)?;
             session.dialect().check_fulltext(&Self::SCHEMA)?;
-            if session.backend() == crate::Backend::TiDb
+            // TiDB's vector indexes (built on TiFlash) answer right from v8.5.1 on.
+            if session.dialect().index_build == crate::dialect::IndexBuild::TiFlash
                 && Self::SCHEMA.columns.iter().any(|c| c.index.is_some())
             {
                 crate::index::warn_below_vector_index_floor(&mut session, Self::SCHEMA.table).await;

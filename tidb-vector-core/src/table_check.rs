@@ -3,8 +3,7 @@
 
 use std::fmt;
 
-use crate::backend::Backend;
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, IndexBuild};
 use crate::error::{Error, Result};
 use crate::schema::{ColumnKind, Metric, Schema};
 use crate::session::Session;
@@ -244,12 +243,11 @@ pub(crate) async fn check(session: &mut Session<'_>, schema: &Schema) -> Result<
             .collect();
         // What only `SHOW CREATE TABLE` shows: vector indexes' metrics, and TiDB's AUTO_RANDOM (its
         // `information_schema` shows nothing for it).
-        let definition =
-            if (!declared.is_empty() || schema.auto_random) && dialect.backend != Backend::Sqlite {
-                show_create_table(session, schema).await?
-            } else {
-                String::new()
-            };
+        let definition = if !declared.is_empty() || schema.auto_random {
+            show_create_table(session, schema).await?
+        } else {
+            String::new()
+        };
         for line in definition.lines() {
             if let Some(name) = parse_auto_random(line)
                 && let Some(live) = columns
@@ -260,7 +258,7 @@ pub(crate) async fn check(session: &mut Session<'_>, schema: &Schema) -> Result<
             }
         }
         compare_columns(dialect, schema, &columns, &mut differences);
-        if !declared.is_empty() && dialect.backend != Backend::Sqlite {
+        if !declared.is_empty() && dialect.index_build != IndexBuild::None {
             let indexes: Vec<(String, Metric)> = definition
                 .lines()
                 .filter_map(|line| parse_vector_index(dialect.backend, line))
@@ -379,6 +377,7 @@ mod tests {
         vector_dimensions,
     };
     use super::*;
+    use crate::backend::Backend;
 
     #[test]
     fn types_compare_as_the_servers_show_them() {

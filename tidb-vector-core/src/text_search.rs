@@ -7,7 +7,6 @@ pub use hybrid::{HybridHit, HybridSearch};
 
 use std::fmt;
 
-use crate::backend::Backend;
 use crate::bind;
 use crate::dialect::{Dialect, words};
 use crate::driver::{Arg, Rows};
@@ -156,7 +155,7 @@ impl<M: VectorModel> TextSearch<M> {
         let rows = session
             .fetch_all(statement.sql, args)
             .await
-            .map_err(|error| full_text_unsupported(dialect.backend, error))?;
+            .map_err(|error| dialect.fulltext_refusal(error))?;
         let score_column = schema.columns.len();
         let mut hits = Vec::with_capacity(rows.len());
         for row in 0..rows.len() {
@@ -182,31 +181,6 @@ fn decode_key<M: VectorModel>(rows: &Rows, row: usize) -> Result<M::Key> {
         column: M::SCHEMA.key_column().name,
         reason,
     })
-}
-
-/// TiDB without full-text search (Self-Managed and Cloud Dedicated v8.5) answers a text search with "FUNCTION
-/// ... fts_match_word does not exist" (1305): that becomes [`Error::Unsupported`], never an empty result.
-fn full_text_unsupported(backend: Backend, error: Error) -> Error {
-    let Error::Server { code, message, .. } = &error else {
-        return error;
-    };
-    let missing = (*code == 1305 && message.to_ascii_lowercase().contains("fts_match_word"))
-        // Open-source master: the function exists, the engine that evaluates it does not
-        // (pkg/expression/builtin_fts.go:80-83 @9a5c882).
-        || (*code == 1105 && message.contains("outside of fulltext index"))
-        || (*code == 8200 && message.contains("FULLTEXT"))
-        || message.contains("*ast.MatchAgainst")
-        || message.contains("Full text search can only be used with a matching fulltext index");
-    if backend == Backend::TiDb && missing {
-        return Error::Unsupported {
-            backend,
-            what: format!(
-                "full-text search, which on TiDB only TiDB Cloud Starter has (this server said: {message}); \
-                 search by vector alone, or use a Starter cluster"
-            ),
-        };
-    }
-    error
 }
 
 /// After `CREATE TABLE`: SQLite's FTS5 tables and triggers, and when an FTS5 table is new, the indexing
@@ -286,65 +260,11 @@ pub(crate) async fn drop_fulltext(session: &mut Session<'_>, schema: &Schema) ->
     let dialect = session.dialect();
     for sql in dialect.fulltext_drops(schema) {
         match session.execute(sql, crate::driver::Args::none()).await {
-            Err(Error::Server { .. }) if dialect.backend == Backend::TiDb => {}
+            Err(Error::Server { .. }) if dialect.fulltext_drops_may_fail() => {}
             other => {
                 other?;
             }
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn server(code: u32, message: &str) -> Error {
-        Error::Server {
-            kind: crate::error::ServerErrorKind::Other,
-            code,
-            sqlstate: "42000".into(),
-            message: message.into(),
-            source: sqlx::Error::Protocol(message.into()),
-        }
-    }
-
-    /// The answers of a TiDB without full-text search (../shared/reference/hybrid-search.md §1.2) become
-    /// `Unsupported`, naming TiDB Cloud Starter; other errors, and the same errors elsewhere, stay as they are.
-    #[test]
-    fn a_tidb_without_full_text_search_is_unsupported() {
-        for (code, message) in [
-            (1305, "FUNCTION test.fts_match_word does not exist"),
-            (8200, "FULLTEXT and SPATIAL index is not supported"),
-            (1105, "UnknownType: *ast.MatchAgainst"),
-            (
-                1105,
-                "Full text search can only be used with a matching fulltext index",
-            ),
-            // Open-source master's text (pkg/expression/builtin_fts.go:80-83 @9a5c882).
-            (
-                1105,
-                "cannot use 'FTS_MATCH_WORD()' outside of fulltext index",
-            ),
-        ] {
-            let error = full_text_unsupported(Backend::TiDb, server(code, message));
-            match error {
-                Error::Unsupported { backend, what } => {
-                    assert_eq!(backend, Backend::TiDb);
-                    assert!(
-                        what.contains("TiDB Cloud Starter") && what.contains(message),
-                        "{what}"
-                    );
-                }
-                other => panic!("{code} {message}: {other:?}"),
-            }
-        }
-        let other = full_text_unsupported(Backend::TiDb, server(1054, "Unknown column 'x'"));
-        assert!(matches!(other, Error::Server { code: 1054, .. }));
-        let mariadb = full_text_unsupported(
-            Backend::MariaDb,
-            server(1305, "FUNCTION test.fts_match_word does not exist"),
-        );
-        assert!(matches!(mariadb, Error::Server { code: 1305, .. }));
-    }
 }

@@ -229,6 +229,37 @@ impl Dialect {
             .collect()
     }
 
+    /// TiDB without full-text search (Self-Managed and Cloud Dedicated v8.5) answers a text search with "FUNCTION
+    /// ... fts_match_word does not exist" (1305): that becomes [`Error::Unsupported`], never an empty result.
+    pub(crate) fn fulltext_refusal(&self, error: Error) -> Error {
+        let Error::Server { code, message, .. } = &error else {
+            return error;
+        };
+        let missing = (*code == 1305 && message.to_ascii_lowercase().contains("fts_match_word"))
+            // Open-source master: the function exists, the engine that evaluates it does not
+            // (pkg/expression/builtin_fts.go:80-83 @9a5c882).
+            || (*code == 1105 && message.contains("outside of fulltext index"))
+            || (*code == 8200 && message.contains("FULLTEXT"))
+            || message.contains("*ast.MatchAgainst")
+            || message.contains("Full text search can only be used with a matching fulltext index");
+        if self.backend == Backend::TiDb && missing {
+            return Error::Unsupported {
+                backend: self.backend,
+                what: format!(
+                    "full-text search, which on TiDB only TiDB Cloud Starter has (this server said: {message}); \
+                     search by vector alone, or use a Starter cluster"
+                ),
+            };
+        }
+        error
+    }
+
+    /// Whether the statements of [`Dialect::fulltext_drops`] may fail harmlessly (TiDB: a missing table or
+    /// index, or a TiDB without full-text search), so that their failures are ignored.
+    pub(crate) fn fulltext_drops_may_fail(&self) -> bool {
+        self.backend == Backend::TiDb
+    }
+
     /// The statements `drop_table` runs before `DROP TABLE`: SQLite drops the FTS5 tables (the triggers go
     /// with the model's table). TiDB refuses to drop a table with a full-text index, so its indexes go
     /// first (those statements fail harmlessly when the table or index is not there).
@@ -398,5 +429,57 @@ mod tests {
             tidb_text_literal("'); DROP TABLE docs; --"),
             "'''); DROP TABLE docs; --'"
         );
+    }
+}
+
+#[cfg(test)]
+mod refusal_tests {
+    use super::*;
+
+    fn server(code: u32, message: &str) -> Error {
+        Error::Server {
+            kind: crate::error::ServerErrorKind::Other,
+            code,
+            sqlstate: "42000".into(),
+            message: message.into(),
+            source: sqlx::Error::Protocol(message.into()),
+        }
+    }
+
+    /// The answers of a TiDB without full-text search (../shared/reference/hybrid-search.md §1.2) become
+    /// `Unsupported`, naming TiDB Cloud Starter; other errors, and the same errors elsewhere, stay as they are.
+    #[test]
+    fn a_tidb_without_full_text_search_is_unsupported() {
+        for (code, message) in [
+            (1305, "FUNCTION test.fts_match_word does not exist"),
+            (8200, "FULLTEXT and SPATIAL index is not supported"),
+            (1105, "UnknownType: *ast.MatchAgainst"),
+            (
+                1105,
+                "Full text search can only be used with a matching fulltext index",
+            ),
+            // Open-source master's text (pkg/expression/builtin_fts.go:80-83 @9a5c882).
+            (
+                1105,
+                "cannot use 'FTS_MATCH_WORD()' outside of fulltext index",
+            ),
+        ] {
+            let error = Dialect::of(Backend::TiDb).fulltext_refusal(server(code, message));
+            match error {
+                Error::Unsupported { backend, what } => {
+                    assert_eq!(backend, Backend::TiDb);
+                    assert!(
+                        what.contains("TiDB Cloud Starter") && what.contains(message),
+                        "{what}"
+                    );
+                }
+                other => panic!("{code} {message}: {other:?}"),
+            }
+        }
+        let other = Dialect::of(Backend::TiDb).fulltext_refusal(server(1054, "Unknown column 'x'"));
+        assert!(matches!(other, Error::Server { code: 1054, .. }));
+        let mariadb = Dialect::of(Backend::MariaDb)
+            .fulltext_refusal(server(1305, "FUNCTION test.fts_match_word does not exist"));
+        assert!(matches!(mariadb, Error::Server { code: 1305, .. }));
     }
 }
