@@ -32,6 +32,19 @@ pub(crate) fn read_record<M: VectorModel>(
     })
 }
 
+/// Reads the key in column `column` of row `row` (a key the model's type cannot hold is a decode error
+/// naming the key column). Every read of a key from a result goes through here.
+pub(crate) fn read_key<M: VectorModel>(
+    rows: &crate::driver::Rows,
+    row: usize,
+    column: usize,
+) -> Result<M::Key> {
+    M::Key::decode(rows.cell(row, column)).map_err(|reason| Error::Decode {
+        column: M::SCHEMA.key_column().name,
+        reason,
+    })
+}
+
 pub use load::{DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, Load, LoadProgress};
 
 /// A struct stored in a table with a vector column, searchable by distance.
@@ -296,12 +309,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             let rows = session.fetch_all(statement.sql, args).await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in 0..rows.len() {
-                let key = Self::Key::decode(rows.cell(row, schema.key)).map_err(|reason| {
-                    Error::Decode {
-                        column: schema.key_column().name,
-                        reason,
-                    }
-                })?;
+                let key = read_key::<Self>(&rows, row, schema.key)?;
                 let record = read_record::<Self>(&rows, row, dialect)?;
                 out.push((key, record));
             }

@@ -391,7 +391,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
             let Some(distance) = decode_distance(rows, row, distance_column)? else {
                 return Ok(None);
             };
-            let key = decode_key::<M>(rows, row, schema.key)?;
+            let key = crate::model::read_key::<M>(rows, row, schema.key)?;
             let record = crate::model::read_record::<M>(rows, row, dialect)?;
             if cosine && is_zero_vector(&record, self.column) {
                 // Cosine is undefined for a zero vector; MariaDB's text protocol (literal mode) shows it as 0.
@@ -416,7 +416,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
             Some(&[]),
             |rows, row| {
                 Ok(match decode_distance(rows, row, 1)? {
-                    Some(distance) => Some((decode_key::<M>(rows, row, 0)?, distance)),
+                    Some(distance) => Some((crate::model::read_key::<M>(rows, row, 0)?, distance)),
                     None => None,
                 })
             },
@@ -477,7 +477,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
                     values.push((*name, value));
                 }
                 Ok(Some(PartialHit {
-                    key: decode_key::<M>(rows, row, 0)?,
+                    key: crate::model::read_key::<M>(rows, row, 0)?,
                     distance,
                     values,
                 }))
@@ -512,17 +512,6 @@ fn decode_distance(rows: &crate::driver::Rows, row: usize, column: usize) -> Res
             }
         })?;
     Ok(distance.filter(|d| !d.is_nan()))
-}
-
-fn decode_key<M: VectorModel>(
-    rows: &crate::driver::Rows,
-    row: usize,
-    column: usize,
-) -> Result<M::Key> {
-    M::Key::decode(rows.cell(row, column)).map_err(|reason| Error::Decode {
-        column: M::SCHEMA.key_column().name,
-        reason,
-    })
 }
 
 /// Whether the record's vector in the column at `column` is all zeros.

@@ -9,7 +9,7 @@ use std::fmt;
 
 use crate::bind;
 use crate::dialect::{Dialect, words};
-use crate::driver::{Arg, Rows};
+use crate::driver::Arg;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::filter::Filter;
@@ -167,20 +167,13 @@ impl<M: VectorModel> TextSearch<M> {
                     }
                 })?;
             hits.push(TextHit {
-                key: decode_key::<M>(&rows, row)?,
+                key: crate::model::read_key::<M>(&rows, row, M::SCHEMA.key)?,
                 score,
                 record: crate::model::read_record::<M>(&rows, row, dialect)?,
             });
         }
         Ok(hits)
     }
-}
-
-fn decode_key<M: VectorModel>(rows: &Rows, row: usize) -> Result<M::Key> {
-    M::Key::decode(rows.cell(row, M::SCHEMA.key)).map_err(|reason| Error::Decode {
-        column: M::SCHEMA.key_column().name,
-        reason,
-    })
 }
 
 /// After `CREATE TABLE`: SQLite's FTS5 tables and triggers, and when an FTS5 table is new, the indexing
