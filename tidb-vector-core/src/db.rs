@@ -307,7 +307,7 @@ impl Db {
     /// (see [`Pool::packet_limit`]).
     pub(crate) async fn packet_limit(&self) -> Result<u64> {
         self.packet_limit
-            .get_or_try_init(|| self.pool.packet_limit())
+            .get_or_try_init(|| self.pool.packet_limit(self.dialect.packet_limit()))
             .await
             .copied()
     }

@@ -166,7 +166,9 @@ impl<'c> Session<'c> {
         let limit = match &mut self.target {
             Target::Pool(db) => db.packet_limit().await?,
             #[cfg(feature = "mysql")]
-            Target::Conn(Link::MySql(conn)) => driver::mysql::packet_limit(&mut **conn).await?,
+            Target::Conn(Link::MySql(conn)) => {
+                driver::mysql::packet_limit(&mut **conn, self.dialect.packet_limit()).await?
+            }
             #[cfg(feature = "sqlite")]
             Target::Conn(Link::Sqlite(..)) => driver::sqlite::MAX_LENGTH,
             Target::Tx(TxSlot(slot)) => match slot.as_ref().map(driver::Tx::is_mysql) {

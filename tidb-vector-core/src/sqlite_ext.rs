@@ -43,7 +43,7 @@ pub(crate) async fn load(conn: &mut SqliteConnection) -> Result<()> {
 
 /// Loads sqlite-vec into a caller's connection unless it is there already.
 pub(crate) async fn ensure_loaded(conn: &mut SqliteConnection) -> Result<()> {
-    let loaded = sqlx::query_scalar::<_, String>("SELECT vec_version()")
+    let loaded = sqlx::query_scalar::<_, String>(crate::dialect::sqlite::VEC_VERSION)
         .fetch_one(&mut *conn)
         .await
         .is_ok();

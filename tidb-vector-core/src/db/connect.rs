@@ -267,7 +267,7 @@ pub(crate) fn is_tidb_cloud_starter(host: &str) -> bool {
 /// 2.0) ...`). A `tidb://` or `mariadb://` URL skips this.
 async fn detect(pool: &MySqlPool) -> Result<Backend> {
     let (version, comment): (String, String) =
-        sqlx::query_as("SELECT VERSION(), CAST(@@version_comment AS CHAR)")
+        sqlx::query_as(crate::dialect::Dialect::SERVER_IDENTITY)
             .fetch_one(pool)
             .await?;
     backend_of(&version, &comment).ok_or_else(|| {

@@ -7,6 +7,12 @@ use crate::Backend;
 use crate::schema::Schema;
 
 impl Dialect {
+    /// How a MySQL-protocol server says what it is, before its dialect is known: its version and
+    /// `@@version_comment` (TiDB: `8.0.11-TiDB-v8.5.3` and `TiDB Server (Apache License 2.0) ...`).
+    #[cfg(feature = "mysql")]
+    pub(crate) const SERVER_IDENTITY: &'static str =
+        "SELECT VERSION(), CAST(@@version_comment AS CHAR)";
+
     /// The server's version string (`VERSION()`; TiDB's reads `8.0.11-TiDB-v8.5.3`).
     pub(crate) fn server_version(&self) -> &'static str {
         "SELECT VERSION()"

@@ -9,6 +9,10 @@ use crate::schema::{Metric, ScalarType};
 /// none).
 pub(crate) const NEGATIVE_INNER_PRODUCT: &str = "tidb_vector_negative_inner_product";
 
+/// sqlite-vec's version: the query that tells whether the extension is loaded on a connection.
+#[cfg(feature = "sqlite")]
+pub(crate) const VEC_VERSION: &str = "SELECT vec_version()";
+
 /// SQLite's dialect.
 pub(crate) static DIALECT: Dialect = Dialect {
     backend: Backend::Sqlite,

@@ -126,13 +126,16 @@ async fn sqlite_connection(
 
 impl Pool {
     /// The most bytes one statement may carry: the server's `max_allowed_packet` (MySQL protocol), SQLite's
-    /// `SQLITE_MAX_LENGTH` (1,000,000,000).
-    pub(crate) async fn packet_limit(&self) -> Result<u64> {
+    /// `SQLITE_MAX_LENGTH` (1,000,000,000). `sql` is the dialect's query of it (MySQL protocol).
+    #[cfg_attr(not(feature = "mysql"), allow(unused_variables))]
+    pub(crate) async fn packet_limit(&self, sql: &'static str) -> Result<u64> {
         match self.clone() {
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(..) => Ok(sqlite::MAX_LENGTH),
             #[cfg(feature = "mysql")]
-            Pool::MySql(pool) => detached(async move { mysql::packet_limit(&pool).await }).await,
+            Pool::MySql(pool) => {
+                detached(async move { mysql::packet_limit(&pool, sql).await }).await
+            }
         }
     }
 }

@@ -9,9 +9,12 @@ use crate::error::Result;
 
 driver_statements!(MySql, MySqlArguments, MySqlRow, into_mysql, |v| v);
 
-/// The server's `max_allowed_packet`.
-pub(crate) async fn packet_limit(conn: impl Executor<'_, Database = MySql>) -> Result<u64> {
-    Ok(sqlx::query_scalar("SELECT @@max_allowed_packet")
+/// The server's `max_allowed_packet`, read by `sql` (the dialect's query).
+pub(crate) async fn packet_limit(
+    conn: impl Executor<'_, Database = MySql>,
+    sql: &'static str,
+) -> Result<u64> {
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .fetch_one(conn)
         .await?)
 }
