@@ -1,6 +1,7 @@
 //! Same model, same answers, on every backend: rows without a distance (NULL vectors; zero vectors under
 //! cosine) never take a result slot, so every search returns `min(k, rows that have a distance and pass)`
-//! rows, the brute-force answer; text filters compare the same way everywhere.
+//! rows, the brute-force answer; text filters compare the same way everywhere; filters on a JSON column's
+//! paths give the rows this file's own evaluation of them gives.
 
 use sqlx::AssertSqlSafe;
 use tidb_vector_core::{Metric, Search, VectorModel};
@@ -11,6 +12,7 @@ scenarios!(
     the_issue_examples_return_full_answers,
     text_filters_compare_alike,
     two_vector_fields_answer_like_brute_force,
+    json_path_filters_give_the_same_rows_everywhere,
 );
 
 #[derive(Debug, Clone, PartialEq, VectorModel)]
@@ -610,6 +612,283 @@ async fn two_vector_fields_answer_like_brute_force(target: Target) {
         target,
         "the brute-force keys and distances for every metric, plain and filtered, on each field",
         &format!("{checked} searches matched the brute force; two indexes: {indexed:?}"),
+    );
+    t.finish().await;
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "notes")]
+struct Note {
+    id: i64,
+    meta: Option<serde_json::Value>,
+    #[vector(dimensions = 2)]
+    v: Vec<f32>,
+}
+
+/// The metadata of the JSON-filter rows: numbers (integers, floats, one as a string), strings (cases,
+/// accents, a number's text), booleans, JSON null, nested objects, arrays, a key with a space, an empty
+/// object and a NULL column.
+fn metas() -> Vec<Option<serde_json::Value>> {
+    use serde_json::json;
+    let mut metas = vec![
+        None,
+        Some(json!({})),
+        Some(json!({"year": "2021", "lang": 7})),
+        Some(json!({"year": null, "lang": null, "draft": null})),
+        Some(json!({"year": 2020.5, "lang": "EN", "draft": "true"})),
+        Some(json!({"a key": 1, "nested": {"n": 3, "tags": ["x", "y"]}})),
+        Some(json!({"lang": "é", "nested": {"n": 2.5}})),
+        Some(json!({"lang": "", "year": -1, "tags": []})),
+    ];
+    let langs = ["en", "de", "fr", "En", "zh"];
+    for i in 0..40_i64 {
+        metas.push(Some(json!({
+            "year": 2000 + (i * 7) % 30,
+            "lang": langs[(i % 5) as usize],
+            "draft": i % 3 == 0,
+            "score": (i as f64) / 4.0,
+            "tags": [format!("t{}", i % 4), "all"],
+            "nested": {"n": i % 6},
+        })));
+    }
+    metas
+}
+
+/// A condition in this file's own terms, evaluated here and turned into the library's filter.
+#[derive(Clone, Debug)]
+enum Cond {
+    Cmp(&'static str, &'static str, serde_json::Value),
+    Exists(&'static str),
+    In(&'static str, Vec<serde_json::Value>),
+    And(Box<Cond>, Box<Cond>),
+    Or(Box<Cond>, Box<Cond>),
+    Not(Box<Cond>),
+}
+
+/// The value at a path of the grammar (`.key`, `."key"`, `[n]`).
+fn at<'a>(value: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    let mut current = value;
+    let mut rest = path.strip_prefix('$').unwrap();
+    while !rest.is_empty() {
+        if let Some(quoted) = rest.strip_prefix(".\"") {
+            let end = quoted.find('"').unwrap();
+            current = current.get(&quoted[..end])?;
+            rest = &quoted[end + 1..];
+        } else if let Some(key) = rest.strip_prefix('.') {
+            let end = key.find(['.', '[']).unwrap_or(key.len());
+            current = current.get(&key[..end])?;
+            rest = &key[end..];
+        } else {
+            let index = rest.strip_prefix('[').unwrap();
+            let end = index.find(']').unwrap();
+            current = current.get(index[..end].parse::<usize>().unwrap())?;
+            rest = &index[end + 1..];
+        }
+    }
+    Some(current)
+}
+
+/// SQL's three-valued answer: `None` where the value at the path is missing, null or of another type.
+fn eval(cond: &Cond, meta: Option<&serde_json::Value>) -> Option<bool> {
+    use serde_json::Value as J;
+    use std::cmp::Ordering;
+    match cond {
+        Cond::Cmp(path, op, want) => {
+            let found = at(meta?, path)?;
+            let order = match (found, want) {
+                (J::Number(a), J::Number(b)) => a.as_f64()?.partial_cmp(&b.as_f64()?)?,
+                (J::String(a), J::String(b)) => a.as_bytes().cmp(b.as_bytes()),
+                (J::Bool(a), J::Bool(b)) => a.cmp(b),
+                _ => return None,
+            };
+            Some(match *op {
+                "eq" => order == Ordering::Equal,
+                "ne" => order != Ordering::Equal,
+                "lt" => order == Ordering::Less,
+                "le" => order != Ordering::Greater,
+                "gt" => order == Ordering::Greater,
+                _ => order != Ordering::Less,
+            })
+        }
+        Cond::Exists(path) => Some(meta.is_some_and(|m| at(m, path).is_some())),
+        Cond::In(path, values) => {
+            let mut any = Some(false);
+            for v in values {
+                any = or3(any, eval(&Cond::Cmp(path, "eq", v.clone()), meta));
+            }
+            any
+        }
+        Cond::And(a, b) => match (eval(a, meta), eval(b, meta)) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        },
+        Cond::Or(a, b) => or3(eval(a, meta), eval(b, meta)),
+        Cond::Not(a) => eval(a, meta).map(|b| !b),
+    }
+}
+
+/// SQL's `OR` over three values.
+fn or3(a: Option<bool>, b: Option<bool>) -> Option<bool> {
+    match (a, b) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (Some(false), Some(false)) => Some(false),
+        _ => None,
+    }
+}
+
+fn to_filter(cond: &Cond) -> tidb_vector_core::Filter<Note> {
+    use serde_json::Value as J;
+    use tidb_vector_core::{JsonOrdered, JsonScalar};
+    let f = Note::FIELDS;
+    let scalar = |v: &J| -> JsonScalar {
+        match v {
+            J::Bool(b) => (*b).into(),
+            J::String(s) => s.as_str().into(),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => i.into(),
+                None => n.as_f64().unwrap().into(),
+            },
+            other => panic!("{other}"),
+        }
+    };
+    let ordered = |v: &J| -> JsonOrdered {
+        match v {
+            J::String(s) => s.as_str().into(),
+            J::Number(n) => match n.as_i64() {
+                Some(i) => i.into(),
+                None => n.as_f64().unwrap().into(),
+            },
+            other => panic!("{other}"),
+        }
+    };
+    match cond {
+        Cond::Cmp(path, op, v) => {
+            let p = f.meta.path(*path);
+            match *op {
+                "eq" => p.eq(scalar(v)),
+                "ne" => p.ne(scalar(v)),
+                "lt" => p.lt(ordered(v)),
+                "le" => p.le(ordered(v)),
+                "gt" => p.gt(ordered(v)),
+                _ => p.ge(ordered(v)),
+            }
+        }
+        Cond::Exists(path) => f.meta.path(*path).exists(),
+        Cond::In(path, values) => f.meta.path(*path).is_in(values.iter().map(scalar)),
+        Cond::And(a, b) => to_filter(a) & to_filter(b),
+        Cond::Or(a, b) => to_filter(a) | to_filter(b),
+        Cond::Not(a) => !to_filter(a),
+    }
+}
+
+async fn json_path_filters_give_the_same_rows_everywhere(target: Target) {
+    use serde_json::json;
+    let t = TestDb::open(target).await;
+    Note::create_table(&t.db).await.unwrap();
+    let notes: Vec<Note> = metas()
+        .into_iter()
+        .enumerate()
+        .map(|(i, meta)| Note {
+            id: i as i64 + 1,
+            meta,
+            v: vec![1.0, i as f32 + 1.0],
+        })
+        .collect();
+    Note::insert_many(&t.db, &notes).await.unwrap();
+    let cmp = |path, op, v| Cond::Cmp(path, op, v);
+    let b = Box::new;
+    let conds = vec![
+        cmp("$.lang", "eq", json!("en")),
+        cmp("$.lang", "ne", json!("en")),
+        cmp("$.lang", "gt", json!("En")),
+        cmp("$.lang", "lt", json!("e")),
+        cmp("$.lang", "eq", json!(7)),
+        cmp("$.year", "ge", json!(2020)),
+        cmp("$.year", "lt", json!(2010.5)),
+        cmp("$.year", "eq", json!("2021")),
+        cmp("$.year", "eq", json!(2021)),
+        cmp("$.year", "le", json!(-1)),
+        cmp("$.score", "gt", json!(7.25)),
+        cmp("$.draft", "eq", json!(true)),
+        cmp("$.draft", "ne", json!(true)),
+        cmp("$.draft", "eq", json!("true")),
+        cmp("$.nested.n", "ge", json!(2.5)),
+        cmp("$.tags[0]", "eq", json!("t1")),
+        cmp("$.tags[1]", "eq", json!("all")),
+        cmp("$.\"a key\"", "eq", json!(1)),
+        Cond::Exists("$.draft"),
+        Cond::Exists("$.nested.tags[1]"),
+        Cond::Not(b(Cond::Exists("$.year"))),
+        Cond::In("$.lang", vec![json!("de"), json!("fr"), json!(7)]),
+        Cond::In("$.lang", vec![]),
+        Cond::Not(b(cmp("$.year", "ge", json!(2015)))),
+        Cond::And(
+            b(cmp("$.lang", "eq", json!("en"))),
+            b(cmp("$.draft", "eq", json!(false))),
+        ),
+        Cond::Or(
+            b(cmp("$.year", "lt", json!(2003))),
+            b(Cond::Not(b(cmp("$.lang", "ne", json!("zh"))))),
+        ),
+        Cond::Not(b(Cond::Or(
+            b(cmp("$.score", "le", json!(2))),
+            b(Cond::Exists("$.\"a key\"")),
+        ))),
+    ];
+    let query = [1.0_f32, 0.0];
+    let mut nonempty = 0;
+    for cond in &conds {
+        let mut expected: Vec<i64> = notes
+            .iter()
+            .filter(|n| eval(cond, n.meta.as_ref()) == Some(true))
+            .map(|n| n.id)
+            .collect();
+        expected.sort_unstable();
+        nonempty += usize::from(!expected.is_empty());
+        for exact in [true, false] {
+            let mut search = Note::search(&query)
+                .metric(Metric::L2)
+                .filter(to_filter(cond))
+                .limit(1_000)
+                .candidates(1_000);
+            if exact {
+                search = search.exact();
+            }
+            let mut found: Vec<i64> = search
+                .fetch_keys(&t.db)
+                .await
+                .unwrap_or_else(|e| panic!("{cond:?}: {e}"))
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            found.sort_unstable();
+            assert_eq!(found, expected, "{cond:?} (exact: {exact})");
+        }
+        let counted = Note::count_where(&t.db, to_filter(cond)).await.unwrap();
+        assert_eq!(counted, expected.len() as u64, "{cond:?}: count_where");
+    }
+    assert!(nonempty >= conds.len() - 3, "the conditions select rows");
+
+    // A path outside the grammar is refused before anything is sent, and names the column.
+    let f = Note::FIELDS;
+    for hostile in ["$.a') OR 1=1 --", "x' OR '1'='1", "$.a\\", "$..a", "$[*]"] {
+        let error = Note::search(&query)
+            .filter(f.meta.path(hostile).eq("x"))
+            .fetch_keys(&t.db)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, tidb_vector_core::Error::InvalidArgument(m) if m.contains("`meta`")),
+            "{hostile}: {error}"
+        );
+    }
+    assert_eq!(Note::count(&t.db).await.unwrap(), notes.len() as u64);
+    report(
+        "JSON path filters (27 conditions: types, missing paths, JSON null, nesting, arrays, negation)",
+        target,
+        "the rows of the test's own evaluation, exact and over candidates, and in count_where; hostile paths refused",
+        &format!("{} conditions agree on {} rows", conds.len(), notes.len()),
     );
     t.finish().await;
 }

@@ -50,6 +50,14 @@ pub(crate) fn bind(
             }
             Param::Value(value) => value_arg(dialect, "the statement", value)?,
             Param::Filter { column, value } => filter_arg(dialect, column, value)?,
+            Param::JsonPath { column, path } => {
+                crate::filter::check_json_path(path).map_err(|reason| {
+                    Error::InvalidArgument(format!(
+                        "a filter on the JSON column `{column}` names the path {path:?}, which this library does not accept: {reason}; write `$.key`, `$.key.sub`, `$.list[0]` or `$.\"any key\"`"
+                    ))
+                })?;
+                Arg::Text(path)
+            }
             Param::Query => vector_arg(dialect, binds.query, &mut scratch),
             Param::MaxDistance => Arg::F64(binds.max_distance.unwrap_or(f64::INFINITY)),
             Param::MinDistance => Arg::F64(binds.min_distance.unwrap_or(0.0)),

@@ -134,7 +134,7 @@ pub use db::{Db, PoolSettings, Transaction};
 pub use dialect::{Param, Statement};
 pub use error::{CommitProbe, Error, ErrorClass, Result, ServerErrorKind, VectorTextError};
 pub use executor::{Conn, Executor};
-pub use filter::{Col, Filter};
+pub use filter::{Col, Filter, JsonOrdered, JsonPath, JsonScalar};
 pub use fusion::Fusion;
 pub use index::IndexProgress;
 /// The level type of [`PoolSettings`]' statement logging (the `log` crate's, which sqlx uses).

@@ -491,6 +491,80 @@ fn record_statements() {
     assert_eq!(page.params, [Param::Key]);
 }
 
+#[test]
+fn json_path_filters_stay_outside_the_candidate_query_with_their_paths_bound() {
+    use crate::filter::{CmpOp, FilterNode};
+    use crate::value::Value;
+    // `f.meta.path("$.lang").eq("en") & f.meta.path("$.year").ge(2020) & !f.meta.path("$.draft").exists()`,
+    // written as its tree (the `json` feature's builders make exactly these nodes).
+    let filter = FilterNode::And(vec![
+        FilterNode::JsonCompare {
+            column: "meta",
+            path: "$.lang".into(),
+            op: CmpOp::Eq,
+            value: Value::Text("en".into()),
+        },
+        FilterNode::JsonCompare {
+            column: "meta",
+            path: "$.year".into(),
+            op: CmpOp::Ge,
+            value: Value::Int(2020),
+        },
+        FilterNode::Not(Box::new(FilterNode::JsonExists {
+            column: "meta",
+            path: "$.draft".into(),
+        })),
+    ]);
+    let options = SearchOptions {
+        limit: 5,
+        candidates: Some(50),
+        ..SearchOptions::new()
+    };
+    let request = SearchRequest {
+        filter: Some(&filter),
+        ..SearchRequest::new(&options, &[])
+    };
+    let statement = tidb().search(&Filtered::SCHEMA, &request).unwrap();
+    // The nearest-candidates query stays index-eligible (1.5); the JSON conditions filter its rows. TiDB's
+    // JSON_TYPE names: INTEGER, UNSIGNED INTEGER, DOUBLE, STRING, BOOLEAN (pkg/types/json_binary_functions.go
+    // `Type()` @9a5c882); CAST(.. AS DOUBLE) is in TiDB's CastType grammar (pkg/parser/parser.y); a NULL
+    // column has no path (COALESCE of JSON_CONTAINS_PATH's NULL).
+    assert_eq!(
+        statement.sql,
+        "SELECT * FROM (SELECT `id`, `year`, `lang`, `note`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
+         VEC_COSINE_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `filtered` \
+         ORDER BY `_distance` LIMIT 50) AS `_candidates` WHERE `_distance` IS NULL OR \
+         (CASE WHEN JSON_TYPE(JSON_EXTRACT(`meta`, ?)) IN ('STRING') THEN JSON_UNQUOTE(JSON_EXTRACT(`meta`, ?)) \
+         COLLATE utf8mb4_bin END = ? AND CASE WHEN JSON_TYPE(JSON_EXTRACT(`meta`, ?)) IN ('INTEGER', \
+         'UNSIGNED INTEGER', 'DOUBLE') THEN CAST(JSON_EXTRACT(`meta`, ?) AS DOUBLE) END >= ? AND \
+         NOT (COALESCE(JSON_CONTAINS_PATH(`meta`, 'one', ?), 0) = 1)) ORDER BY `_distance` LIMIT 5"
+    );
+    // Every path and value is bound; no text of the caller's is in the SQL.
+    let path = |p: &str| Param::JsonPath {
+        column: "meta",
+        path: p.into(),
+    };
+    assert_eq!(
+        statement.params[1..],
+        [
+            path("$.lang"),
+            path("$.lang"),
+            Param::Filter {
+                column: "meta",
+                value: Value::Text("en".into())
+            },
+            path("$.year"),
+            path("$.year"),
+            Param::Filter {
+                column: "meta",
+                value: Value::Int(2020)
+            },
+            path("$.draft"),
+        ]
+    );
+    assert!(!statement.sql.contains('$'));
+}
+
 #[derive(VectorModel)]
 #[vector(table = "filtered")]
 struct Filtered {

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 
 pub(crate) use crate::backend::Backend;
-use crate::filter::FilterNode;
+use crate::filter::{CmpOp, FilterNode};
 use crate::schema::{Metric, ScalarType, Schema};
 use crate::value::Value;
 
@@ -57,6 +57,14 @@ pub enum Param {
         column: &'static str,
         /// The value.
         value: Value,
+    },
+    /// A JSON path into a filter's JSON column (bound as text, checked against [`JsonPath`](crate::JsonPath)'s
+    /// grammar first).
+    JsonPath {
+        /// The JSON column's name.
+        column: &'static str,
+        /// The path.
+        path: String,
     },
     /// The model's value of field column `n` ([`Schema::field_columns`](crate::Schema::field_columns); record statements).
     Field(usize),
@@ -243,6 +251,32 @@ impl Dialect {
                 let not = if *negated { "NOT " } else { "" };
                 let _ = write!(sql, "{} IS {not}NULL", self.quote(column));
             }
+            FilterNode::JsonCompare {
+                column,
+                path,
+                op,
+                value,
+            } => self.render_json_compare(column, path, *op, value, sql, params),
+            FilterNode::JsonExists { column, path } => {
+                let quoted = self.quote(column);
+                match self.backend {
+                    // JSON_CONTAINS_PATH is NULL for a NULL column: no path there.
+                    Backend::TiDb | Backend::MariaDb => {
+                        let _ = write!(
+                            sql,
+                            "COALESCE(JSON_CONTAINS_PATH({quoted}, 'one', ?), 0) = 1"
+                        );
+                    }
+                    // json_type is SQL NULL where the path is missing, 'null' for JSON null.
+                    Backend::Sqlite => {
+                        let _ = write!(sql, "json_type({quoted}, ?) IS NOT NULL");
+                    }
+                }
+                params.push(Param::JsonPath {
+                    column,
+                    path: path.clone(),
+                });
+            }
             FilterNode::And(parts) | FilterNode::Or(parts) if parts.is_empty() => {
                 sql.push_str(if matches!(node, FilterNode::And(_)) {
                     "1 = 1"
@@ -271,6 +305,82 @@ impl Dialect {
                 sql.push(')');
             }
         }
+    }
+}
+
+impl Dialect {
+    /// A JSON path's value compared with a number, a string or a boolean: `CASE WHEN <the value's JSON type
+    /// is the comparison's> THEN <the value as SQL> END <op> ?`, so that a missing path, JSON null and
+    /// another type are all SQL NULL (neither the comparison nor its negation matches) on every backend.
+    /// The path is bound twice (the type, the value); the type names are this crate's constants: TiDB's
+    /// `JSON_TYPE` says INTEGER, UNSIGNED INTEGER, DOUBLE, STRING, BOOLEAN (pkg/types/json_binary_functions.go
+    /// `Type()`), MariaDB's INTEGER, DOUBLE, STRING, BOOLEAN, SQLite's `json_type` integer, real, text, true,
+    /// false. Strings compare by their bytes (`utf8mb4_bin`; SQLite's default), numbers as numbers.
+    fn render_json_compare(
+        &self,
+        column: &'static str,
+        path: &str,
+        op: CmpOp,
+        value: &Value,
+        sql: &mut String,
+        params: &mut Vec<Param>,
+    ) {
+        let c = self.quote(column);
+        let mysql = self.backend != Backend::Sqlite;
+        let (types, as_sql, value) = match value {
+            Value::Bool(b) => (
+                if mysql {
+                    "'BOOLEAN'"
+                } else {
+                    "'true', 'false'"
+                },
+                if mysql {
+                    format!("JSON_UNQUOTE(JSON_EXTRACT({c}, ?))")
+                } else {
+                    format!("json_type({c}, ?)")
+                },
+                Value::Text(if *b { "true" } else { "false" }.to_owned()),
+            ),
+            Value::Text(_) => (
+                if mysql { "'STRING'" } else { "'text'" },
+                if mysql {
+                    format!("JSON_UNQUOTE(JSON_EXTRACT({c}, ?)) COLLATE utf8mb4_bin")
+                } else {
+                    format!("json_extract({c}, ?)")
+                },
+                value.clone(),
+            ),
+            _ => (
+                if mysql {
+                    "'INTEGER', 'UNSIGNED INTEGER', 'DOUBLE'"
+                } else {
+                    "'integer', 'real'"
+                },
+                if mysql {
+                    format!("CAST(JSON_EXTRACT({c}, ?) AS DOUBLE)")
+                } else {
+                    format!("json_extract({c}, ?)")
+                },
+                value.clone(),
+            ),
+        };
+        let json_type = if mysql {
+            format!("JSON_TYPE(JSON_EXTRACT({c}, ?))")
+        } else {
+            format!("json_type({c}, ?)")
+        };
+        let _ = write!(
+            sql,
+            "CASE WHEN {json_type} IN ({types}) THEN {as_sql} END {} ?",
+            op.sql()
+        );
+        for _ in 0..2 {
+            params.push(Param::JsonPath {
+                column,
+                path: path.to_owned(),
+            });
+        }
+        params.push(Param::Filter { column, value });
     }
 }
 
