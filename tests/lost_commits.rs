@@ -14,6 +14,7 @@ server_scenarios!(
     a_load_resumed_as_documented_stores_each_row_once,
     a_one_row_insert_returns_what_happened,
     a_transaction_commit_in_doubt_says_so,
+    an_upsert_many_whose_answer_is_lost_is_sent_again_or_says_so,
 );
 
 /// Keys the caller gives.
@@ -293,6 +294,58 @@ async fn a_transaction_commit_in_doubt_says_so(target: Target) {
     );
     assert!(error.to_string().contains("check the table"), "{error}");
     assert_eq!(t.count("named").await, 1);
+    db.close().await;
+    t.finish().await;
+}
+
+/// `upsert_many` has no row that tells whether its transaction committed (a replaced row was there before),
+/// so a lost answer is either retried (the upserts sent again) or `CommitInDoubt` without a probe; either
+/// way, sending the same call again leaves each key once with the call's content.
+async fn an_upsert_many_whose_answer_is_lost_is_sent_again_or_says_so(target: Target) {
+    let (t, proxy, db) = setup(target).await;
+    Named::insert_many(&db, named(0..100)).await.unwrap();
+    let moved: Vec<Named> = (50..250)
+        .map(|i| Named {
+            name: format!("n{i:05}"),
+            embedding: vec![2.0, i as f32],
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for cut in [Cut::after_commit(), Cut::before_commit()] {
+        proxy.arm(cut);
+        let outcome = match Named::upsert_many(&db, &moved).await {
+            Ok(written) => format!("Ok({written})"),
+            Err(error) => {
+                assert!(
+                    matches!(&error, Error::CommitInDoubt { probe: None, .. })
+                        || !matches!(error, Error::CommitInDoubt { .. }),
+                    "{error}"
+                );
+                let shown = error.to_string();
+                assert_eq!(Named::upsert_many(&db, &moved).await.unwrap(), 200);
+                shown
+            }
+        };
+        outcomes.push(outcome);
+        assert_eq!(t.count("named").await, 250);
+        for row in [&moved[0], &moved[199]] {
+            assert_eq!(
+                Named::get(&db, &row.name).await.unwrap().as_ref(),
+                Some(row)
+            );
+        }
+        let kept = Named::get(&db, &"n00010".to_owned())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kept.embedding, vec![1.0, 10.0]);
+    }
+    report(
+        "upsert_many whose COMMIT answer is lost (after, then before the COMMIT reached the server)",
+        target,
+        "retried or CommitInDoubt without a probe; sending the same call again leaves each key once",
+        &format!("{outcomes:?}; 250 keys, the call's content"),
+    );
     db.close().await;
     t.finish().await;
 }

@@ -24,6 +24,7 @@ scenarios!(
     dates_and_times_round_trip,
     json_round_trips,
     auto_random_keys_are_tidbs,
+    upsert_many_inserts_new_keys_and_replaces_the_others,
 );
 
 /// The tutorial's model.
@@ -1174,5 +1175,110 @@ async fn auto_random_keys_are_tidbs(target: Target) {
         .await
         .unwrap();
     assert_eq!((hits[0].key, hits[0].record.id), (fish, fish));
+    t.finish().await;
+}
+
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "entries")]
+struct Entry {
+    id: i64,
+    #[vector(fulltext)]
+    title: String,
+    score: Option<f64>,
+    #[vector(dimensions = 3)]
+    v: Vec<f32>,
+}
+
+fn entry(id: i64, word: &str) -> Entry {
+    Entry {
+        id,
+        title: format!("{word} {id}"),
+        score: (id % 3 != 0).then_some(id as f64 / 8.0),
+        v: vec![1.0, id as f32, word.len() as f32],
+    }
+}
+
+/// Every row of the table, by key.
+async fn table_of(db: &tidb_vector_core::Db) -> std::collections::BTreeMap<i64, Entry> {
+    Entry::list_after(db, None, usize::MAX)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+async fn upsert_many_inserts_new_keys_and_replaces_the_others(target: Target) {
+    let t = TestDb::open(target).await;
+    Entry::create_table(&t.db).await.unwrap();
+    let mut expected = std::collections::BTreeMap::new();
+    let first: Vec<Entry> = (1..=300).map(|id| entry(id, "old")).collect();
+    Entry::insert_many(&t.db, &first).await.unwrap();
+    expected.extend(first.iter().map(|e| (e.id, e.clone())));
+
+    // New keys (301..=500), existing ones (200..=300), and keys twice in one call: the last one stays.
+    let mut mix: Vec<Entry> = (200..=500).map(|id| entry(id, "fresh")).collect();
+    mix.extend((450..=460).map(|id| entry(id, "twice")));
+    mix.push(entry(7, "again"));
+    let written = Entry::upsert_many(&t.db, &mix).await.unwrap();
+    assert_eq!(written, mix.len() as u64);
+    expected.extend(mix.iter().map(|e| (e.id, e.clone())));
+    let stored = table_of(&t.db).await;
+    assert_eq!(stored.len(), 500);
+    assert_eq!(
+        stored, expected,
+        "every row's content is the test's own map"
+    );
+
+    // All or nothing: a bad vector in the middle of a call leaves the table as it was.
+    let mut bad: Vec<Entry> = (100..=600).map(|id| entry(id, "broken")).collect();
+    bad[250].v = vec![1.0, f32::NAN, 0.0];
+    let error = Entry::upsert_many(&t.db, &bad).await.unwrap_err();
+    assert!(matches!(error, Error::NonFinite { .. }), "{error}");
+    assert_eq!(
+        table_of(&t.db).await,
+        expected,
+        "nothing of the failed call stays"
+    );
+
+    // The full-text index follows (SQLite's FTS5 through its triggers, MariaDB's InnoDB index); the TiDB
+    // dialect has no full-text search.
+    if matches!(target, Target::Sqlite | Target::MariaDb) {
+        let mut old: Vec<i64> = Entry::search_text("old")
+            .limit(1_000)
+            .fetch(&t.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|hit| hit.record.id)
+            .collect();
+        old.sort_unstable();
+        let want: Vec<i64> = (1..200).filter(|id| *id != 7).collect();
+        assert_eq!(old, want, "replaced titles leave the text index");
+        let twice = Entry::search_text("twice")
+            .limit(1_000)
+            .fetch(&t.db)
+            .await
+            .unwrap();
+        assert_eq!(twice.len(), 11);
+    }
+
+    // A search sees the replaced vectors.
+    let nearest = Entry::search(&[1.0, 455.0, 5.0])
+        .metric(Metric::L2)
+        .limit(1)
+        .exact()
+        .fetch(&t.db)
+        .await
+        .unwrap();
+    assert_eq!(nearest[0].record, expected[&455]);
+
+    // A model whose key is hidden cannot say which row to replace.
+    let error = Document::upsert_many(&t.db, tutorial_documents())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidArgument(m) if m.contains("upsert_many")),
+        "{error}"
+    );
     t.finish().await;
 }

@@ -458,6 +458,44 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             records::insert_many::<Self, I>(
                 &mut db.__session("insert_many", Self::SCHEMA.table),
                 rows,
+                false,
+            )
+            .await
+        }
+    }
+
+    /// Inserts many rows, each replacing the row that has its key if there is one, in one transaction:
+    /// the statements, sizes, retries and all-or-nothing of [`insert_many`](VectorModel::insert_many), as
+    /// `INSERT ... ON DUPLICATE KEY UPDATE` (TiDB, MariaDB) or `INSERT ... ON CONFLICT DO UPDATE` (SQLite,
+    /// whose full-text tables follow through their triggers). Returns the number of rows written. The keys
+    /// come from the rows: a model whose key is a hidden `id` is [`Error::InvalidArgument`]; a row without
+    /// a key (an auto key left `None`) is inserted. Two rows with one key in a call: the last one stays.
+    ///
+    /// When the connection fails after the `COMMIT` went out, nothing in the table tells whether the upserts
+    /// committed (their rows may have been there before), so a retry (when the [`RetryPolicy`](
+    /// crate::RetryPolicy) allows) sends them again, and otherwise the error is [`Error::CommitInDoubt`]
+    /// without a probe: sending the same call again is safe, as upserts are.
+    fn upsert_many<'c, I>(
+        db: impl Executor<'c>,
+        rows: I,
+    ) -> impl Future<Output = Result<u64>> + Send
+    where
+        I: IntoIterator + Send,
+        I::IntoIter: Send,
+        I::Item: Borrow<Self> + Send,
+    {
+        async move {
+            if Self::SCHEMA.hidden_key {
+                return Err(Error::InvalidArgument(format!(
+                    "upsert_many needs each row's key, and `{}` has no key field (its key is a hidden `id`): \
+                     add a `#[vector(key)]` field, or use upsert(key, row) one row at a time",
+                    Self::SCHEMA.table
+                )));
+            }
+            records::insert_many::<Self, I>(
+                &mut db.__session("upsert_many", Self::SCHEMA.table),
+                rows,
+                true,
             )
             .await
         }

@@ -470,6 +470,13 @@ fn record_statements() {
         "INSERT INTO `documents` (`id`, `content`, `embedding`) VALUES (?, ?, VEC_FROM_TEXT(?)) \
          ON DUPLICATE KEY UPDATE `content` = VALUES(`content`), `embedding` = VALUES(`embedding`)"
     );
+    // upsert_many: the multi-row INSERT with the same tail (VALUES(col) takes each row's own value).
+    assert_eq!(
+        d.insert_or_replace(&Product::SCHEMA, 2),
+        "INSERT INTO `products` (`sku`, `text_vec`, `image_vec`) VALUES (?, VEC_FROM_TEXT(?), VEC_FROM_TEXT(?)), \
+         (?, VEC_FROM_TEXT(?), VEC_FROM_TEXT(?)) ON DUPLICATE KEY UPDATE `text_vec` = VALUES(`text_vec`), \
+         `image_vec` = VALUES(`image_vec`)"
+    );
     assert_eq!(
         d.delete(&Document::SCHEMA, None).sql,
         "DELETE FROM `documents` WHERE `id` = ?"

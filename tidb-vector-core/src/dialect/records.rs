@@ -34,6 +34,24 @@ impl Dialect {
         sql
     }
 
+    /// A multi-row `INSERT` of `rows` rows (as [`Dialect::insert`]) in which a row whose key exists
+    /// replaces every other column of that row: the backend's upsert tail, each column taking the value
+    /// the row brought (`VALUES(col)`, `excluded.col`).
+    pub fn insert_or_replace(&self, schema: &Schema, rows: usize) -> String {
+        let key = schema.key_column().name;
+        let updated: Vec<&str> = schema
+            .field_columns()
+            .iter()
+            .map(|c| c.name)
+            .filter(|name| *name != key)
+            .collect();
+        format!(
+            "{} {}",
+            self.insert(schema, rows),
+            (self.upsert_tail)(self, key, &updated)
+        )
+    }
+
     /// `SELECT <all columns> FROM t WHERE <key> = ?`.
     pub fn get(&self, schema: &Schema) -> Statement {
         Statement {

@@ -107,7 +107,7 @@ where
             probe,
             source: Box::new(error),
         };
-        let mut statements = InsertStatements::<M, _>::new(&mut session, self.rows)
+        let mut statements = InsertStatements::<M, _>::new(&mut session, self.rows, false)
             .await
             .map_err(|error| stopped(&done, 0, None, error))?;
         while !statements.is_done() {

@@ -102,14 +102,19 @@ const STATEMENT_BYTES: usize = 4 << 20;
 pub(crate) const RETRY_BYTES: u64 = 16 << 20;
 
 /// Inserts every row in one transaction of its own (nested in a caller's, if one is open): all or none.
-pub(crate) async fn insert_many<M, I>(session: &mut Session<'_>, rows: I) -> Result<u64>
+/// With `upsert`, a row whose key exists replaces that row.
+pub(crate) async fn insert_many<M, I>(
+    session: &mut Session<'_>,
+    rows: I,
+    upsert: bool,
+) -> Result<u64>
 where
     M: VectorModel,
     I: IntoIterator,
     I::Item: Borrow<M>,
 {
     // No statement may pass the server's packet limit.
-    let mut statements = InsertStatements::<M, _>::new(session, rows.into_iter()).await?;
+    let mut statements = InsertStatements::<M, _>::new(session, rows.into_iter(), upsert).await?;
     if statements.is_done() {
         return Ok(0);
     }
@@ -192,8 +197,9 @@ where
     loop {
         // A row of this attempt's transaction, to settle a commit whose answer is lost.
         let mut probe: Option<CommitProbe> = None;
+        let upsert = statements.upsert;
         let mut note = |statement_key: Option<Args>, done: &crate::driver::Done| {
-            if probe.is_none() {
+            if probe.is_none() && !upsert {
                 probe = statement_key
                     .or_else(|| {
                         done.last_insert_id
@@ -286,8 +292,19 @@ where
             };
         }
         if kept.is_none() || !attempts.again(&error).await {
+            // No row tells whether it committed (an upsert's rows may have been there before): the outcome
+            // stays unknown, and says so. Sending the same upserts again is safe.
+            let error = if in_doubt {
+                Error::CommitInDoubt {
+                    rows: Some(taken.rows),
+                    probe: None,
+                    source: Box::new(error),
+                }
+            } else {
+                explain_refused_vector::<M>(session, error).await
+            };
             return Err(Failure {
-                error: explain_refused_vector::<M>(session, error).await,
+                error,
                 in_doubt: None,
                 rows: taken.rows,
             });
@@ -331,6 +348,8 @@ pub(crate) struct InsertStatements<M, I: Iterator> {
     /// The text of the last full statement and its row count: every full statement has the same shape,
     /// rendered once (and prepared once by the driver).
     full_sql: Option<(usize, String)>,
+    /// Whether a row whose key exists replaces that row (`upsert_many`) instead of failing.
+    upsert: bool,
     /// A row that did not fit in the previous statement (checked; encoded again for the next).
     carried: Option<I::Item>,
     /// Buffers reused from row to row: a row's values, its encoded arguments, and what its values are
@@ -357,7 +376,7 @@ where
     I: Iterator,
     I::Item: Borrow<M>,
 {
-    pub(crate) async fn new(session: &mut Session<'_>, rows: I) -> Result<Self> {
+    pub(crate) async fn new(session: &mut Session<'_>, rows: I, upsert: bool) -> Result<Self> {
         let mut rows = rows.peekable();
         // Only a statement that will be sent needs the packet limit (a round trip on a new session).
         let packet = if rows.peek().is_some() {
@@ -368,10 +387,16 @@ where
         let dialect = session.dialect();
         let schema = &M::SCHEMA;
         let columns = schema.field_columns().len();
-        let row_text = dialect.insert(schema, 1).len();
+        // A statement of one row (an upsert's with its tail): no row adds more text than that.
+        let row_text = if upsert {
+            dialect.insert_or_replace(schema, 1).len()
+        } else {
+            dialect.insert(schema, 1).len()
+        };
         Ok(InsertStatements {
             rows,
             dialect,
+            upsert,
             max_rows: (dialect.max_params / columns).max(1),
             // Leave room in the packet for the statement's text.
             budget: packet.saturating_sub(row_text + 1024),
@@ -398,6 +423,7 @@ where
             budget: self.budget,
             row_text: self.row_text,
             full_sql: self.full_sql.clone(),
+            upsert: self.upsert,
             carried: None,
             values: Vec::new(),
             args: Vec::new(),
@@ -475,7 +501,9 @@ where
                 self.carried = Some(row);
                 break;
             }
+            // A row that an upsert may have replaced proves nothing about its transaction.
             if count == 0
+                && !self.upsert
                 && let Some(key) = row.borrow().__key()
             {
                 first_key = Some(CommitProbe::key_arg(self.dialect, schema, key.to_value())?);
@@ -492,7 +520,11 @@ where
         let sql = match &self.full_sql {
             Some((rows, sql)) if *rows == count => sql.clone(),
             _ => {
-                let sql = self.dialect.insert(schema, count);
+                let sql = if self.upsert {
+                    self.dialect.insert_or_replace(schema, count)
+                } else {
+                    self.dialect.insert(schema, count)
+                };
                 self.full_sql = Some((count, sql.clone()));
                 sql
             }
