@@ -4,7 +4,7 @@
 //! `BENCH <name> <value>` lines that `.ci/bench` turns into BENCHMARKS.md.
 //!
 //! `TIDB_VECTOR_TEST_MARIADB_URL=... cargo bench -p tidb-vector-tests --bench mariadb [-- section...]`,
-//! sections `inserts`, `nearest`, `tidb-text`, `concurrency`, `hybrid`, `index`, `index-768`, `memory` (all when none
+//! sections `inserts`, `upserts`, `nearest`, `tidb-text`, `concurrency`, `hybrid`, `index`, `index-768`, `memory` (all when none
 //! is named). `profile-ours`, `profile-hand`, `profile-tidb-N`, `profile-concurrency-ours|hand` and
 //! `profile-single` run one variant alone, for `perf record`.
 
@@ -281,6 +281,50 @@ async fn inserts_with(db: &Db, pool: &MySqlPool, suffix: &str, rounds: usize) {
         &format!("insert_vs_row_by_row_speed{suffix}"),
         format!("{:.1}", single / ours),
     );
+}
+
+/// `upsert_many` against `insert_many` for the same 10,000 rows of 768 dimensions, client CPU time first
+/// (the target: within 10%). The upserts go to a table that holds half of their keys already, so
+/// half of them replace a row; the inserts go to an empty one. Four rounds; medians.
+async fn upserts(db: &Db) {
+    let rows: Vec<BenchDoc> = (1..=10_000).map(doc).collect();
+    let older: Vec<BenchDoc> = (5_001..=10_000)
+        .map(|id| BenchDoc {
+            id,
+            content: format!("older {id}"),
+            embedding: values(id as u64 + 20_000, 768),
+        })
+        .collect();
+    let (mut insert, mut upsert) = (Vec::new(), Vec::new());
+    let (mut insert_cpu, mut upsert_cpu) = (Vec::new(), Vec::new());
+    for _ in 0..4 {
+        reset(db).await;
+        let (t, cpu) = (Instant::now(), cpu_seconds());
+        BenchDoc::insert_many(db, &rows).await.unwrap();
+        insert.push(t.elapsed().as_secs_f64());
+        insert_cpu.push(cpu_seconds() - cpu);
+        reset(db).await;
+        BenchDoc::insert_many(db, &older).await.unwrap();
+        let (t, cpu) = (Instant::now(), cpu_seconds());
+        BenchDoc::upsert_many(db, &rows).await.unwrap();
+        upsert.push(t.elapsed().as_secs_f64());
+        upsert_cpu.push(cpu_seconds() - cpu);
+        assert_eq!(BenchDoc::count(db).await.unwrap(), 10_000);
+    }
+    let (insert, upsert) = (median(insert), median(upsert));
+    let (insert_cpu, upsert_cpu) = (median(insert_cpu), median(upsert_cpu));
+    bench("upsert_many_10k_768_s", format!("{upsert:.3}"));
+    bench("upsert_insert_many_10k_768_s", format!("{insert:.3}"));
+    bench("upsert_many_cpu_ms", format!("{:.1}", upsert_cpu * 1000.0));
+    bench(
+        "upsert_insert_many_cpu_ms",
+        format!("{:.1}", insert_cpu * 1000.0),
+    );
+    bench(
+        "upsert_vs_insert_cpu",
+        format!("{:.3}", insert_cpu / upsert_cpu),
+    );
+    bench("upsert_vs_insert_speed", format!("{:.3}", insert / upsert));
 }
 
 /// The TiDB dialect's inserts, which move vectors as text (`VEC_FROM_TEXT(?)`), against what a user would
@@ -954,6 +998,9 @@ async fn main() {
     }
     if runs("inserts") {
         inserts(&db, &pool, &url).await;
+    }
+    if runs("upserts") {
+        upserts(&db).await;
     }
     if runs("nearest") {
         nearest(&db, &pool).await;
