@@ -87,6 +87,11 @@ rows.append(("... client CPU time",
              f"{db['insert_many_cpu_ms_rtt1ms']} ms", f"{db['hand_multi_row_cpu_ms_rtt1ms']} ms", float(db["insert_vs_hand_cpu_rtt1ms"]), 0.97))
 rows.append(("... vs row-by-row INSERTs",
              f"{db['insert_many_10k_768_s_rtt1ms']} s", f"{db['row_by_row_10k_768_s_rtt1ms']} s", float(db["insert_vs_row_by_row_speed_rtt1ms"]), 10))
+if "search_many_vs_loop" in db:
+    rows.append((f"search_many of 100 nearest-10 queries (10,000 x 128, HNSW, keys) vs a loop of the 100 single searches, loopback (per-round ratios {db['search_many_vs_loop_spread']})",
+                 f"{db['search_many_100_ms']} ms", f"{db['search_loop_100_ms']} ms", float(db["search_many_vs_loop"]), 1.0))
+    rows.append((f"... over a network with 1 ms round trips (per-round ratios {db['search_many_vs_loop_spread_rtt1ms']})",
+                 f"{db['search_many_100_ms_rtt1ms']} ms", f"{db['search_loop_100_ms_rtt1ms']} ms", float(db["search_many_vs_loop_rtt1ms"]), 3))
 if "upsert_vs_insert_cpu" in db:
     rows.append(("upsert_many 10,000 x 768 (half the keys already stored) vs insert_many of the same rows into an empty table, client CPU time",
                  f"{db['upsert_many_cpu_ms']} ms", f"{db['upsert_insert_many_cpu_ms']} ms", float(db["upsert_vs_insert_cpu"]), 0.9))

@@ -13,6 +13,7 @@ scenarios!(
     text_filters_compare_alike,
     two_vector_fields_answer_like_brute_force,
     json_path_filters_give_the_same_rows_everywhere,
+    search_many_lists_are_the_single_searches,
 );
 
 #[derive(Debug, Clone, PartialEq, VectorModel)]
@@ -889,6 +890,133 @@ async fn json_path_filters_give_the_same_rows_everywhere(target: Target) {
         target,
         "the rows of the test's own evaluation, exact and over candidates, and in count_where; hostile paths refused",
         &format!("{} conditions agree on {} rows", conds.len(), notes.len()),
+    );
+    t.finish().await;
+}
+
+async fn search_many_lists_are_the_single_searches(target: Target) {
+    let t = TestDb::open(target).await;
+    Point::create_table(&t.db).await.unwrap();
+    let data = points(rows(target));
+    Point::insert_many(&t.db, &data).await.unwrap();
+    // 40 queries: a statement of 32 and one of 8. The TiDB dialect on MariaDB computes each distance in
+    // stored SQL, an element at a time: there 34 queries, one metric, and the single search asked for the
+    // first three queries of each configuration (brute force checks the exact ones all the same).
+    let slow = target == Target::TiDbOnMariaDb;
+    let mut unit = uniform(0x9E37_79B9_7F4A_7C15);
+    let queries: &'static [[f32; 4]] = Vec::leak(
+        (0..if slow { 34 } else { 40 })
+            .map(|_| [unit(), unit(), unit(), unit()])
+            .collect(),
+    );
+    let k = 10;
+    let mut lists = 0;
+    let metrics: &[Metric] = if slow {
+        &[Metric::L2]
+    } else {
+        &[Metric::Cosine, Metric::L2]
+    };
+    for &metric in metrics {
+        let max = brute_force(&data, metric, &queries[0], 40, f64::INFINITY, |_| true)[39];
+        for shape in [Shape::Plain, Shape::Filtered, Shape::Bounded] {
+            for mode in [Mode::Default, Mode::Exact] {
+                let keep = |p: &Point| !matches!(shape, Shape::Filtered) || p.grp == 0;
+                let bound = if matches!(shape, Shape::Bounded) {
+                    max
+                } else {
+                    f64::INFINITY
+                };
+                let single = |query: &'static [f32; 4]| {
+                    let mut search: Search<'static, Point> =
+                        Point::search(query).metric(metric).limit(k);
+                    search = match shape {
+                        Shape::Plain => search,
+                        Shape::Filtered => search.filter(Point::FIELDS.grp.eq(0)),
+                        Shape::Bounded => search.max_distance(max),
+                    };
+                    match mode {
+                        Mode::Exact => search.exact(),
+                        _ => search,
+                    }
+                };
+                let mut many = Point::search_many(queries).metric(metric).limit(k);
+                many = match shape {
+                    Shape::Plain => many,
+                    Shape::Filtered => many.filter(Point::FIELDS.grp.eq(0)),
+                    Shape::Bounded => many.max_distance(max),
+                };
+                if matches!(mode, Mode::Exact) {
+                    many = many.exact();
+                }
+                let label = format!("{metric} {shape:?} {mode:?}");
+                let got = many.fetch_keys(&t.db).await.unwrap();
+                assert_eq!(got.len(), queries.len(), "{label}");
+                for (i, (query, list)) in queries.iter().zip(&got).enumerate() {
+                    if !slow || i < 3 {
+                        let want = single(query).fetch_keys(&t.db).await.unwrap();
+                        let keys = |l: &[(i64, f64)]| l.iter().map(|(k, _)| *k).collect::<Vec<_>>();
+                        assert_eq!(keys(list), keys(&want), "{label}: the single search's rows");
+                    }
+                    let distances: Vec<f64> = list.iter().map(|(_, d)| *d).collect();
+                    let brute = brute_force(&data, metric, query, k, bound, keep);
+                    if matches!(mode, Mode::Exact) || target == Target::Sqlite {
+                        assert_distances(&label, &distances, &brute);
+                    }
+                    lists += 1;
+                }
+            }
+        }
+    }
+    // Whole rows, and the second page, of the exact L2 search.
+    let many = Point::search_many(queries)
+        .metric(Metric::L2)
+        .limit(5)
+        .offset(5)
+        .exact()
+        .fetch(&t.db)
+        .await
+        .unwrap();
+    for (query, hits) in queries
+        .iter()
+        .zip(&many)
+        .take(if slow { 3 } else { queries.len() })
+    {
+        let single = Point::search(query)
+            .metric(Metric::L2)
+            .limit(5)
+            .offset(5)
+            .exact()
+            .fetch(&t.db)
+            .await
+            .unwrap();
+        let view = |hits: &[tidb_vector_core::Hit<Point>]| -> Vec<(i64, Point)> {
+            hits.iter().map(|h| (h.key, h.record.clone())).collect()
+        };
+        assert_eq!(view(hits), view(&single));
+        lists += 1;
+    }
+    // One bad query vector stops the call before anything is sent.
+    let mut bad = queries.to_vec();
+    bad[33] = [0.0; 4];
+    let error = Point::search_many(&bad)
+        .fetch_keys(&t.db)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("zero query vector"), "{error}");
+    assert!(
+        Point::search_many::<[f32; 4]>(&[])
+            .fetch(&t.db)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    report(
+        "search_many: 40 query vectors (statements of 32 and 8; 34 on the TiDB dialect) over rows with zero and NULL vectors",
+        target,
+        "each list the single search's rows (and brute force where exact)",
+        &format!(
+            "{lists} lists (2 metrics x plain/filtered/bounded x default/exact, whole rows and pages): all equal"
+        ),
     );
     t.finish().await;
 }

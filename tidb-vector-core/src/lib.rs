@@ -144,7 +144,7 @@ pub use model::{
 };
 pub use retry::RetryPolicy;
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
-pub use search::{Hit, PartialHit, Search, VectorField};
+pub use search::{Hit, PartialHit, Search, SearchMany, VectorField};
 pub use table_check::{Difference, SchemaMismatch};
 pub use text_search::{HybridHit, HybridSearch, TextHit, TextSearch};
 pub use value::{ColumnType, KeyColumn, QueryVector, Value, VectorColumn};

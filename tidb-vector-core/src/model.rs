@@ -551,6 +551,16 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         Search::new(query.query_floats())
     }
 
+    /// Starts many searches with the same options, one per query vector, sent together (up to 32 in one
+    /// statement): each result list is what [`search`](VectorModel::search) returns for that vector. See
+    /// [`SearchMany`](crate::SearchMany).
+    fn search_many<Q>(queries: &[Q]) -> crate::SearchMany<'_, Self>
+    where
+        Q: QueryVector<Self::Embedding>,
+    {
+        crate::SearchMany::new(queries.iter().map(|q| q.query_floats()).collect())
+    }
+
     /// Starts a full-text search of the model's first `#[vector(fulltext)]` field for any of the words
     /// of `text`, best matches first (see [`TextSearch`](crate::TextSearch)). On TiDB only TiDB Cloud
     /// Starter has full-text search; elsewhere the search is [`Error::Unsupported`].

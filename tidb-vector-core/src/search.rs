@@ -15,10 +15,12 @@ use crate::session::Session;
 use crate::value::ColumnType;
 
 mod hits;
+mod many;
 
 pub use crate::filter::VectorField;
 use crate::vector::validate;
 pub use hits::{Hit, PartialHit};
+pub use many::SearchMany;
 
 /// A search for the rows nearest to a query vector; start one with [`VectorModel::search`].
 ///
@@ -383,17 +385,26 @@ impl<'q, M: VectorModel> Search<'q, M> {
 
     /// [`Search::fetch`] in a session (a hybrid search's vector half).
     pub(crate) async fn fetch_in(&self, session: &mut Session<'_>) -> Result<Vec<Hit<M>>> {
+        let dialect = session.dialect();
+        self.run(session, None, self.hit_reader(dialect)).await
+    }
+
+    /// Reads a row of a full search into a [`Hit`]; `None` when it has no distance.
+    fn hit_reader(
+        &self,
+        dialect: &'static Dialect,
+    ) -> impl Fn(&crate::driver::Rows, usize) -> Result<Option<Hit<M>>> + use<M> {
         let schema = &M::SCHEMA;
         let distance_column = schema.columns.len();
         let cosine = self.options.metric == Metric::Cosine;
-        let dialect = session.dialect();
-        self.run(session, None, |rows, row| {
+        let column = self.column;
+        move |rows, row| {
             let Some(distance) = decode_distance(rows, row, distance_column)? else {
                 return Ok(None);
             };
             let key = crate::model::read_key::<M>(rows, row, schema.key)?;
             let record = crate::model::read_record::<M>(rows, row, dialect)?;
-            if cosine && is_zero_vector(&record, self.column) {
+            if cosine && is_zero_vector(&record, column) {
                 // Cosine is undefined for a zero vector; MariaDB's text protocol (literal mode) shows it as 0.
                 return Ok(None);
             }
@@ -402,8 +413,15 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 distance,
                 record,
             }))
+        }
+    }
+
+    /// Reads a row of a keys-only search; `None` when it has no distance.
+    fn key_reader(rows: &crate::driver::Rows, row: usize) -> Result<Option<(M::Key, f64)>> {
+        Ok(match decode_distance(rows, row, 1)? {
+            Some(distance) => Some((crate::model::read_key::<M>(rows, row, 0)?, distance)),
+            None => None,
         })
-        .await
     }
 
     /// Runs the search selecting only keys and distances: no row is read or decoded, and the vector column
@@ -414,12 +432,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         self.run(
             &mut db.__session("search_keys", M::SCHEMA.table),
             Some(&[]),
-            |rows, row| {
-                Ok(match decode_distance(rows, row, 1)? {
-                    Some(distance) => Some((crate::model::read_key::<M>(rows, row, 0)?, distance)),
-                    None => None,
-                })
-            },
+            Self::key_reader,
         )
         .await
     }

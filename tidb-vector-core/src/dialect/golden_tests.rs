@@ -572,6 +572,50 @@ fn json_path_filters_stay_outside_the_candidate_query_with_their_paths_bound() {
     assert!(!statement.sql.contains('$'));
 }
 
+#[test]
+fn many_searches_are_parts_of_one_union_each_in_the_index_shape() {
+    let d = tidb();
+    let options = SearchOptions {
+        metric: Metric::L2,
+        limit: 3,
+        ..SearchOptions::new()
+    };
+    let one = d
+        .search(&Document::SCHEMA, &SearchRequest::new(&options, &[]))
+        .unwrap();
+    let union = d.search_union(vec![one.clone(), one]);
+    // Each part is the single search's statement (1.1: the nearest-k query over the table, no WHERE) as a
+    // derived table. EXPLAIN on TiDB v8.5.3 (standalone, no TiFlash) plans each branch as the single
+    // search's plan: a TopN on the distance pushed down to the table reader (`TopN ... vec_l2_distance(..),
+    // count:3` under `TableReader`), the operator a vector index serves; with no TiFlash here, annIndex
+    // itself could not be seen.
+    assert_eq!(
+        union.sql,
+        "SELECT `_s0`.*, 0 AS `_query` FROM (SELECT `id`, `content`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
+         VEC_L2_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` FROM `documents` ORDER BY `_distance` \
+         LIMIT 3) AS `_s0` UNION ALL SELECT `_s1`.*, 1 AS `_query` FROM (SELECT `id`, `content`, \
+         VEC_AS_TEXT(`embedding`) AS `embedding`, VEC_L2_DISTANCE(`embedding`, VEC_FROM_TEXT(?)) AS `_distance` \
+         FROM `documents` ORDER BY `_distance` LIMIT 3) AS `_s1` ORDER BY `_query`, `_distance`"
+    );
+    assert_eq!(union.params, [Param::Query, Param::Query]);
+    // MariaDB's ef_search prefix goes once in front of the union.
+    let mariadb = Dialect::of(Backend::MariaDb);
+    let indexed = SearchOptions {
+        ef_search: Some(40),
+        ..options
+    };
+    let one = mariadb
+        .search(&Article::SCHEMA, &SearchRequest::new(&indexed, &[]))
+        .unwrap();
+    let union = mariadb.search_union(vec![one.clone(), one]);
+    assert!(
+        union
+            .sql
+            .starts_with("SET STATEMENT mhnsw_ef_search = 40 FOR SELECT `_s0`.*")
+    );
+    assert_eq!(union.sql.matches("SET STATEMENT").count(), 1);
+}
+
 #[derive(VectorModel)]
 #[vector(table = "filtered")]
 struct Filtered {

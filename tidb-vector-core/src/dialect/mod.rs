@@ -169,6 +169,9 @@ const MAX_LIMIT: usize = i64::MAX as usize;
 /// The alias of the distance in every search's select list. The derive reserves it as a column name.
 pub(crate) const DISTANCE_ALIAS: &str = "_distance";
 
+/// Name of the column that tags each row of several searches in one statement with its search's position.
+pub(crate) const QUERY_ALIAS: &str = "_query";
+
 impl Dialect {
     /// The dialect for a backend.
     pub fn of(backend: Backend) -> &'static Dialect {

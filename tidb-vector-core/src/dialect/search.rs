@@ -2,7 +2,9 @@
 //! `WHERE` or (TiDB) in an outer query over the nearest candidates, and the select lists they share with
 //! record reads.
 
-use super::{DISTANCE_ALIAS, Dialect, MAX_LIMIT, Param, Statement};
+use std::fmt::Write as _;
+
+use super::{DISTANCE_ALIAS, Dialect, MAX_LIMIT, Param, QUERY_ALIAS, Statement};
 use crate::error::{Error, Result};
 use crate::filter::FilterNode;
 use crate::schema::{Column, ColumnKind, Metric, Schema};
@@ -57,7 +59,7 @@ impl SearchOptions {
     }
 
     /// The rows the statement returns at most: the page and the rows before it.
-    fn rows(&self) -> usize {
+    pub(crate) fn rows(&self) -> usize {
         self.limit.saturating_add(self.offset)
     }
 
@@ -156,6 +158,38 @@ impl Dialect {
             items.push(format!("{distance} AS {}", self.quote(DISTANCE_ALIAS)));
         }
         items.join(", ")
+    }
+
+    /// Several searches in one statement (one round trip): each search's own statement, rendered with the
+    /// same options, as a derived table whose rows are tagged with its position (`_query`, after its
+    /// columns), joined by `UNION ALL` and ordered by position, then distance. Each part keeps its
+    /// `ORDER BY ... LIMIT` shape inside, the one TiDB's and MariaDB's vector indexes serve; MariaDB's
+    /// `SET STATEMENT ... FOR` prefix, the same for every part, goes once in front.
+    pub(crate) fn search_union(&self, statements: Vec<Statement>) -> Statement {
+        let prefix = statements
+            .first()
+            .and_then(|s| s.sql.find("SELECT").map(|at| s.sql[..at].to_owned()))
+            .unwrap_or_default();
+        let query = self.quote(QUERY_ALIAS);
+        let mut sql = prefix.clone();
+        let mut params = Vec::new();
+        for (i, statement) in statements.into_iter().enumerate() {
+            if i > 0 {
+                sql.push_str(" UNION ALL ");
+            }
+            let part = self.quote(&format!("_s{i}"));
+            let inner = statement
+                .sql
+                .strip_prefix(prefix.as_str())
+                .unwrap_or(&statement.sql);
+            let _ = write!(
+                sql,
+                "SELECT {part}.*, {i} AS {query} FROM ({inner}) AS {part}"
+            );
+            params.extend(statement.params);
+        }
+        let _ = write!(sql, " ORDER BY {query}, {}", self.quote(DISTANCE_ALIAS));
+        Statement { sql, params }
     }
 
     /// A search statement: nearest-k, with optional distance bounds and filters.
