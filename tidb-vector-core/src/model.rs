@@ -14,6 +14,7 @@ use crate::value::{ColumnType, QueryVector, ValueRef};
 
 mod load;
 mod records;
+mod stream;
 
 pub(crate) use records::explain_refused_vector;
 
@@ -315,6 +316,35 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             }
             Ok(out)
         }
+    }
+
+    /// Every row of the table in key order, as a [`Stream`](futures_core::Stream) of `(key, row)`, read
+    /// `page` rows at a time with [`list_after`](VectorModel::list_after), so that memory holds one page
+    /// however large the table. Each page is its own operation on `db`: dropping the stream (between
+    /// pages or during one) is cancel-safe as every operation on a [`Db`](crate::Db) is. A read that
+    /// fails ends the stream with its error. Rows written during the walk are seen when their keys lie
+    /// after the page read last.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+    /// use futures_util::StreamExt;
+    /// let mut rows = std::pin::pin!(Document::stream_all(db, 1_000));
+    /// while let Some(row) = rows.next().await {
+    ///     let (key, document) = row?;
+    /// #   let _ = (key, document);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    fn stream_all(
+        db: &crate::Db,
+        page: usize,
+    ) -> impl futures_core::Stream<Item = Result<(Self::Key, Self)>> + Send + 'static
+    where
+        Self: Send + 'static,
+    {
+        stream::stream_all::<Self>(db, page)
     }
 
     /// Replaces every column but the key of the row with this key by `record`'s values; returns whether a
