@@ -392,5 +392,31 @@ async fn ties_at_the_cut_are_the_lowest_keys(target: Target) {
         let lowest: Vec<i64> = (7..7 + limit as i64).collect();
         assert_eq!(keys, lowest, "limit {limit}");
     }
+    // Pages are slices of one ranking, ties included: three pages of three are the search of nine.
+    let keys = |hits: Vec<tidb_vector_core::TextHit<Article>>| -> Vec<i64> {
+        hits.iter().map(|hit| hit.key).collect()
+    };
+    for text in ["glacier", "glacier lagoon fish"] {
+        let whole = keys(
+            Article::search_text(text)
+                .limit(9)
+                .fetch(&t.db)
+                .await
+                .unwrap(),
+        );
+        let mut paged = Vec::new();
+        for page in 0..3 {
+            let hits = Article::search_text(text)
+                .limit(3)
+                .offset(page * 3)
+                .fetch(&t.db)
+                .await
+                .unwrap();
+            paged.extend(keys(hits));
+        }
+        assert_eq!(paged, whole, "{text}");
+        let past = Article::search_text(text).offset(1_000).fetch(&t.db).await;
+        assert!(past.unwrap().is_empty());
+    }
     t.finish().await;
 }

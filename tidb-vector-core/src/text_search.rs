@@ -43,6 +43,7 @@ use crate::value::ColumnType;
 pub struct TextSearch<M> {
     text: String,
     limit: usize,
+    offset: usize,
     filter: Option<Filter<M>>,
 }
 
@@ -72,6 +73,7 @@ impl<M: VectorModel> TextSearch<M> {
         TextSearch {
             text,
             limit: 10,
+            offset: 0,
             filter: None,
         }
     }
@@ -79,6 +81,13 @@ impl<M: VectorModel> TextSearch<M> {
     /// The most rows to return (default: 10). Must be at least 1.
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = limit;
+        self
+    }
+
+    /// Skips the first `offset` rows of the ranking (default 0): a page. Consecutive pages are slices of one
+    /// ranking (best first, ties by key), so together they hold each matching row once.
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
         self
     }
 
@@ -118,18 +127,21 @@ impl<M: VectorModel> TextSearch<M> {
         // alone), so rows tied at the cut are whichever the server kept. One row more than asked tells: when
         // the last row fetched ties the last row kept, the tied rows may go on past it, and the query runs
         // again with twice the room; so the page holds the tied rows lowest in key order, on every backend.
-        let mut fetch = self.limit.min(i64::MAX as usize - 1) + 1;
+        // A page fetches the rows before it too.
+        let rows = self.limit.saturating_add(self.offset);
+        let mut fetch = rows.min(i64::MAX as usize - 1) + 1;
         let mut hits = loop {
             let hits = self.fetch_rows(session, column, &words, fetch).await?;
             let complete = hits.len() < fetch
-                || hits.get(self.limit - 1).map(|h| h.score) != hits.last().map(|h| h.score);
+                || hits.get(rows - 1).map(|h| h.score) != hits.last().map(|h| h.score);
             if complete || fetch >= i64::MAX as usize / 2 {
                 break hits;
             }
             fetch *= 2;
         };
         hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
-        hits.truncate(self.limit);
+        hits.truncate(rows);
+        hits.drain(..self.offset.min(hits.len()));
         Ok(hits)
     }
 
