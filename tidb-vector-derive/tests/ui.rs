@@ -19,7 +19,17 @@ fn ui() {
         "shape",
         "vector-fields",
     ] {
-        t.compile_fail(format!("ui/{class}/*.rs"));
+        // trybuild runs nothing for a pattern that matches no file: each class must have cases.
+        let cases = std::fs::read_dir(format!("tests/ui/{class}"))
+            .unwrap_or_else(|error| panic!("tests/ui/{class}: {error}"))
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            })
+            .count();
+        assert!(cases > 0, "no UI cases in tests/ui/{class}");
+        t.compile_fail(format!("tests/ui/{class}/*.rs"));
     }
-    t.pass("ui/pass/*.rs");
+    t.pass("tests/ui/pass/*.rs");
 }
