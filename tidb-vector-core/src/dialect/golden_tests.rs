@@ -583,7 +583,7 @@ fn many_searches_are_parts_of_one_union_each_in_the_index_shape() {
     let one = d
         .search(&Document::SCHEMA, &SearchRequest::new(&options, &[]))
         .unwrap();
-    let union = d.search_union(vec![one.clone(), one]);
+    let union = d.search_union(&[one.clone(), one]);
     // Each part is the single search's statement (1.1: the nearest-k query over the table, no WHERE) as a
     // derived table. EXPLAIN on TiDB v8.5.3 (standalone, no TiFlash) plans each branch as the single
     // search's plan: a TopN on the distance pushed down to the table reader (`TopN ... vec_l2_distance(..),
@@ -607,7 +607,7 @@ fn many_searches_are_parts_of_one_union_each_in_the_index_shape() {
     let one = mariadb
         .search(&Article::SCHEMA, &SearchRequest::new(&indexed, &[]))
         .unwrap();
-    let union = mariadb.search_union(vec![one.clone(), one]);
+    let union = mariadb.search_union(&[one.clone(), one]);
     assert!(
         union
             .sql

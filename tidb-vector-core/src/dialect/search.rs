@@ -165,7 +165,7 @@ impl Dialect {
     /// columns), joined by `UNION ALL` and ordered by position, then distance. Each part keeps its
     /// `ORDER BY ... LIMIT` shape inside, the one TiDB's and MariaDB's vector indexes serve; MariaDB's
     /// `SET STATEMENT ... FOR` prefix, the same for every part, goes once in front.
-    pub(crate) fn search_union(&self, statements: Vec<Statement>) -> Statement {
+    pub(crate) fn search_union(&self, statements: &[Statement]) -> Statement {
         let prefix = statements
             .first()
             .and_then(|s| s.sql.find("SELECT").map(|at| s.sql[..at].to_owned()))
@@ -173,7 +173,7 @@ impl Dialect {
         let query = self.quote(QUERY_ALIAS);
         let mut sql = prefix.clone();
         let mut params = Vec::new();
-        for (i, statement) in statements.into_iter().enumerate() {
+        for (i, statement) in statements.iter().enumerate() {
             if i > 0 {
                 sql.push_str(" UNION ALL ");
             }
@@ -186,7 +186,7 @@ impl Dialect {
                 sql,
                 "SELECT {part}.*, {i} AS {query} FROM ({inner}) AS {part}"
             );
-            params.extend(statement.params);
+            params.extend(statement.params.iter().cloned());
         }
         let _ = write!(sql, " ORDER BY {query}, {}", self.quote(DISTANCE_ALIAS));
         Statement { sql, params }

@@ -223,7 +223,7 @@ impl<'q, M: VectorModel> SearchMany<'q, M> {
             };
             bind::bind(dialect, statement, &binds, &mut args)?;
         }
-        let union = dialect.search_union(statements.to_vec());
+        let union = dialect.search_union(statements);
         session.fetch_all(union.sql, args).await
     }
 }
