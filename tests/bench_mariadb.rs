@@ -4,7 +4,7 @@
 //! `BENCH <name> <value>` lines that `.ci/bench` turns into BENCHMARKS.md.
 //!
 //! `TIDB_VECTOR_TEST_MARIADB_URL=... cargo bench -p tidb-vector-tests --bench mariadb [-- section...]`,
-//! sections `inserts`, `upserts`, `search-many`, `nearest`, `tidb-text`, `concurrency`, `hybrid`, `index`, `index-768`, `memory` (all when none
+//! sections `inserts`, `upserts`, `rig-insert`, `search-many`, `nearest`, `tidb-text`, `concurrency`, `hybrid`, `index`, `index-768`, `memory` (all when none
 //! is named). `profile-ours`, `profile-hand`, `profile-tidb-N`, `profile-concurrency-ours|hand` and
 //! `profile-single` run one variant alone, for `perf record`.
 
@@ -331,6 +331,128 @@ async fn upserts(db: &Db) {
         format!("{:.3}", insert_cpu / upsert_cpu),
     );
     bench("upsert_vs_insert_speed", format!("{:.3}", insert / upsert));
+}
+
+/// The rig store's table for the `rig-insert` section: 768 dimensions, cosine, indexed.
+struct RigBench;
+impl tidb_vector_core::rig::StoreTable for RigBench {
+    const NAME: &'static str = "bench_rig";
+    const DIMENSIONS: usize = 768;
+}
+
+/// A document of the `rig-insert` section: rig's embedded pair, as `EmbeddingsBuilder` hands it out.
+#[derive(Clone, serde::Serialize)]
+struct RigDoc {
+    id: i64,
+    content: String,
+}
+
+impl rig_core::Embed for RigDoc {
+    fn embed(
+        &self,
+        embedder: &mut rig_core::embeddings::TextEmbedder,
+    ) -> Result<(), rig_core::embeddings::EmbedError> {
+        embedder.embed(self.content.clone());
+        Ok(())
+    }
+}
+
+/// The rig store's `insert_documents` of 10,000 documents of 768 dimensions (rig's `f64` vectors) against
+/// `insert_many` of the same rows already in the table's own type (the target: within 2x). Four
+/// rounds, alternating; medians of wall and client CPU time.
+async fn rig_insert(db: &Db) {
+    use rig_core::vector_store::InsertDocuments;
+    use tidb_vector_core::rig::{RigStore, StoredEmbedding};
+    type Row = StoredEmbedding<RigBench>;
+    let documents: Vec<(RigDoc, Vec<rig_core::embeddings::Embedding>)> = (1..=10_000)
+        .map(|id| {
+            let content = format!("document {id}");
+            let vec = values(id as u64, 768).into_iter().map(f64::from).collect();
+            (
+                RigDoc {
+                    id,
+                    content: content.clone(),
+                },
+                vec![rig_core::embeddings::Embedding {
+                    document: content,
+                    vec,
+                }],
+            )
+        })
+        .collect();
+    // The same rows as `insert_documents` writes them, for `insert_many`.
+    let rows: Vec<Row> = {
+        let probe = RigStore::<RigBench>::new(db, rig_model()).unwrap();
+        Row::drop_table(db).await.unwrap();
+        Row::create_table(db).await.unwrap();
+        probe.insert_documents(documents.clone()).await.unwrap();
+        Row::list(db, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, row)| row)
+            .collect()
+    };
+    assert_eq!(rows.len(), 10_000);
+    let store = RigStore::<RigBench>::new(db, rig_model()).unwrap();
+    let (mut ours, mut plain, mut ours_cpu, mut plain_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for round in 0..4 {
+        for rig in [round % 2 == 0, round % 2 != 0] {
+            Row::drop_table(db).await.unwrap();
+            Row::create_table(db).await.unwrap();
+            let batch = documents.clone();
+            let (t, cpu) = (Instant::now(), cpu_seconds());
+            if rig {
+                store.insert_documents(batch).await.unwrap();
+                ours.push(t.elapsed().as_secs_f64());
+                ours_cpu.push(cpu_seconds() - cpu);
+            } else {
+                Row::insert_many(db, &rows).await.unwrap();
+                plain.push(t.elapsed().as_secs_f64());
+                plain_cpu.push(cpu_seconds() - cpu);
+            }
+            assert_eq!(Row::count(db).await.unwrap(), 10_000);
+        }
+    }
+    Row::drop_table(db).await.unwrap();
+    let (ours, plain) = (median(ours), median(plain));
+    let (ours_cpu, plain_cpu) = (median(ours_cpu), median(plain_cpu));
+    bench("rig_insert_documents_10k_768_s", format!("{ours:.3}"));
+    bench("rig_insert_many_10k_768_s", format!("{plain:.3}"));
+    bench(
+        "rig_insert_documents_cpu_ms",
+        format!("{:.1}", ours_cpu * 1000.0),
+    );
+    bench(
+        "rig_insert_many_cpu_ms",
+        format!("{:.1}", plain_cpu * 1000.0),
+    );
+    bench("rig_insert_time_ratio", format!("{:.3}", ours / plain));
+}
+
+/// An embedding model for the store's constructor (the benchmark embeds nothing): 768 dimensions.
+fn rig_model() -> rig_core::DynModel<rig_core::operation::Embedding> {
+    #[derive(Clone)]
+    struct Unused;
+    impl rig_core::driver::Transport<rig_core::driver::Local<rig_core::operation::Embedding>>
+        for Unused
+    {
+        fn send(
+            &self,
+            _: Vec<String>,
+            _: rig_core::driver::Exchange,
+        ) -> rig_core::driver::Opening<rig_core::driver::Step<rig_core::operation::Embedding>>
+        {
+            unreachable!("the benchmark embeds nothing")
+        }
+    }
+    rig_core::driver::Model::new(
+        rig_core::driver::Local::new("unused")
+            .with_capabilities(rig_core::wire::Capabilities::embedding(1, 768)),
+        Unused,
+    )
+    .erase()
 }
 
 /// `search_many` of 100 nearest-10 queries against a loop of the same 100 single searches, on 10,000 x 128
@@ -1086,6 +1208,9 @@ async fn main() {
     }
     if runs("upserts") {
         upserts(&db).await;
+    }
+    if runs("rig-insert") {
+        rig_insert(&db).await;
     }
     if runs("nearest") {
         nearest(&db, &pool).await;

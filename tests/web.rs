@@ -215,7 +215,9 @@ async fn bad_requests_get_400_with_a_reason(target: Target) {
             "POST",
             "/insert_documents",
             Some(r#"[{"content": "x", "embedding": [1, 2, 1e39]}]"#),
-            "only finite numbers",
+            // The library's check of the f32 it was given; serde_json refuses the number itself when its
+            // `float_roundtrip` feature is on (rig-core turns it on in this workspace's test build).
+            "only finite numbers|number out of range",
         ),
         (
             "POST",
@@ -280,7 +282,7 @@ async fn bad_requests_get_400_with_a_reason(target: Target) {
         );
         let error = json["error"].as_str().unwrap_or_default();
         assert!(
-            error.contains(reason),
+            reason.split('|').any(|reason| error.contains(reason)),
             "{method} {path}: {error:?} should say {reason:?}"
         );
     }

@@ -115,6 +115,8 @@ mod in_doubt;
 mod index;
 mod model;
 mod retry;
+#[cfg(feature = "rig")]
+pub mod rig;
 mod schema;
 mod search;
 #[cfg(all(test, feature = "serde"))]
