@@ -4,7 +4,7 @@
 //! regenerates them after a toolchain change (read the diff).
 
 #[test]
-fn ui() {
+fn derive_ui() {
     let t = trybuild::TestCases::new();
     for class in [
         "attribute",
