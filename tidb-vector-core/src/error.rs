@@ -214,6 +214,26 @@ pub enum Error {
     /// The connection failed, timed out, or the driver failed otherwise (no statement was refused).
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    /// An [`Embedder`](crate::Embedder) failed, answered with vectors the column cannot take, or makes
+    /// vectors of other dimensions than the column's. Nothing was written: texts are embedded before
+    /// any row is sent.
+    #[error("embedding: {reason}")]
+    Embed {
+        /// What went wrong, in words that say what to do.
+        reason: String,
+        /// The embedder's own error, when it failed.
+        #[source]
+        source: Option<crate::BoxError>,
+    },
+    /// A [`Reranker`](crate::Reranker) failed or answered with scores that cannot rank the candidates.
+    #[error("reranking: {reason}")]
+    Rerank {
+        /// What went wrong.
+        reason: String,
+        /// The reranker's own error, when it failed.
+        #[source]
+        source: Option<crate::BoxError>,
+    },
 }
 
 /// What kind of failure an [`Error`] is, for code that maps errors to responses (a web handler: 400, 409,
@@ -241,6 +261,9 @@ pub enum ErrorClass {
     Config,
     /// The server failed otherwise, or stored data cannot be read: an operator's or a bug's problem.
     Server,
+    /// An embedder or reranker (the caller's code, or the service behind it) failed or answered with
+    /// something unusable.
+    External,
 }
 
 /// Why a server refused a statement.
@@ -416,6 +439,7 @@ impl Error {
             | Error::InvalidArgument(_) => ErrorClass::Input,
             Error::Decode { .. } | Error::UnreadableRow { .. } => ErrorClass::Server,
             Error::Config(_) => ErrorClass::Config,
+            Error::Embed { .. } | Error::Rerank { .. } => ErrorClass::External,
             Error::Unsupported { .. } => ErrorClass::Unsupported,
             Error::SchemaMismatch(_) => ErrorClass::Schema,
             Error::Load { source, .. } => source.class(),

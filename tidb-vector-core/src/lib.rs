@@ -65,7 +65,11 @@
 //! - Vector fields have `#[vector(dimensions = N)]`: `Vec<f32>`, `[f32; N]` or [`Vector`], or an `Option` of
 //!   one for a nullable column; a model may have several, each with its own dimensions. `index = "cosine"`
 //!   (or `"l2"`) adds an HNSW vector index (MariaDB builds one a table). Embeddings of `f64` convert with
-//!   [`Vector::try_from`], which refuses values beyond `f32`.
+//!   [`Vector::try_from`], which refuses values beyond `f32`. `source = "content"` names the text field
+//!   an [`Embedder`] fills the vector from when it is left empty
+//!   ([`insert_many_embedded`](VectorModel::insert_many_embedded),
+//!   [`search_semantic`](VectorModel::search_semantic)); the field must be a stored `String` or
+//!   `Option<String>`, and the vector one that can be empty (not a bare array).
 //! - Scalar columns: `String`, `bool`, the integer types, `f32`, `f64`, `Vec<u8>`, `uuid::Uuid` (feature
 //!   `uuid`), chrono's `DateTime<Utc>`, `NaiveDateTime` and `NaiveDate` (feature `chrono`),
 //!   `serde_json::Value` (feature `json`), and `Option` of each. `max_length = N` makes text a
@@ -107,6 +111,7 @@ mod config;
 mod db;
 mod dialect;
 mod driver;
+pub mod embed;
 mod error;
 mod executor;
 mod filter;
@@ -114,6 +119,7 @@ mod fusion;
 mod in_doubt;
 mod index;
 mod model;
+mod rerank;
 mod retry;
 #[cfg(feature = "rig")]
 pub mod rig;
@@ -134,6 +140,7 @@ pub use backend::Backend;
 pub use config::{Config, Secret, TiDbSettings};
 pub use db::{Db, PoolSettings, Transaction};
 pub use dialect::{Param, Statement};
+pub use embed::{BoxError, Embedder};
 pub use error::{CommitProbe, Error, ErrorClass, Result, ServerErrorKind, VectorTextError};
 pub use executor::{Conn, Executor};
 pub use filter::{Col, Filter, JsonOrdered, JsonPath, JsonScalar};
@@ -144,6 +151,7 @@ pub use log::LevelFilter;
 pub use model::{
     DEFAULT_BATCH_BYTES, DEFAULT_BATCH_ROWS, Load, LoadProgress, SearchFuture, VectorModel,
 };
+pub use rerank::Reranker;
 pub use retry::RetryPolicy;
 pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
 pub use search::{Hit, PartialHit, Search, SearchMany, VectorField};
@@ -187,9 +195,10 @@ pub use tidb_vector_derive::VectorModel;
 pub mod __private {
     pub use crate::bind::RowReader;
     pub use crate::dialect::{sql_string_literal_value, tidb_text_literal};
-    pub use crate::value::{Cell, NotOption, ValueRef};
+    pub use crate::value::{Cell, NotOption, SourceText, ValueRef, vector_is_empty};
     pub use core::option::Option;
     pub use core::result::Result;
+    pub use std::string::String;
     pub use std::vec::Vec;
 }
 

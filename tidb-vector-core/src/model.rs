@@ -5,6 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::bind::{self, RowReader};
+use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::filter::Filter;
@@ -95,6 +96,22 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     fn __values<'a>(&'a self, out: &mut Vec<ValueRef<'a>>);
     #[doc(hidden)]
     fn __from_row(row: &mut RowReader<'_>) -> Result<Self>;
+    /// (vector column, source column) of each vector field that declares a `source`.
+    #[doc(hidden)]
+    const __SOURCES: &'static [(usize, usize)] = &[];
+    /// (vector column, text) of each source-declared vector left empty whose text is there.
+    #[doc(hidden)]
+    fn __source_texts<'a>(&'a self, out: &mut Vec<(usize, &'a str)>) {
+        let _ = out;
+    }
+    /// Sets the vector field of the column at `column`.
+    #[doc(hidden)]
+    fn __set_vector(&mut self, column: usize, floats: Vec<f32>) -> std::result::Result<(), String> {
+        let _ = floats;
+        Err(format!(
+            "no vector field with a `source` has column {column}"
+        ))
+    }
 
     /// Creates the table (and its vector index, where the model asks for one and the backend builds it
     /// with the table), unless a table of that name exists; then checks the table against the model, so
@@ -531,6 +548,70 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         }
     }
 
+    /// Fills the vector fields that declare a `source` (`#[vector(dimensions = 384, source =
+    /// "content")]`) and were left empty (an empty `Vec`, `Vector` or `None`), each with `embedder`'s
+    /// vector of its source text, in batches of the embedder's [`max_batch`](Embedder::max_batch); a
+    /// `None` text leaves its vector as it is. Returns how many vectors it filled. Sends no SQL: an
+    /// embedder of other dimensions than the column's, or one that fails, is [`Error::Embed`] with every
+    /// row as it was. A model without a `source` is [`Error::InvalidArgument`].
+    fn embed_sources<E: Embedder>(
+        embedder: &E,
+        rows: &mut [Self],
+    ) -> impl Future<Output = Result<u64>> + Send {
+        crate::embed::fill::<Self>(embedder, rows)
+    }
+
+    /// Inserts this row as [`insert`](VectorModel::insert) does after filling its empty `source` vectors
+    /// with `embedder` (see [`embed_sources`](VectorModel::embed_sources)); a failing embedder stores
+    /// nothing and leaves the row as it was.
+    fn insert_embedded<'c, E: Embedder>(
+        &mut self,
+        db: impl Executor<'c>,
+        embedder: &E,
+    ) -> impl Future<Output = Result<Self::Key>> + Send {
+        async move {
+            crate::embed::fill::<Self>(embedder, std::slice::from_mut(self)).await?;
+            self.insert(db).await
+        }
+    }
+
+    /// Inserts many rows in one transaction, as [`insert_many`](VectorModel::insert_many) does, after
+    /// filling their empty `source` vectors with `embedder` in batches (see
+    /// [`embed_sources`](VectorModel::embed_sources)). Every text is embedded before the transaction
+    /// begins, so a slow embedder holds no locks and a failing one stores nothing. For more rows than
+    /// memory holds, [`load`](VectorModel::load) with [`Load::embed_with`] embeds a batch at a time.
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{Db, VectorModel};
+    /// #[derive(VectorModel)]
+    /// struct Document {
+    ///     content: String,
+    ///     #[vector(dimensions = 3, source = "content")]
+    ///     embedding: Vec<f32>,
+    /// }
+    /// # async fn run(db: &Db, embedder: impl tidb_vector_core::Embedder) -> tidb_vector_core::Result<()> {
+    /// let rows = ["dog", "fish", "tree"].map(|t| Document { content: t.into(), embedding: vec![] });
+    /// Document::insert_many_embedded(db, &embedder, rows).await?;
+    /// let hits = Document::search_semantic(&embedder, "a pet").limit(2).fetch(db).await?;
+    /// # Ok(()) }
+    /// ```
+    fn insert_many_embedded<'c, E, I>(
+        db: impl Executor<'c>,
+        embedder: &E,
+        rows: I,
+    ) -> impl Future<Output = Result<u64>> + Send
+    where
+        E: Embedder,
+        I: IntoIterator<Item = Self> + Send,
+        I::IntoIter: Send,
+    {
+        async move {
+            let mut rows: Vec<Self> = rows.into_iter().collect();
+            crate::embed::fill::<Self>(embedder, &mut rows).await?;
+            Self::insert_many(db, &rows).await
+        }
+    }
+
     /// Loads rows of any number in batches, each committed on its own (bounded by rows and bytes: see
     /// [`Load`]), streaming them from the iterator with memory for one batch. Await it for the
     /// [`LoadProgress`] at the end; [`Load::on_progress`] reports every committed batch.
@@ -579,6 +660,28 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         Q: QueryVector<Self::Embedding> + ?Sized,
     {
         Search::new(query.query_floats())
+    }
+
+    /// Starts a search for the rows nearest to `text`, embedded with `embedder` when the search runs: by
+    /// the first vector field that declares a `source` (the first vector field when none does), cosine
+    /// distance and 10 rows unless set otherwise, with every option of [`Search`]. Use the embedder that
+    /// embedded the rows. An embedder of other dimensions than the field's is [`Error::Embed`] before
+    /// anything is sent.
+    fn search_semantic<'e, E: Embedder>(
+        embedder: &'e E,
+        text: impl Into<String>,
+    ) -> Search<'e, Self> {
+        Search::semantic(semantic_column::<Self>(), embedder, text.into())
+    }
+
+    /// Starts a hybrid search from text alone: `text` is both the full-text query and, embedded with
+    /// `embedder`, the vector half's query (by the field [`search_semantic`](VectorModel::search_semantic)
+    /// searches). See [`HybridSearch`](crate::HybridSearch).
+    fn search_hybrid_semantic<'e, E: Embedder>(
+        embedder: &'e E,
+        text: impl Into<String>,
+    ) -> crate::HybridSearch<'e, Self> {
+        crate::HybridSearch::semantic(semantic_column::<Self>(), embedder, text.into())
     }
 
     /// Starts many searches with the same options, one per query vector, sent together (up to 32 in one
@@ -717,6 +820,14 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
 /// The future of a search shortcut. Boxed so that its type does not depend on the query vector's type:
 /// a query of the wrong type is then reported once, at the call.
 pub type SearchFuture<'a, M> = Pin<Box<dyn Future<Output = Result<Vec<Hit<M>>>> + Send + 'a>>;
+
+/// The vector column a semantic search of `M` ranks by: the first that declares a `source`, else the
+/// first.
+fn semantic_column<M: VectorModel>() -> usize {
+    M::__SOURCES
+        .first()
+        .map_or(M::SCHEMA.vector, |(column, _)| *column)
+}
 
 /// The body of the `nearest_by_*` shortcuts: the `k` nearest rows by `metric`.
 fn nearest<'a, M, Q>(

@@ -257,6 +257,40 @@ impl<T: StoreTable> VectorModel for StoredEmbedding<T> {
     }
 }
 
+/// A rig embedding model is an [`Embedder`](crate::Embedder): it fills `source` vectors and runs
+/// [semantic searches](VectorModel::search_semantic) of any model, not only a [`RigStore`]'s table. Its
+/// dimensions are the model's declared `ndims` (0, unknown, when it declares none: each vector is then
+/// checked against the column); a batch is at most its `max_documents` texts (64 when it declares no
+/// limit). rig's `f64` values are narrowed to `f32`; one beyond `f32` is [`Error::Embed`].
+impl crate::Embedder for DynModel<EmbeddingOp> {
+    fn dimensions(&self) -> usize {
+        self.capabilities().ndims
+    }
+
+    fn max_batch(&self) -> usize {
+        match self.capabilities().max_documents {
+            0 => 64,
+            n => n,
+        }
+    }
+
+    async fn embed(
+        &self,
+        texts: Vec<String>,
+    ) -> std::result::Result<Vec<Vec<f32>>, crate::BoxError> {
+        let response = self.call(texts).await?;
+        response
+            .embeddings
+            .iter()
+            .map(|embedding| {
+                Vector::try_from(&embedding.vec[..])
+                    .map(Vector::into_vec)
+                    .map_err(Into::into)
+            })
+            .collect()
+    }
+}
+
 /// A rig vector store over a [`Db`] and an embedding model: see the [module documentation](self).
 pub struct RigStore<T> {
     db: Db,

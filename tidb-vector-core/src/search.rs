@@ -6,10 +6,12 @@ use crate::backend::Backend;
 use crate::bind;
 use crate::dialect::{Dialect, SearchOptions, SearchRequest, Statement};
 use crate::driver::Args;
+use crate::embed::DynEmbedder;
 use crate::error::{Error, Result, ServerErrorKind};
 use crate::executor::Executor;
 use crate::filter::Filter;
 use crate::model::VectorModel;
+use crate::rerank::{Rerank, Reranker};
 use crate::schema::Metric;
 use crate::session::Session;
 use crate::value::ColumnType;
@@ -60,20 +62,26 @@ pub use many::SearchMany;
 /// On MariaDB, an index search without [`ef_search`](Search::ef_search) uses this crate's default (300).
 #[must_use = "a search does nothing until `fetch`"]
 pub struct Search<'q, M> {
+    /// The query vector (empty for a semantic search until its text is embedded).
     query: &'q [f32],
+    /// A semantic search's text and embedder.
+    pub(crate) semantic: Option<(String, &'q dyn DynEmbedder)>,
     /// The position in the schema of the vector column searched.
-    column: usize,
+    pub(crate) column: usize,
     options: SearchOptions,
     filter: Option<Filter<M>>,
+    rerank: Option<Rerank<'q, M>>,
 }
 
 impl<M> Clone for Search<'_, M> {
     fn clone(&self) -> Self {
         Search {
             query: self.query,
+            semantic: self.semantic.clone(),
             column: self.column,
             options: self.options,
             filter: self.filter.clone(),
+            rerank: self.rerank.clone(),
         }
     }
 }
@@ -82,6 +90,7 @@ impl<M> fmt::Debug for Search<'_, M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Search")
             .field("dimensions", &self.query.len())
+            .field("text", &self.semantic.as_ref().map(|(text, _)| text))
             .field("metric", &self.options.metric)
             .field("limit", &self.options.limit)
             .field("offset", &self.options.offset)
@@ -90,6 +99,7 @@ impl<M> fmt::Debug for Search<'_, M> {
             .field("candidates", &self.options.candidates)
             .field("filter", &self.filter)
             .field("exact", &self.options.exact)
+            .field("reranked", &self.rerank.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -103,10 +113,81 @@ impl<'q, M: VectorModel> Search<'q, M> {
     pub(crate) fn on(column: usize, query: &'q [f32]) -> Self {
         Search {
             query,
+            semantic: None,
             column,
             options: SearchOptions::new(),
             filter: None,
+            rerank: None,
         }
+    }
+
+    /// A search of the vector column at `column` by `text`, embedded with `embedder` when it runs.
+    pub(crate) fn semantic(column: usize, embedder: &'q dyn DynEmbedder, text: String) -> Self {
+        Search {
+            semantic: Some((text, embedder)),
+            ..Search::on(column, &[])
+        }
+    }
+
+    /// This search with `query` as its vector, neither semantic nor reranked.
+    fn with_query<'v>(&self, query: &'v [f32]) -> Search<'v, M>
+    where
+        'q: 'v,
+    {
+        Search {
+            query,
+            semantic: None,
+            column: self.column,
+            options: self.options,
+            filter: self.filter.clone(),
+            rerank: None,
+        }
+    }
+
+    /// Reorders the search's candidates with `reranker`, which scores the text that `text` reads from
+    /// each row against `query`, and returns the best [`limit`](Search::limit) of them by that score,
+    /// each with its [`rerank_score`](Hit::rerank_score). The search fetches
+    /// [`rerank_candidates`](Search::rerank_candidates) rows for it (default three times the limit).
+    /// Only [`fetch`](Search::fetch) reranks (the other fetches have no rows to read text from), and
+    /// not with an [`offset`](Search::offset): those are [`Error::InvalidArgument`].
+    ///
+    /// ```no_run
+    /// # use tidb_vector_core::{BoxError, Db, Reranker, VectorModel};
+    /// # #[derive(VectorModel)] struct Document { content: String, #[vector(dimensions = 3)] embedding: Vec<f32> }
+    /// # struct Shortest;
+    /// # impl Reranker for Shortest {
+    /// #     async fn rerank(&self, _: String, d: Vec<String>) -> Result<Vec<f64>, BoxError> {
+    /// #         Ok(d.iter().map(|t| -(t.len() as f64)).collect())
+    /// #     }
+    /// # }
+    /// # async fn run(db: &Db) -> tidb_vector_core::Result<()> {
+    /// let hits = Document::search(&[1.0, 2.0, 3.0])
+    ///     .limit(3)
+    ///     .rerank(&Shortest, "a fish", |d: &Document| &d.content)
+    ///     .fetch(db)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn rerank<R: Reranker>(
+        mut self,
+        reranker: &'q R,
+        query: impl Into<String>,
+        text: fn(&M) -> &str,
+    ) -> Self {
+        self.rerank = Some(Rerank::replacing(
+            self.rerank.as_ref(),
+            reranker,
+            query.into(),
+            text,
+        ));
+        self
+    }
+
+    /// How many rows a [reranked](Search::rerank) search fetches for its reranker to score (default
+    /// three times the limit; never fewer than the limit). Without a reranker it changes nothing.
+    pub fn rerank_candidates(mut self, candidates: usize) -> Self {
+        Rerank::set_candidates(&mut self.rerank, candidates);
+        self
     }
 
     /// The table as this search sees it: its vector column the one searched.
@@ -215,6 +296,11 @@ impl<'q, M: VectorModel> Search<'q, M> {
         if self.options.metric == Metric::Cosine && self.query.iter().all(|v| *v == 0.0) {
             return Err(Error::ZeroQueryVector);
         }
+        self.validate_options()
+    }
+
+    /// The checks of the options alone (a semantic search makes them before it embeds its text).
+    fn validate_options(&self) -> Result<()> {
         if self.options.limit == 0 {
             return Err(Error::InvalidArgument(
                 "limit is 0; ask for at least one row".into(),
@@ -246,7 +332,17 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// assert!(statement.sql.ends_with("ORDER BY `_distance` LIMIT 3"));
     /// # Ok::<(), tidb_vector_core::Error>(())
     /// ```
+    ///
+    /// A [semantic](VectorModel::search_semantic) search's query is embedded when it runs, so it has no
+    /// statement here ([`Error::InvalidArgument`]).
     pub fn statement(&self, backend: Backend) -> Result<Statement> {
+        if self.semantic.is_some() {
+            return Err(Error::InvalidArgument(
+                "a semantic search embeds its text when it runs, so it has no statement before; \
+                 embed the text yourself and inspect `search(&vector).statement(..)`"
+                    .into(),
+            ));
+        }
         self.render(Dialect::of(backend), None, 0, false)
     }
 
@@ -299,6 +395,25 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// with twice their number: a table without such rows costs nothing more, one with them a query or a
     /// few (the room at least doubles each time).
     async fn run<T>(
+        &self,
+        session: &mut Session<'_>,
+        columns: Option<&[&str]>,
+        decode: impl FnMut(&crate::driver::Rows, usize) -> Result<Option<T>>,
+    ) -> Result<Vec<T>> {
+        match &self.semantic {
+            None => self.run_vector(session, columns, decode).await,
+            Some((text, embedder)) => {
+                self.validate_options()?;
+                let query = crate::embed::embed_query::<M>(*embedder, text, self.column).await?;
+                self.with_query(&query)
+                    .run_vector(session, columns, decode)
+                    .await
+            }
+        }
+    }
+
+    /// [`Search::run`] with the query vector at hand.
+    async fn run_vector<T>(
         &self,
         session: &mut Session<'_>,
         columns: Option<&[&str]>,
@@ -380,7 +495,38 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// are the limit and bounds; nothing is sent when they are wrong.
     pub async fn fetch<'c>(self, db: impl Executor<'c>) -> Result<Vec<Hit<M>>> {
         let mut session = db.__session("search", M::SCHEMA.table);
-        self.fetch_in(&mut session).await
+        let Some(rerank) = &self.rerank else {
+            return self.fetch_in(&mut session).await;
+        };
+        if self.options.offset > 0 {
+            return Err(Error::InvalidArgument(
+                "a reranked search returns the best `limit` of its candidates; it has no pages (offset)"
+                    .into(),
+            ));
+        }
+        let limit = self.options.limit;
+        let mut wide = self.clone();
+        wide.rerank = None;
+        wide.options.limit = rerank.depth(limit);
+        let hits = wide.fetch_in(&mut session).await?;
+        let scored = rerank.apply(hits, |hit| &hit.record, limit).await?;
+        Ok(scored
+            .into_iter()
+            .map(|(mut hit, score)| {
+                hit.rerank_score = Some(score);
+                hit
+            })
+            .collect())
+    }
+
+    /// Refuses a rerank step on a fetch that reads no rows.
+    fn refuse_rerank(&self, fetch: &str) -> Result<()> {
+        match self.rerank {
+            Some(_) => Err(Error::InvalidArgument(format!(
+                "a reranked search needs the rows' text: use `fetch`, not `{fetch}`"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// [`Search::fetch`] in a session (a hybrid search's vector half).
@@ -412,6 +558,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
                 key,
                 distance,
                 record,
+                rerank_score: None,
             }))
         }
     }
@@ -429,6 +576,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// left out as by [`Search::fetch`]; the one exception is MariaDB in [`literal`](Search::literal) mode,
     /// whose text protocol sends a zero vector's cosine as `0`, which this mode cannot tell from a real 0.
     pub async fn fetch_keys<'c>(self, db: impl Executor<'c>) -> Result<Vec<(M::Key, f64)>> {
+        self.refuse_rerank("fetch_keys")?;
         self.run(
             &mut db.__session("search_keys", M::SCHEMA.table),
             Some(&[]),
@@ -450,6 +598,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     where
         I: IntoIterator<Item = &'static str>,
     {
+        self.refuse_rerank("fetch_columns")?;
         let schema = &M::SCHEMA;
         let mut names = Vec::new();
         let mut kinds = Vec::new();
@@ -503,6 +652,11 @@ impl<'q, M: VectorModel> Search<'q, M> {
     /// row with its columns joined by tabs. On TiDB, a plan that uses the vector index shows `annIndex:`;
     /// on MariaDB, the vector column's name in the `key` column.
     pub async fn explain<'c>(self, db: impl Executor<'c>) -> Result<Vec<String>> {
+        if let Some((text, embedder)) = &self.semantic {
+            self.validate_options()?;
+            let query = crate::embed::embed_query::<M>(*embedder, text, self.column).await?;
+            return Box::pin(self.with_query(&query).explain(db)).await;
+        }
         let mut session = db.__session("explain", M::SCHEMA.table);
         let dialect = session.dialect();
         // MariaDB cannot EXPLAIN a `SET STATEMENT ... FOR`; the setting does not change the plan.

@@ -2,7 +2,7 @@
 
 use crate::{Hit, PartialHit, Value, Vector, VectorModel};
 
-#[derive(Debug, PartialEq, VectorModel, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, VectorModel, serde::Serialize, serde::Deserialize)]
 struct Document {
     content: String,
     #[vector(dimensions = 2)]
@@ -26,6 +26,7 @@ fn hits_round_trip_with_their_record() {
             content: "dog".into(),
             embedding: Vector::from(vec![1.0, 2.0]),
         },
+        rerank_score: None,
     };
     let json = serde_json::to_value(&hit).unwrap();
     assert_eq!(
@@ -34,9 +35,17 @@ fn hits_round_trip_with_their_record() {
     );
     let back: Hit<Document> = serde_json::from_value(json).unwrap();
     assert_eq!(
-        (back.key, back.distance, back.record),
-        (7, 0.25, hit.record)
+        (back.key, back.distance, back.rerank_score, back.record),
+        (7, 0.25, None, hit.record.clone())
     );
+    let reranked = Hit {
+        rerank_score: Some(2.5),
+        ..hit
+    };
+    let json = serde_json::to_value(&reranked).unwrap();
+    assert_eq!(json["rerank_score"], 2.5);
+    let back: Hit<Document> = serde_json::from_value(json).unwrap();
+    assert_eq!(back.rerank_score, Some(2.5));
 }
 
 #[test]

@@ -271,4 +271,4 @@ mod keys;
 mod vectors;
 
 pub use keys::KeyColumn;
-pub use vectors::{QueryVector, VectorColumn};
+pub use vectors::{QueryVector, SourceText, VectorColumn, vector_is_empty};

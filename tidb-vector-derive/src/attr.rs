@@ -45,6 +45,8 @@ pub(crate) struct FieldAttrs {
     pub skip: Option<Span>,
     /// The `fulltext` word itself.
     pub fulltext: Option<Span>,
+    /// `source = "field"`: the text field an embedder fills this vector from.
+    pub source: Option<LitStr>,
 }
 
 impl FieldAttrs {
@@ -59,6 +61,7 @@ impl FieldAttrs {
         spans.extend(self.auto_increment.as_ref().map(|(_, lit)| lit.span()));
         spans.extend(self.auto_random);
         spans.extend(self.fulltext);
+        spans.extend(self.source.as_ref().map(LitStr::span));
         spans
     }
 }
@@ -158,6 +161,11 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 &mut out.fulltext,
                 "`fulltext` takes no value; write `#[vector(fulltext)]` on a String field",
             )?,
+            SOURCE => {
+                if let Some(value) = string_value(cx, meta, SOURCE)? {
+                    set_once(cx, &mut out.source, value, &meta.path, SOURCE);
+                }
+            }
             _ => unreachable_key(cx, meta),
         }
         Ok(())

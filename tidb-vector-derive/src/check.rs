@@ -24,6 +24,7 @@ pub(crate) fn check(cx: &mut Ctxt, c: &Container<'_>) {
         vector_attrs(cx, field);
         key_mark(cx, field, &mut first_key);
         text_attrs(cx, field);
+        source(cx, c, field);
     }
     if key(cx, c) {
         unique_columns(cx, &c.fields, &c.key);
@@ -128,6 +129,59 @@ fn key_mark<'a>(cx: &mut Ctxt, field: &'a Field<'a>, first_key: &mut Option<&'a 
         ));
     } else {
         *first_key = Some(field);
+    }
+}
+
+/// `source` goes on a vector field that can be left empty, and names a stored text field of the struct.
+fn source(cx: &mut Ctxt, c: &Container<'_>, field: &Field<'_>) {
+    let Some(lit) = &field.attrs.source else {
+        return;
+    };
+    let Some(shape) = &field.vector_type else {
+        cx.error_spanned_by(
+            lit,
+            "`source` goes on a vector field, beside `dimensions`: the embedder fills that vector from the named text field",
+        );
+        return;
+    };
+    if shape.array_len.is_some() && !shape.nullable {
+        cx.error_spanned_by(
+            field.ty,
+            "a vector with a `source` is filled when it is left empty, and an array never is; make it `Vec<f32>`, `Vector` or `Option<[f32; N]>`",
+        );
+    }
+    let name = lit.value();
+    let Some(named) = c.fields.iter().find(|f| f.ident == name.as_str()) else {
+        let nearest = c
+            .fields
+            .iter()
+            .filter(|f| is_text(f.ty) && !matches!(f.kind, FieldKind::Skipped))
+            .map(|f| {
+                (
+                    strsim::damerau_levenshtein(&name, &f.ident.to_string()),
+                    f.ident,
+                )
+            })
+            .min_by_key(|(distance, _)| *distance);
+        let hint = match nearest {
+            Some((distance, ident)) if distance <= 3 => format!("; did you mean `{ident}`?"),
+            Some((_, ident)) => format!("; the struct's text fields include `{ident}`"),
+            None => "; add a String field for it".to_owned(),
+        };
+        cx.error_spanned_by(
+            lit,
+            format!("`source` names a field of the struct, and it has no field `{name}`{hint}"),
+        );
+        return;
+    };
+    if matches!(named.kind, FieldKind::Skipped)
+        || !matches!(named.kind, FieldKind::Scalar)
+        || !is_text(named.ty)
+    {
+        cx.error_spanned_by(
+            lit,
+            format!("`source` names a stored text field (String or Option<String>), and `{name}` is not one"),
+        );
     }
 }
 

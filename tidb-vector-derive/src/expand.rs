@@ -44,6 +44,7 @@ fn expand(c: &Container<'_>) -> TokenStream {
     let reads = reads(c);
     let (handles, handle_values) = handles(c, &column_of);
     let assertions = array_assertions(c);
+    let (sources, source_texts, set_vectors) = sources(c, &column_of);
     // `check` refused a model without a vector field.
     let vector = c.vector.unwrap_or_default();
     let vector_ty = c.fields[vector].ty;
@@ -100,6 +101,21 @@ fn expand(c: &Container<'_>) -> TokenStream {
 
                 fn __from_row(row: &mut #krate::__private::RowReader<'_>) -> #krate::Result<Self> {
                     ::core::result::Result::Ok(Self { #(#reads,)* })
+                }
+
+                const __SOURCES: &'static [(usize, usize)] = &[#(#sources),*];
+
+                fn __source_texts<'__a>(&'__a self, out: &mut #krate::__private::Vec<(usize, &'__a str)>) {
+                    #(#source_texts)*
+                }
+
+                fn __set_vector(
+                    &mut self,
+                    column: usize,
+                    floats: #krate::__private::Vec<f32>,
+                ) -> ::core::result::Result<(), #krate::__private::String> {
+                    #(#set_vectors)*
+                    ::core::result::Result::Err(#krate::__private::String::from("no vector field with a `source` has this column"))
                 }
             }
         };
@@ -235,6 +251,52 @@ fn reads(c: &Container<'_>) -> Vec<TokenStream> {
             }
         })
         .collect()
+}
+
+/// `__SOURCES`' entries, `__source_texts`' statements and `__set_vector`'s arms, one of each per vector
+/// field with a `source`.
+fn sources(
+    c: &Container<'_>,
+    column_of: &[usize],
+) -> (Vec<TokenStream>, Vec<TokenStream>, Vec<TokenStream>) {
+    let krate = krate();
+    let mut entries = Vec::new();
+    let mut texts = Vec::new();
+    let mut sets = Vec::new();
+    for (position, field) in c.fields.iter().enumerate() {
+        let (FieldKind::Vector { .. }, Some(lit)) = (&field.kind, &field.attrs.source) else {
+            continue;
+        };
+        // `check` refused a source that is not a stored field of the struct.
+        let Some(source) = c
+            .fields
+            .iter()
+            .position(|f| f.ident == lit.value().as_str())
+        else {
+            continue;
+        };
+        let column = column_of[position];
+        let source_column = column_of[source];
+        let member = field.ident;
+        let source_member = c.fields[source].ident;
+        let ty = field.ty;
+        let source_ty = c.fields[source].ty;
+        entries.push(quote!((#column, #source_column)));
+        texts.push(quote_spanned! {source_ty.span()=>
+            if #krate::__private::vector_is_empty(&self.#member) {
+                if let ::core::option::Option::Some(text) = #krate::__private::SourceText::source_text(&self.#source_member) {
+                    out.push((#column, text));
+                }
+            }
+        });
+        sets.push(quote_spanned! {ty.span()=>
+            if column == #column {
+                self.#member = <#ty as #krate::VectorColumn>::from_floats(::core::option::Option::Some(floats))?;
+                return ::core::result::Result::Ok(());
+            }
+        });
+    }
+    (entries, texts, sets)
 }
 
 /// The fields of `FIELDS`' struct (a handle a column) and their values.

@@ -22,6 +22,8 @@ pub(crate) const AUTO_RANDOM: &str = "auto_random";
 pub(crate) const SKIP: &str = "skip";
 /// Field key: a text field with a full-text index (for `search_text` and hybrid search).
 pub(crate) const FULLTEXT: &str = "fulltext";
+/// Field key (on a vector): the text field an embedder fills the vector from.
+pub(crate) const SOURCE: &str = "source";
 
 /// Keys allowed on the struct.
 pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE];
@@ -36,6 +38,7 @@ pub(crate) const FIELD_KEYS: &[&str] = &[
     AUTO_RANDOM,
     SKIP,
     FULLTEXT,
+    SOURCE,
 ];
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ fn derive_ui() {
         "query",
         "reporting",
         "shape",
+        "source",
         "vector-fields",
     ] {
         // trybuild runs nothing for a pattern that matches no file: each class must have cases.

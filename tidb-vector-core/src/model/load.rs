@@ -20,16 +20,22 @@ pub const DEFAULT_BATCH_BYTES: usize = 16 << 20;
 /// A load of many rows in batches: see [`VectorModel::load`]. Set it up with its methods, then `.await`
 /// it.
 #[must_use = "a load does nothing until awaited"]
-pub struct Load<'a, M, I> {
+pub struct Load<'a, M, I: Iterator> {
     db: &'a Db,
     rows: I,
     batch: Room,
     progress: Option<ProgressFn<'a>>,
+    fill: Option<FillFn<'a, I::Item>>,
     model: PhantomData<fn() -> M>,
 }
 
 /// A load's progress callback.
 type ProgressFn<'a> = Box<dyn FnMut(&LoadProgress) + Send + 'a>;
+
+/// A load's embedding step: fills a batch's rows before they are sent.
+type FillFn<'a, T> = Box<
+    dyn Fn(Vec<T>) -> Pin<Box<dyn Future<Output = Result<Vec<T>>> + Send + 'a>> + Send + Sync + 'a,
+>;
 
 /// How far a [load](VectorModel::load) has come: passed to the progress callback after every committed
 /// batch, and returned at the end.
@@ -71,6 +77,7 @@ where
                 bytes: DEFAULT_BATCH_BYTES as u64,
             },
             progress: None,
+            fill: None,
             model: PhantomData,
         }
     }
@@ -101,40 +108,120 @@ where
         let started = Instant::now();
         let mut session = self.db.__session("load", M::SCHEMA.table);
         let mut done = LoadProgress::default();
-        let stopped = |done: &LoadProgress, in_doubt: u64, probe, error: Error| Error::Load {
-            committed: done.rows,
-            in_doubt,
-            probe,
-            source: Box::new(error),
+        let Some(fill) = self.fill.take() else {
+            let rows = self.rows;
+            commit_all(
+                &mut session,
+                rows,
+                self.batch,
+                &mut done,
+                &mut self.progress,
+                started,
+            )
+            .await?;
+            done.elapsed = started.elapsed();
+            return Ok(done);
         };
-        let mut statements = InsertStatements::<M, _>::new(&mut session, self.rows, false)
-            .await
-            .map_err(|error| stopped(&done, 0, None, error))?;
-        while !statements.is_done() {
-            // A batch's statements are all kept, so that a transient error is retried whole.
-            match records::transaction(&mut session, &mut statements, self.batch, u64::MAX).await {
-                Ok(batch) => {
-                    done.rows += batch.rows;
-                    done.bytes += batch.bytes;
-                    done.batches += 1;
-                    done.elapsed = started.elapsed();
-                    if let Some(progress) = &mut self.progress {
-                        progress(&done);
-                    }
-                }
-                Err(failure) => {
-                    let in_doubt = if failure.in_doubt.is_some() {
-                        failure.rows
-                    } else {
-                        0
-                    };
-                    return Err(stopped(&done, in_doubt, failure.in_doubt, failure.error));
-                }
+        // Embedding: a batch's rows are taken, filled, then sent, so memory holds one batch.
+        let rows = usize::try_from(self.batch.rows).unwrap_or(usize::MAX);
+        loop {
+            let batch: Vec<I::Item> = self.rows.by_ref().take(rows).collect();
+            if batch.is_empty() {
+                break;
             }
+            let batch = fill(batch)
+                .await
+                .map_err(|error| stopped(&done, 0, None, error))?;
+            commit_all(
+                &mut session,
+                batch.into_iter(),
+                self.batch,
+                &mut done,
+                &mut self.progress,
+                started,
+            )
+            .await?;
         }
         done.elapsed = started.elapsed();
         Ok(done)
     }
+}
+
+impl<'a, M, I> Load<'a, M, I>
+where
+    M: VectorModel,
+    I: Iterator<Item = M> + Send + 'a,
+{
+    /// Fills each batch's empty `source` vectors with `embedder` before the batch is sent (see
+    /// [`VectorModel::embed_sources`]), so that a load of any size embeds as it goes, holding one batch.
+    /// An embedder that fails stops the load with [`Error::Load`], the batches before it committed.
+    /// For rows taken by value.
+    pub fn embed_with<E: crate::Embedder>(mut self, embedder: &'a E) -> Self {
+        self.fill = Some(Box::new(move |mut rows: Vec<M>| {
+            Box::pin(async move {
+                crate::embed::fill::<M>(embedder, &mut rows).await?;
+                Ok(rows)
+            })
+        }));
+        self
+    }
+}
+
+/// A load stopped by `error`, after the rows `done` counts.
+fn stopped(
+    done: &LoadProgress,
+    in_doubt: u64,
+    probe: Option<crate::CommitProbe>,
+    error: Error,
+) -> Error {
+    Error::Load {
+        committed: done.rows,
+        in_doubt,
+        probe,
+        source: Box::new(error),
+    }
+}
+
+/// Commits `rows` in transactions of at most `room`, counting each in `done` and reporting it.
+async fn commit_all<M, I>(
+    session: &mut crate::session::Session<'_>,
+    rows: I,
+    room: Room,
+    done: &mut LoadProgress,
+    progress: &mut Option<ProgressFn<'_>>,
+    started: Instant,
+) -> Result<()>
+where
+    M: VectorModel,
+    I: Iterator,
+    I::Item: Borrow<M>,
+{
+    let mut statements = InsertStatements::<M, _>::new(session, rows, false)
+        .await
+        .map_err(|error| stopped(done, 0, None, error))?;
+    while !statements.is_done() {
+        // A batch's statements are all kept, so that a transient error is retried whole.
+        match records::transaction(session, &mut statements, room, u64::MAX).await {
+            Ok(batch) => {
+                done.rows += batch.rows;
+                done.bytes += batch.bytes;
+                done.batches += 1;
+                done.elapsed = started.elapsed();
+                if let Some(progress) = progress {
+                    progress(done);
+                }
+            }
+            Err(failure) => {
+                let in_doubt = if failure.in_doubt.is_some() {
+                    failure.rows
+                } else {
+                    0
+                };
+                return Err(stopped(done, in_doubt, failure.in_doubt, failure.error));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl<'a, M, I> IntoFuture for Load<'a, M, I>

@@ -24,6 +24,13 @@ pub struct Hit<M: VectorModel> {
     pub distance: f64,
     /// The row.
     pub record: M,
+    /// The [reranker](crate::Search::rerank)'s score, higher is better; `None` when the search was not
+    /// reranked.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub rerank_score: Option<f64>,
 }
 
 impl<M: VectorModel + fmt::Debug> fmt::Debug for Hit<M> {
@@ -32,6 +39,7 @@ impl<M: VectorModel + fmt::Debug> fmt::Debug for Hit<M> {
             .field("key", &self.key)
             .field("distance", &self.distance)
             .field("record", &self.record)
+            .field("rerank_score", &self.rerank_score)
             .finish()
     }
 }
@@ -42,6 +50,7 @@ impl<M: VectorModel + Clone> Clone for Hit<M> {
             key: self.key.clone(),
             distance: self.distance,
             record: self.record.clone(),
+            rerank_score: self.rerank_score,
         }
     }
 }

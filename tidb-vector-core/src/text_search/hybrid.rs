@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use super::TextSearch;
+use crate::embed::DynEmbedder;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::filter::Filter;
 use crate::fusion::{Fusion, fuse};
 use crate::model::VectorModel;
+use crate::rerank::{Rerank, Reranker};
 use crate::schema::Metric;
 use crate::search::Search;
 
@@ -43,6 +45,7 @@ pub struct HybridSearch<'q, M> {
     limit: usize,
     candidates: Option<usize>,
     fusion: Fusion,
+    rerank: Option<Rerank<'q, M>>,
 }
 
 /// One row a [`HybridSearch`] returned.
@@ -61,6 +64,9 @@ pub struct HybridHit<M: VectorModel> {
     pub text_rank: Option<usize>,
     /// The row.
     pub record: M,
+    /// The [reranker](HybridSearch::rerank)'s score, higher is better; `None` when the search was not
+    /// reranked.
+    pub rerank_score: Option<f64>,
 }
 
 impl<M: VectorModel + fmt::Debug> fmt::Debug for HybridHit<M> {
@@ -73,20 +79,58 @@ impl<M: VectorModel + fmt::Debug> fmt::Debug for HybridHit<M> {
             .field("vector_rank", &self.vector_rank)
             .field("text_rank", &self.text_rank)
             .field("record", &self.record)
+            .field("rerank_score", &self.rerank_score)
             .finish()
     }
 }
 
 impl<'q, M: VectorModel> HybridSearch<'q, M> {
     pub(crate) fn new(query: &'q [f32], text: String) -> Self {
+        Self::of(Search::new(query), text)
+    }
+
+    /// A hybrid search whose vector half searches by `text` embedded with `embedder`.
+    pub(crate) fn semantic(column: usize, embedder: &'q dyn DynEmbedder, text: String) -> Self {
+        Self::of(Search::semantic(column, embedder, text.clone()), text)
+    }
+
+    fn of(vector: Search<'q, M>, text: String) -> Self {
         HybridSearch {
-            vector: Search::new(query),
+            vector,
             text: TextSearch::new(text),
             metric: Metric::Cosine,
             limit: 10,
             candidates: None,
             fusion: Fusion::default(),
+            rerank: None,
         }
+    }
+
+    /// Reorders the fused ranking's first [`rerank_candidates`](HybridSearch::rerank_candidates) rows
+    /// (default three times the limit) with `reranker`, which scores the text that `text` reads from each
+    /// row against `query`, and returns the best `limit` of them by that score, each with its
+    /// [`rerank_score`](HybridHit::rerank_score) (the fused `score` stays as it was).
+    pub fn rerank<R: Reranker>(
+        mut self,
+        reranker: &'q R,
+        query: impl Into<String>,
+        text: fn(&M) -> &str,
+    ) -> Self {
+        self.rerank = Some(Rerank::replacing(
+            self.rerank.as_ref(),
+            reranker,
+            query.into(),
+            text,
+        ));
+        self
+    }
+
+    /// How many of the fused ranking's rows a [reranked](HybridSearch::rerank) search gives its reranker
+    /// (default three times the limit; never fewer than the limit). Without a reranker it changes
+    /// nothing.
+    pub fn rerank_candidates(mut self, candidates: usize) -> Self {
+        Rerank::set_candidates(&mut self.rerank, candidates);
+        self
     }
 
     /// The most rows to return (default: 10). Must be at least 1.
@@ -138,6 +182,9 @@ impl<'q, M: VectorModel> HybridSearch<'q, M> {
         }
         // Checked before any query, so that bad weights fail fast.
         self.fusion.check(self.metric)?;
+        if let Some((_, embedder)) = &self.vector.semantic {
+            crate::embed::check_dimensions::<M>(*embedder, self.vector.column)?;
+        }
         let mut session = db.__session("search_hybrid", M::SCHEMA.table);
         // The text search first: where it cannot run, nothing else is sent.
         let text_hits = self.text.limit(candidates).fetch_in(&mut session).await?;
@@ -163,9 +210,13 @@ impl<'q, M: VectorModel> HybridSearch<'q, M> {
         for hit in vector_hits {
             records.insert(hit.key, hit.record);
         }
-        Ok(fused
+        let keep = match &self.rerank {
+            Some(rerank) => rerank.depth(self.limit),
+            None => self.limit,
+        };
+        let hits: Vec<HybridHit<M>> = fused
             .into_iter()
-            .take(self.limit)
+            .take(keep)
             .filter_map(|row| {
                 let record = records.remove(&row.key)?;
                 Some(HybridHit {
@@ -176,7 +227,19 @@ impl<'q, M: VectorModel> HybridSearch<'q, M> {
                     vector_rank: row.vector_rank,
                     text_rank: row.text_rank,
                     record,
+                    rerank_score: None,
                 })
+            })
+            .collect();
+        let Some(rerank) = &self.rerank else {
+            return Ok(hits);
+        };
+        let scored = rerank.apply(hits, |hit| &hit.record, self.limit).await?;
+        Ok(scored
+            .into_iter()
+            .map(|(mut hit, score)| {
+                hit.rerank_score = Some(score);
+                hit
             })
             .collect())
     }

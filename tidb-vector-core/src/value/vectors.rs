@@ -109,3 +109,32 @@ impl<const N: usize> QueryVector<[f32; N]> for [f32; N] {
         self
     }
 }
+
+/// Whether a vector field was left empty for an embedder to fill: NULL (`None`) or no values.
+#[doc(hidden)]
+pub fn vector_is_empty<T: VectorColumn>(vector: &T) -> bool {
+    vector.floats().is_none_or(<[f32]>::is_empty)
+}
+
+/// The text field a vector's `source` names: `String` or `Option<String>`.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`source` names a text field, and `{Self}` is not one",
+    label = "not String or Option<String>"
+)]
+pub trait SourceText {
+    /// The text, or `None` when there is none to embed.
+    fn source_text(&self) -> Option<&str>;
+}
+
+impl SourceText for String {
+    fn source_text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl SourceText for Option<String> {
+    fn source_text(&self) -> Option<&str> {
+        self.as_deref()
+    }
+}
