@@ -6,7 +6,12 @@ use std::pin::Pin;
 
 use crate::error::{Error, Result};
 use crate::model::VectorModel;
+
+#[cfg(feature = "local-embeddings")]
+mod local;
 use crate::schema::ColumnKind;
+#[cfg(feature = "local-embeddings")]
+pub use local::SentenceTransformer;
 
 /// The error an [`Embedder`] or a [`Reranker`](crate::Reranker) returns: any error, boxed (`?` converts
 /// one into it, as it does a `String`).
