@@ -17,7 +17,7 @@ macro_rules! model {
 model!(Document { id: i64, content: String, note: Option<String>, views: u32; embedding: Vec<f32> });
 model!(Fixed { content: String; embedding: Option<[f32; 3]> });
 
-fn main() {
+pub(crate) fn check() {
     let _ = Document::search(&[1.0, 2.0, 3.0]).filter(Document::FIELDS.views.gt(3_u32));
     let _ = Fixed::search(&[1.0_f32, 2.0, 3.0]);
     assert!(Fixed::SCHEMA.columns.iter().any(|c| c.nullable));

@@ -71,7 +71,7 @@ struct ConstLengthArray {
     embedding: [f32; DIMS],
 }
 
-fn main() {
+pub(crate) fn check() {
     let s = Scalars::SCHEMA;
     assert_eq!(s.table, "every_shape");
     assert!(s.hidden_key);
@@ -83,7 +83,7 @@ fn main() {
     assert_eq!(s.dimensions(), 4);
 
     assert_eq!(FixedArray::SCHEMA.table, "fixed_arrays");
-    assert!(!FixedArray::SCHEMA.hidden_key);
+    const { assert!(!FixedArray::SCHEMA.hidden_key) };
     assert_eq!(FixedArray::SCHEMA.key_column().name, "id");
     assert_eq!(FixedArray::SCHEMA.index(), Some(Metric::L2));
     assert_eq!(OwnVector::SCHEMA.key_column().name, "code");

@@ -41,14 +41,19 @@ struct Shard {
     embedding: Vec<f32>,
 }
 
-fn main() {
+pub(crate) fn check() {
     let _: fn(&Page) -> _ = |page| page.slug.clone();
     let _: Option<<Page as VectorModel>::Key> = Some(String::from("home"));
-    assert!(!Page::SCHEMA.auto_key && !Event::SCHEMA.auto_key && !Counter::SCHEMA.auto_key);
+    const { assert!(!Page::SCHEMA.auto_key && !Event::SCHEMA.auto_key && !Counter::SCHEMA.auto_key) };
     assert_eq!(Page::SCHEMA.columns.len(), 5);
-    assert!(Shard::SCHEMA.auto_random && Shard::SCHEMA.auto_key && !Counter::SCHEMA.auto_random);
+    const {
+        assert!(Shard::SCHEMA.auto_random && Shard::SCHEMA.auto_key && !Counter::SCHEMA.auto_random)
+    };
     let _: Option<<Shard as VectorModel>::Key> = Some(7_i64);
-    assert!(Shard::ddl(Backend::TiDb).unwrap()[0].contains("`id` BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY"));
+    assert!(
+        Shard::ddl(Backend::TiDb).unwrap()[0]
+            .contains("`id` BIGINT NOT NULL AUTO_RANDOM PRIMARY KEY")
+    );
     assert!(Page::ddl(Backend::MariaDb).unwrap()[0].contains("`slug` VARCHAR(64)"));
     let _ = Page::FIELDS.thumbnail.eq(vec![1u8, 2]);
 }

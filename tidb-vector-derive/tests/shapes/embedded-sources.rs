@@ -16,7 +16,7 @@ struct Page {
     image: Vec<f32>,
 }
 
-fn main() {
+pub(crate) fn check() {
     // Columns: the hidden `id` (0), `title` (1), `summary` (2), then the vectors.
     assert_eq!(Page::__SOURCES, &[(3, 1), (4, 2), (5, 1)]);
 }

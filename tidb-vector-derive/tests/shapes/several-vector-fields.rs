@@ -16,15 +16,22 @@ struct Document {
 #[allow(dead_code)]
 async fn searches(db: &Db) -> tidb_vector_core::Result<()> {
     let f = Document::FIELDS;
-    Document::search_on(f.image_embedding, &[0.5, 0.5]).metric(Metric::L2).fetch(db).await?;
-    Document::search_on(f.body_embedding, &vec![1.0; 4]).fetch_keys(db).await?;
-    Document::search_on(f.title_embedding, &[1.0, 2.0, 3.0][..]).fetch(db).await?;
+    Document::search_on(f.image_embedding, &[0.5, 0.5])
+        .metric(Metric::L2)
+        .fetch(db)
+        .await?;
+    Document::search_on(f.body_embedding, &vec![1.0; 4])
+        .fetch_keys(db)
+        .await?;
+    Document::search_on(f.title_embedding, &[1.0, 2.0, 3.0][..])
+        .fetch(db)
+        .await?;
     // The shortcuts search the first vector field.
     Document::nearest_by_cosine(db, &[1.0, 2.0, 3.0], 3).await?;
     Ok(())
 }
 
-fn main() {
+pub(crate) fn check() {
     let s = Document::SCHEMA;
     assert_eq!(s.vector_columns().count(), 3);
     assert_eq!(s.index(), Some(Metric::Cosine));

@@ -35,16 +35,39 @@ async fn queries(db: &Db) -> tidb_vector_core::Result<()> {
     Dynamic::nearest_by_l1(db, &vec, 3).await?;
     Dynamic::nearest_by_negative_inner_product(db, &own, 3).await?;
     Own::within_distance(db, Metric::L2, slice, 1.0, 3).await?;
-    Own::search(&vec).metric(Metric::Cosine).limit(2).fetch(db).await?;
+    Own::search(&vec)
+        .metric(Metric::Cosine)
+        .limit(2)
+        .fetch(db)
+        .await?;
     Fixed::nearest_by_cosine(db, &[1.0, 2.0, 3.0], 3).await?;
-    NullableFixed::search(&[1.0, 2.0, 3.0]).max_distance(0.5).fetch(db).await?;
-    let key: i64 = Fixed { embedding: [1.0, 2.0, 3.0] }.insert(db).await?;
+    NullableFixed::search(&[1.0, 2.0, 3.0])
+        .max_distance(0.5)
+        .fetch(db)
+        .await?;
+    let key: i64 = Fixed {
+        embedding: [1.0, 2.0, 3.0],
+    }
+    .insert(db)
+    .await?;
     let _ = key;
-    Fixed::insert_many(db, [Fixed { embedding: [0.0; 3] }]).await?;
-    Fixed::insert_many(db, &[Fixed { embedding: [0.0; 3] }]).await?;
+    Fixed::insert_many(
+        db,
+        [Fixed {
+            embedding: [0.0; 3],
+        }],
+    )
+    .await?;
+    Fixed::insert_many(
+        db,
+        &[Fixed {
+            embedding: [0.0; 3],
+        }],
+    )
+    .await?;
     Ok(())
 }
 
-fn main() {
+pub(crate) fn check() {
     let _ = queries;
 }
