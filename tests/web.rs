@@ -4,9 +4,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tidb_vector_core::{Db, VectorModel};
+use tidb_vector_core::{Db, Metric, VectorModel};
 use tidb_vector_examples::web_app;
-use tidb_vector_tests::{Target, TestDb, report, scenarios};
+use tidb_vector_tests::{Target, TestDb, distance, report, scenarios};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -17,6 +17,7 @@ scenarios!(
     page_is_served_and_shutdown_is_clean,
     the_app_as_the_internet_sees_it,
     an_unavailable_database_is_a_logged_503,
+    searches_from_text_with_an_embedder,
 );
 
 struct Server {
@@ -28,17 +29,21 @@ struct Server {
 
 impl Server {
     async fn start(db: Db) -> Server {
-        Server::start_with(db, web_app::Limits::default()).await
+        Server::start_app(web_app::App::new(db), web_app::Limits::default()).await
     }
 
     async fn start_with(db: Db, limits: web_app::Limits) -> Server {
+        Server::start_app(web_app::App::new(db), limits).await
+    }
+
+    async fn start_app(app: web_app::App, limits: web_app::Limits) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
         let shutdown = async {
             stopped.await.ok();
         };
-        let task = tokio::spawn(web_app::serve_with(listener, db, shutdown, limits));
+        let task = tokio::spawn(web_app::serve_with(listener, app, shutdown, limits));
         Server {
             base,
             client: reqwest::Client::new(),
@@ -357,6 +362,14 @@ async fn page_is_served_and_shutdown_is_clean(target: Target) {
     ] {
         assert!(html.contains(part), "{part} missing from the page");
     }
+    // Without an embedder: the text-only search box stays hidden, and its endpoint says what is missing.
+    assert!(html.contains(r#"<section id="semantic" hidden>"#), "{html}");
+    let (status, body) = server.get("/get_semantic_search_documents?text=dog").await;
+    assert_eq!(status, StatusCode::NOT_IMPLEMENTED, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("MODEL_DIR"),
+        "{body}"
+    );
     let base = server.base.clone();
     server.stop().await;
     let after = reqwest::Client::new()
@@ -624,5 +637,137 @@ async fn an_unavailable_database_is_a_logged_503(target: Target) {
         "503 saying the database is unavailable, logged, whichever deadline runs out first",
         &seen.join("; "),
     );
+    t.finish().await;
+}
+
+/// The test's embedder: a bag of words hashed into the app's 384 dimensions (FNV-1a of each lowercase word).
+fn bag_of_words(text: &str) -> Vec<f32> {
+    let mut vector = vec![0.0_f32; 384];
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let hash = word
+            .to_lowercase()
+            .bytes()
+            .fold(0xcbf29ce484222325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+            });
+        vector[(hash % 384) as usize] += 1.0;
+    }
+    vector
+}
+
+/// With an embedder the app embeds each document's text on insert and searches from text alone: the hits
+/// are the brute-force nearest texts; the page shows the search box; a failing embedder stores nothing
+/// (502); an empty text is 400.
+async fn searches_from_text_with_an_embedder(target: Target) {
+    use tidb_vector_core::embed::{self, BoxEmbedder};
+
+    let t = TestDb::open(target).await;
+    let embedder = embed::from_fn(384, |texts: Vec<String>| async move {
+        Ok::<_, std::io::Error>(texts.iter().map(|t| bag_of_words(t)).collect())
+    });
+    let app = web_app::App::new(t.db.clone()).with_embedder(BoxEmbedder::new(embedder));
+    let server = Server::start_app(app, web_app::Limits::default()).await;
+    // A second server on the same database whose embedder fails (both run until the end: stopping one
+    // closes the database they share).
+    let failing = embed::from_fn(384, |_: Vec<String>| async move {
+        Err::<Vec<Vec<f32>>, _>(std::io::Error::other("the model is not loaded"))
+    });
+    let app = web_app::App::new(t.db.clone()).with_embedder(BoxEmbedder::new(failing));
+    let failing_server = Server::start_app(app, web_app::Limits::default()).await;
+    let texts = [
+        "a small dog plays",
+        "a fish swims",
+        "tall tree",
+        "dog food",
+        "the fish market",
+    ];
+    let body: Vec<Value> = texts
+        .iter()
+        .map(|t| json!({ "content": t, "embedding": [1.0, 2.0, 3.0] }))
+        .collect();
+    assert_eq!(
+        server
+            .post("/insert_documents", &Value::from(body).to_string())
+            .await,
+        (StatusCode::OK, json!({ "inserted": 5 }))
+    );
+    let stored = web_app::Document::list(&t.db, 10).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|(_, d)| d.text_embedding.as_deref() == Some(&bag_of_words(&d.content)[..])),
+        "every stored text has its embedding"
+    );
+
+    for (query, k) in [("dog", 2), ("fish swims", 1), ("a fish", 3)] {
+        let mut expected: Vec<(&str, f64)> = texts
+            .iter()
+            .map(|t| {
+                (
+                    *t,
+                    distance(Metric::Cosine, &bag_of_words(query), &bag_of_words(t)),
+                )
+            })
+            .collect();
+        expected.sort_by(|a, b| a.1.total_cmp(&b.1));
+        // The cut must not fall between equal distances, or two answers would be right.
+        assert!(expected[k - 1].1 < expected[k].1, "{query}: {expected:?}");
+        let path = format!(
+            "/get_semantic_search_documents?text={}&k={k}",
+            query.replace(' ', "%20")
+        );
+        let (status, hits) = server.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {hits}");
+        assert_hits(&hits, &expected[..k]);
+        report(
+            "web app: search from text",
+            target,
+            &format!("{query:?}, k = {k}: the brute-force nearest texts"),
+            &format!("{:?}", contents_and_distances(&hits)),
+        );
+    }
+    let (status, body) = server.get("/get_semantic_search_documents?text=%20").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let html = server
+        .client
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"<section id="semantic">"#),
+        "the search box is shown"
+    );
+
+    // A failing embedder: 502, and the documents are not stored.
+    let (status, body) = failing_server
+        .post(
+            "/insert_documents",
+            r#"[{"content": "cat", "embedding": [1, 2, 1.5]}]"#,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(web_app::Document::count(&t.db).await.unwrap(), 5);
+    let (status, body) = failing_server
+        .get("/get_semantic_search_documents?text=dog")
+        .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    report(
+        "web app: a failing embedder",
+        target,
+        "502 on insert and search; nothing stored",
+        &format!(
+            "{status}; {} rows",
+            web_app::Document::count(&t.db).await.unwrap()
+        ),
+    );
+    failing_server.stop().await;
+    server.stop().await;
     t.finish().await;
 }

@@ -18,6 +18,8 @@ pub(crate) struct Binds<'a> {
     pub(crate) key: Option<(&'a Column, ValueRef<'a>)>,
     /// The query vector, validated (searches).
     pub(crate) query: &'a [f32],
+    /// The query's text instead, for the server to embed (searches of a server-embedded vector).
+    pub(crate) query_text: Option<&'a str>,
     /// The distance bounds (searches).
     pub(crate) max_distance: Option<f64>,
     pub(crate) min_distance: Option<f64>,
@@ -58,7 +60,10 @@ pub(crate) fn bind(
                 })?;
                 Arg::Text(path)
             }
-            Param::Query => vector_arg(dialect, binds.query, &mut scratch),
+            Param::Query => match binds.query_text {
+                Some(text) => Arg::Text(text),
+                None => vector_arg(dialect, binds.query, &mut scratch),
+            },
             Param::MaxDistance => Arg::F64(binds.max_distance.unwrap_or(f64::INFINITY)),
             Param::MinDistance => Arg::F64(binds.min_distance.unwrap_or(0.0)),
         };
@@ -166,7 +171,10 @@ pub(crate) fn encode_row(
 ) -> Result<()> {
     let mut scratch = Scratch::default();
     for (column, value) in columns.iter().zip(values) {
-        out.add(encode_value(dialect, column, *value, &mut scratch)?)?;
+        // The server computes it; the statement has no place for it.
+        if column.server_embedding.is_none() {
+            out.add(encode_value(dialect, column, *value, &mut scratch)?)?;
+        }
     }
     Ok(())
 }

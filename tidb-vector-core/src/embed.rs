@@ -123,6 +123,52 @@ where
     }
 }
 
+/// Any [`Embedder`] behind one type, cheap to clone: for an application that chooses its embedder at run
+/// time (from its configuration) or keeps one in shared state, such as a web server's.
+///
+/// ```
+/// use tidb_vector_core::embed::{self, BoxEmbedder};
+/// use tidb_vector_core::Embedder;
+///
+/// let chosen: Option<BoxEmbedder> = Some(BoxEmbedder::new(embed::from_fn(3, |texts: Vec<String>| async move {
+///     Ok::<_, std::io::Error>(texts.iter().map(|t| vec![t.len() as f32, 1.0, 0.0]).collect())
+/// })));
+/// assert_eq!(chosen.map(|e| e.dimensions()), Some(3));
+/// ```
+#[derive(Clone)]
+pub struct BoxEmbedder(std::sync::Arc<dyn DynEmbedder>);
+
+impl BoxEmbedder {
+    /// Boxes `embedder`.
+    pub fn new(embedder: impl Embedder + 'static) -> Self {
+        BoxEmbedder(std::sync::Arc::new(embedder))
+    }
+}
+
+impl std::fmt::Debug for BoxEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BoxEmbedder")
+            .field("dimensions", &self.0.dimensions())
+            .field("max_batch", &self.0.max_batch())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Embedder for BoxEmbedder {
+    fn dimensions(&self) -> usize {
+        self.0.dimensions()
+    }
+    fn max_batch(&self) -> usize {
+        self.0.max_batch()
+    }
+    fn embed(
+        &self,
+        texts: Vec<String>,
+    ) -> impl Future<Output = std::result::Result<Vec<Vec<f32>>, BoxError>> + Send {
+        self.0.embed_boxed(texts)
+    }
+}
+
 /// What [`DynEmbedder::embed_boxed`] returns.
 type EmbedFuture<'a> =
     Pin<Box<dyn Future<Output = std::result::Result<Vec<Vec<f32>>, BoxError>> + Send + 'a>>;

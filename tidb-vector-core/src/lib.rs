@@ -69,7 +69,10 @@
 //!   an [`Embedder`] fills the vector from when it is left empty
 //!   ([`insert_many_embedded`](VectorModel::insert_many_embedded),
 //!   [`search_semantic`](VectorModel::search_semantic)); the field must be a stored `String` or
-//!   `Option<String>`, and the vector one that can be empty (not a bare array).
+//!   `Option<String>`, and the vector one that can be empty (not a bare array). Beside it,
+//!   `embed_on_server = "<model>"` leaves the embedding to TiDB Cloud Starter (a generated column over its
+//!   `EMBED_TEXT`, searched with [`search_server_semantic`](VectorModel::search_server_semantic)): the vector
+//!   must be an `Option` (never written), and only TiDB Cloud builds such a table.
 //! - Scalar columns: `String`, `bool`, the integer types, `f32`, `f64`, `Vec<u8>`, `uuid::Uuid` (feature
 //!   `uuid`), chrono's `DateTime<Utc>`, `NaiveDateTime` and `NaiveDate` (feature `chrono`),
 //!   `serde_json::Value` (feature `json`), and `Option` of each. `max_length = N` makes text a
@@ -153,7 +156,7 @@ pub use model::{
 };
 pub use rerank::Reranker;
 pub use retry::RetryPolicy;
-pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema};
+pub use schema::{Column, ColumnKind, Metric, ScalarType, Schema, ServerEmbedding};
 pub use search::{Hit, PartialHit, Search, SearchMany, VectorField};
 pub use table_check::{Difference, SchemaMismatch};
 pub use text_search::{HybridHit, HybridSearch, TextHit, TextSearch};

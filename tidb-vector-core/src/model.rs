@@ -125,6 +125,10 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
     /// the index (a warning is logged), and [`VectorModel::search_text`] says
     /// [`Error::Unsupported`]. On SQLite a full-text field needs an integer key ([`Error::Unsupported`]
     /// otherwise, before anything is created).
+    ///
+    /// A vector embedded by the server (`embed_on_server`) is a generated column over TiDB Cloud's
+    /// `EMBED_TEXT`: only TiDB Cloud Starter builds that table; MariaDB and SQLite refuse the model before
+    /// any SQL, and a TiDB without auto-embedding after its answer, both with [`Error::Unsupported`].
     fn create_table<'c>(db: impl Executor<'c>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let mut session = db.__session("create_table", Self::SCHEMA.table);
@@ -137,8 +141,21 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
             {
                 crate::index::warn_below_vector_index_floor(&mut session, Self::SCHEMA.table).await;
             }
-            let sql = session.dialect().create_table(&Self::SCHEMA);
-            session.execute(sql, crate::driver::Args::none()).await?;
+            let dialect = session.dialect();
+            let sql = dialect.create_table(&Self::SCHEMA);
+            session
+                .execute(sql, crate::driver::Args::none())
+                .await
+                .map_err(|error| {
+                    match Self::SCHEMA
+                        .columns
+                        .iter()
+                        .any(|c| c.server_embedding.is_some())
+                    {
+                        true => dialect.auto_embedding_refusal(error),
+                        false => error,
+                    }
+                })?;
             crate::text_search::create_fulltext(&mut session, &Self::SCHEMA).await?;
             crate::table_check::check(&mut session, &Self::SCHEMA).await
         }
@@ -672,6 +689,38 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         text: impl Into<String>,
     ) -> Search<'e, Self> {
         Search::semantic(semantic_column::<Self>(), embedder, text.into())
+    }
+
+    /// Starts a search for the rows nearest to `text` by the vector field that TiDB Cloud embeds
+    /// (`#[vector(dimensions = 1024, source = "content", embed_on_server = "<model>")]`; the first such
+    /// field): the server embeds `text` with the column's own model (`VEC_EMBED_COSINE_DISTANCE`, or
+    /// `VEC_EMBED_L2_DISTANCE` with [`Search::metric`]`(Metric::L2)`), the text bound as a parameter. Every
+    /// option of [`Search`] applies but [`literal`](Search::literal).
+    ///
+    /// TiDB Cloud Starter only: elsewhere [`Error::Unsupported`] (MariaDB and SQLite before any SQL, a TiDB
+    /// without auto-embedding from its answer). A model without such a field is
+    /// [`Error::InvalidArgument`] when the search runs.
+    ///
+    /// ```
+    /// # use tidb_vector_core::{Backend, VectorModel};
+    /// #[derive(VectorModel)]
+    /// struct Document {
+    ///     content: String,
+    ///     #[vector(dimensions = 1024, source = "content",
+    ///              embed_on_server = "tidbcloud_free/amazon/titan-embed-text-v2")]
+    ///     content_vector: Option<Vec<f32>>,
+    /// }
+    /// let statement = Document::search_server_semantic("renewable energy").limit(3).statement(Backend::TiDb)?;
+    /// assert!(statement.sql.contains("VEC_EMBED_COSINE_DISTANCE(`content_vector`, ?)"));
+    /// # Ok::<(), tidb_vector_core::Error>(())
+    /// ```
+    fn search_server_semantic(text: impl Into<String>) -> Search<'static, Self> {
+        let column = Self::SCHEMA
+            .columns
+            .iter()
+            .position(|c| c.server_embedding.is_some())
+            .unwrap_or(Self::SCHEMA.vector);
+        Search::server_semantic(column, text.into())
     }
 
     /// Starts a hybrid search from text alone: `text` is both the full-text query and, embedded with

@@ -162,6 +162,7 @@ const fn text_column(name: &'static str, max_length: Option<u32>) -> Column {
         max_length,
         index: None,
         fulltext: false,
+        server_embedding: None,
     }
 }
 
@@ -194,6 +195,7 @@ impl<T: StoreTable> VectorModel for StoredEmbedding<T> {
                 max_length: None,
                 index: None,
                 fulltext: false,
+                server_embedding: None,
             },
             text_column("document_id", Some(36)),
             Column {
@@ -203,6 +205,7 @@ impl<T: StoreTable> VectorModel for StoredEmbedding<T> {
                 max_length: None,
                 index: None,
                 fulltext: false,
+                server_embedding: None,
             },
             text_column("embedded_text", None),
             Column {
@@ -214,6 +217,7 @@ impl<T: StoreTable> VectorModel for StoredEmbedding<T> {
                 max_length: None,
                 index: if T::INDEXED { Some(T::METRIC) } else { None },
                 fulltext: false,
+                server_embedding: None,
             },
         ],
         key: 0,

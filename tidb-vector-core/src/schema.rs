@@ -115,6 +115,22 @@ pub struct Column {
     /// Whether a text column has a full-text index (`#[vector(fulltext)]`), built with the table, for
     /// [`VectorModel::search_text`](crate::VectorModel::search_text) and hybrid search.
     pub fulltext: bool,
+    /// A vector column that TiDB Cloud computes from a text column (`#[vector(source = "...",
+    /// embed_on_server = "...")]`): generated, never written by the library.
+    pub server_embedding: Option<ServerEmbedding>,
+}
+
+/// TiDB Cloud's auto-embedding of a vector column: `VECTOR(N) GENERATED ALWAYS AS (EMBED_TEXT('<model>',
+/// <source>)) STORED`, searched from text with `VEC_EMBED_COSINE_DISTANCE` / `VEC_EMBED_L2_DISTANCE`
+/// ([`VectorModel::search_server_semantic`](crate::VectorModel::search_server_semantic)). TiDB Cloud
+/// Starter only (on AWS, as its documentation says); MariaDB, SQLite and TiDB without it refuse such a table
+/// with [`Error::Unsupported`](crate::Error::Unsupported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerEmbedding {
+    /// TiDB Cloud's name of the model, e.g. `tidbcloud_free/amazon/titan-embed-text-v2`.
+    pub model: &'static str,
+    /// The name of the text column it embeds.
+    pub source: &'static str,
 }
 
 /// A model's table, as data.
@@ -189,7 +205,8 @@ impl Schema {
         }
     }
 
-    /// The columns of the model's fields, the ones an insert writes: all of them but a hidden key.
+    /// The columns of the model's fields, the ones an insert writes (but for one the server computes,
+    /// [`Column::server_embedding`]): all of them but a hidden key.
     pub fn field_columns(&self) -> &'static [Column] {
         if self.hidden_key {
             &self.columns[1..]

@@ -66,6 +66,8 @@ pub struct Search<'q, M> {
     query: &'q [f32],
     /// A semantic search's text and embedder.
     pub(crate) semantic: Option<(String, &'q dyn DynEmbedder)>,
+    /// A search of a server-embedded vector: the text TiDB Cloud embeds (bound, never literal).
+    server_text: Option<String>,
     /// The position in the schema of the vector column searched.
     pub(crate) column: usize,
     options: SearchOptions,
@@ -78,6 +80,7 @@ impl<M> Clone for Search<'_, M> {
         Search {
             query: self.query,
             semantic: self.semantic.clone(),
+            server_text: self.server_text.clone(),
             column: self.column,
             options: self.options,
             filter: self.filter.clone(),
@@ -91,6 +94,7 @@ impl<M> fmt::Debug for Search<'_, M> {
         f.debug_struct("Search")
             .field("dimensions", &self.query.len())
             .field("text", &self.semantic.as_ref().map(|(text, _)| text))
+            .field("server_text", &self.server_text)
             .field("metric", &self.options.metric)
             .field("limit", &self.options.limit)
             .field("offset", &self.options.offset)
@@ -114,6 +118,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         Search {
             query,
             semantic: None,
+            server_text: None,
             column,
             options: SearchOptions::new(),
             filter: None,
@@ -129,6 +134,15 @@ impl<'q, M: VectorModel> Search<'q, M> {
         }
     }
 
+    /// A search of the vector column at `column`, which TiDB Cloud embeds from text, by `text` (embedded by
+    /// the server with the column's model).
+    pub(crate) fn server_semantic(column: usize, text: String) -> Self {
+        Search {
+            server_text: Some(text),
+            ..Search::on(column, &[])
+        }
+    }
+
     /// This search with `query` as its vector, neither semantic nor reranked.
     fn with_query<'v>(&self, query: &'v [f32]) -> Search<'v, M>
     where
@@ -137,6 +151,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         Search {
             query,
             semantic: None,
+            server_text: None,
             column: self.column,
             options: self.options,
             filter: self.filter.clone(),
@@ -292,6 +307,29 @@ impl<'q, M: VectorModel> Search<'q, M> {
     }
 
     fn validate(&self, schema: &crate::Schema) -> Result<()> {
+        if let Some(text) = &self.server_text {
+            let column = schema.vector_column();
+            if column.server_embedding.is_none() {
+                return Err(Error::InvalidArgument(format!(
+                    "`search_server_semantic` searches a vector that TiDB Cloud embeds (`#[vector(source = \"...\", \
+                     embed_on_server = \"<model>\")]`), and `{}` of `{}` is not one: search it with \
+                     `search_semantic` and an embedder",
+                    column.name, schema.table
+                )));
+            }
+            if text.trim().is_empty() {
+                return Err(Error::InvalidArgument(
+                    "the search's text is empty; say what to look for".into(),
+                ));
+            }
+            if self.options.literal {
+                return Err(Error::InvalidArgument(
+                    "`literal` writes a query vector into the SQL, and a search by text has none (its text is always bound)"
+                        .into(),
+                ));
+            }
+            return self.validate_options();
+        }
         validate(self.query, Some(schema.dimensions()))?;
         if self.options.metric == Metric::Cosine && self.query.iter().all(|v| *v == 0.0) {
             return Err(Error::ZeroQueryVector);
@@ -365,6 +403,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         let request = SearchRequest {
             options: &self.options,
             query: self.query,
+            by_text: self.server_text.is_some(),
             filter: self.filter.as_ref().map(|f| &f.node),
             columns,
             reserve,
@@ -376,6 +415,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     fn args(&self, dialect: &Dialect, statement: &Statement) -> Result<Args> {
         let binds = bind::Binds {
             query: self.query,
+            query_text: self.server_text.as_deref(),
             max_distance: self.options.max_distance,
             min_distance: self.options.min_distance,
             ..bind::Binds::default()
@@ -425,6 +465,9 @@ impl<'q, M: VectorModel> Search<'q, M> {
             let args = self.args(session.dialect(), &statement)?;
             let rows = match session.fetch_all(statement.sql, args).await {
                 Ok(rows) => rows,
+                Err(error) if self.server_text.is_some() => {
+                    return Err(session.dialect().auto_embedding_refusal(error));
+                }
                 Err(error)
                     if error.server_error_kind() == Some(ServerErrorKind::DimensionMismatch) =>
                 {

@@ -47,6 +47,8 @@ pub(crate) struct FieldAttrs {
     pub fulltext: Option<Span>,
     /// `source = "field"`: the text field an embedder fills this vector from.
     pub source: Option<LitStr>,
+    /// `embed_on_server = "model"`: TiDB Cloud embeds the source with this model.
+    pub embed_on_server: Option<LitStr>,
 }
 
 impl FieldAttrs {
@@ -62,6 +64,7 @@ impl FieldAttrs {
         spans.extend(self.auto_random);
         spans.extend(self.fulltext);
         spans.extend(self.source.as_ref().map(LitStr::span));
+        spans.extend(self.embed_on_server.as_ref().map(LitStr::span));
         spans
     }
 }
@@ -164,6 +167,17 @@ pub(crate) fn field(cx: &mut Ctxt, attrs: &[Attribute]) -> FieldAttrs {
             SOURCE => {
                 if let Some(value) = string_value(cx, meta, SOURCE)? {
                     set_once(cx, &mut out.source, value, &meta.path, SOURCE);
+                }
+            }
+            EMBED_ON_SERVER => {
+                if let Some(value) = string_value(cx, meta, EMBED_ON_SERVER)? {
+                    set_once(
+                        cx,
+                        &mut out.embed_on_server,
+                        value,
+                        &meta.path,
+                        EMBED_ON_SERVER,
+                    );
                 }
             }
             _ => unreachable_key(cx, meta),

@@ -25,6 +25,7 @@ pub(crate) fn check(cx: &mut Ctxt, c: &Container<'_>) {
         key_mark(cx, field, &mut first_key);
         text_attrs(cx, field);
         source(cx, c, field);
+        embed_on_server(cx, field);
     }
     if key(cx, c) {
         unique_columns(cx, &c.fields, &c.key);
@@ -181,6 +182,41 @@ fn source(cx: &mut Ctxt, c: &Container<'_>, field: &Field<'_>) {
         cx.error_spanned_by(
             lit,
             format!("`source` names a stored text field (String or Option<String>), and `{name}` is not one"),
+        );
+    }
+}
+
+/// `embed_on_server` names a model, on a vector with a `source` that the caller never writes (an `Option`:
+/// the server computes it, and reads give it back).
+fn embed_on_server(cx: &mut Ctxt, field: &Field<'_>) {
+    let Some(lit) = &field.attrs.embed_on_server else {
+        return;
+    };
+    let Some(shape) = &field.vector_type else {
+        cx.error_spanned_by(
+            lit,
+            "`embed_on_server` goes on a vector field, beside `dimensions` and `source`: TiDB Cloud computes that vector from the source text",
+        );
+        return;
+    };
+    if field.attrs.source.is_none() {
+        cx.error_spanned_by(
+            lit,
+            "`embed_on_server` embeds a text field: add `source = \"<the text field>\"` beside it",
+        );
+    }
+    if !shape.nullable {
+        cx.error_spanned_by(
+            field.ty,
+            "a vector the server computes is never written, and it is NULL while its source is; make it `Option<Vec<f32>>`, `Option<Vector>` or `Option<[f32; N]>`",
+        );
+    }
+    let model = lit.value();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_-./:".contains(c);
+    if model.is_empty() || model.len() > 256 || !model.chars().all(allowed) {
+        cx.error_spanned_by(
+            lit,
+            "`embed_on_server` names TiDB Cloud's model, e.g. \"tidbcloud_free/amazon/titan-embed-text-v2\": ASCII letters, digits and `_ - . / :`, at most 256",
         );
     }
 }

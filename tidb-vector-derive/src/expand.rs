@@ -151,6 +151,7 @@ fn columns(c: &Container<'_>) -> Vec<TokenStream> {
                 max_length: ::core::option::Option::None,
                 index: ::core::option::Option::None,
                 fulltext: false,
+                server_embedding: ::core::option::Option::None,
             }
         });
     }
@@ -172,6 +173,21 @@ fn columns(c: &Container<'_>) -> Vec<TokenStream> {
                         quote!(::core::option::Option::Some(#krate::Metric::L2))
                     }
                 };
+                // `check` refused a model without a source that is a field of the struct.
+                let server_embedding = match (&field.attrs.embed_on_server, &field.attrs.source) {
+                    (Some(model), Some(source)) => {
+                        let source = c
+                            .fields
+                            .iter()
+                            .find(|f| f.ident == source.value().as_str())
+                            .map_or_else(|| source.value(), |f| f.column.clone());
+                        quote!(::core::option::Option::Some(#krate::ServerEmbedding {
+                            model: #model,
+                            source: #source,
+                        }))
+                    }
+                    _ => quote!(::core::option::Option::None),
+                };
                 columns.push(quote_spanned! {span=>
                     #krate::Column {
                         name: #name,
@@ -180,6 +196,7 @@ fn columns(c: &Container<'_>) -> Vec<TokenStream> {
                         max_length: ::core::option::Option::None,
                         index: #index,
                         fulltext: false,
+                        server_embedding: #server_embedding,
                     }
                 });
             }
@@ -197,6 +214,7 @@ fn columns(c: &Container<'_>) -> Vec<TokenStream> {
                         max_length: #max_length,
                         index: ::core::option::Option::None,
                         fulltext: #fulltext,
+                        server_embedding: ::core::option::Option::None,
                     }
                 });
             }
@@ -254,7 +272,7 @@ fn reads(c: &Container<'_>) -> Vec<TokenStream> {
 }
 
 /// `__SOURCES`' entries, `__source_texts`' statements and `__set_vector`'s arms, one of each per vector
-/// field with a `source`.
+/// field with a `source` that the caller's embedder fills (not one embedded on the server).
 fn sources(
     c: &Container<'_>,
     column_of: &[usize],
@@ -267,6 +285,10 @@ fn sources(
         let (FieldKind::Vector { .. }, Some(lit)) = (&field.kind, &field.attrs.source) else {
             continue;
         };
+        // The server fills it, never an embedder of the caller's.
+        if field.attrs.embed_on_server.is_some() {
+            continue;
+        }
         // `check` refused a source that is not a stored field of the struct.
         let Some(source) = c
             .fields

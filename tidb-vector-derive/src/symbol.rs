@@ -24,6 +24,9 @@ pub(crate) const SKIP: &str = "skip";
 pub(crate) const FULLTEXT: &str = "fulltext";
 /// Field key (on a vector): the text field an embedder fills the vector from.
 pub(crate) const SOURCE: &str = "source";
+/// Field key (on a vector with a `source`): TiDB Cloud computes the vector from the source with this model
+/// (`EMBED_TEXT`), in a generated column.
+pub(crate) const EMBED_ON_SERVER: &str = "embed_on_server";
 
 /// Keys allowed on the struct.
 pub(crate) const CONTAINER_KEYS: &[&str] = &[TABLE];
@@ -39,6 +42,7 @@ pub(crate) const FIELD_KEYS: &[&str] = &[
     SKIP,
     FULLTEXT,
     SOURCE,
+    EMBED_ON_SERVER,
 ];
 
 #[cfg(test)]

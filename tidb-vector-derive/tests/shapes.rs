@@ -16,6 +16,9 @@ mod embedded_sources;
 #[path = "shapes/every-field-shape.rs"]
 mod every_field_shape;
 #[allow(dead_code)]
+#[path = "shapes/server-embedded.rs"]
+mod server_embedded;
+#[allow(dead_code)]
 #[path = "shapes/several-vector-fields.rs"]
 mod several_vector_fields;
 #[allow(dead_code)]
@@ -38,6 +41,11 @@ fn embedded_sources() {
 #[test]
 fn every_field_shape() {
     every_field_shape::check();
+}
+
+#[test]
+fn server_embedded() {
+    server_embedded::check();
 }
 
 #[test]

@@ -46,9 +46,19 @@ impl Dialect {
                 format!("{name} {} NOT NULL PRIMARY KEY", self.scalar_sql(column))
             }
             ColumnKind::Scalar(_) => format!("{name} {} {null}", self.scalar_sql(column)),
-            ColumnKind::Vector { dimensions } => {
-                format!("{name} {} {null}", (self.vector_type)(&name, dimensions))
-            }
+            ColumnKind::Vector { dimensions } => match column.server_embedding {
+                // TiDB Cloud's shape (docs.pingcap.com/ai/vector-search-auto-embedding-overview): the
+                // generated column is nullable (NULL while its source is).
+                Some(embedding) => format!(
+                    "{name} {} GENERATED ALWAYS AS (EMBED_TEXT({}, {})) STORED",
+                    (self.vector_type)(&name, dimensions),
+                    // From the code (the derive allows `[A-Za-z0-9_./:-]` only), as identifiers are; a DDL
+                    // expression takes no bind. Quoted as the full-text literal is, for hand-written schemas.
+                    super::tidb_text_literal(embedding.model),
+                    self.quote(embedding.source)
+                ),
+                None => format!("{name} {} {null}", (self.vector_type)(&name, dimensions)),
+            },
         }
     }
 
@@ -126,9 +136,47 @@ impl Dialect {
             .collect()
     }
 
-    /// Refuses an `AUTO_RANDOM` key where the backend has none (MariaDB, SQLite): before any SQL, as the
-    /// model's table cannot be built there.
+    /// A TiDB without TiDB Cloud's auto-embedding (self-managed, Dedicated) refuses it: TiDB v8.5.3 answers
+    /// the table with 3102 "Expression of generated column 'v' contains a disallowed function." and a
+    /// search with 1305 "FUNCTION test.vec_embed_cosine_distance does not exist" (both seen from that
+    /// server). Either becomes [`Error::Unsupported`]; pass only errors of statements about such a column.
+    pub(crate) fn auto_embedding_refusal(&self, error: crate::Error) -> crate::Error {
+        let crate::Error::Server { code, message, .. } = &error else {
+            return error;
+        };
+        let lower = message.to_ascii_lowercase();
+        let lacking = match code {
+            1305 => lower.contains("embed_text") || lower.contains("vec_embed_"),
+            3102 => lower.contains("generated column") && lower.contains("disallowed function"),
+            _ => false,
+        };
+        if self.backend == Backend::TiDb && lacking {
+            return crate::Error::Unsupported {
+                backend: self.backend,
+                what: format!(
+                    "vectors embedded by the server (`embed_on_server`), which on TiDB only TiDB Cloud Starter has \
+                     (this server said: {message}); embed with an `Embedder` of your own (`source` alone), or use a Starter cluster"
+                ),
+            };
+        }
+        error
+    }
+
+    /// Refuses an `AUTO_RANDOM` key where the backend has none (MariaDB, SQLite), and a vector the server
+    /// embeds anywhere but TiDB: before any SQL, as the model's table cannot be built there.
     pub(crate) fn check_key(&self, schema: &Schema) -> crate::Result<()> {
+        if self.backend != Backend::TiDb
+            && let Some(column) = schema.columns.iter().find(|c| c.server_embedding.is_some())
+        {
+            return Err(crate::Error::Unsupported {
+                backend: self.backend,
+                what: format!(
+                    "the vector `{}` embedded by the server (`embed_on_server`): only TiDB Cloud Starter computes \
+                     EMBED_TEXT; here, drop `embed_on_server` and fill the vector with an `Embedder` (`source` alone)",
+                    column.name
+                ),
+            });
+        }
         if schema.auto_random && self.auto_random_key.is_none() {
             return Err(crate::Error::Unsupported {
                 backend: self.backend,

@@ -761,3 +761,104 @@ fn lost_commit_and_stored_dimension_statements() {
         "SELECT CAST(LENGTH(`embedding`) DIV 4 AS SIGNED) FROM `documents` WHERE `embedding` IS NOT NULL LIMIT 1"
     );
 }
+
+/// TiDB Cloud's auto-embedding, as the quick start of its documentation writes it
+/// (docs.pingcap.com/ai/vector-search-auto-embedding-overview).
+#[derive(VectorModel)]
+#[vector(table = "documents")]
+struct AutoEmbedded {
+    content: String,
+    #[vector(
+        dimensions = 1024,
+        source = "content",
+        embed_on_server = "tidbcloud_free/amazon/titan-embed-text-v2"
+    )]
+    content_vector: Option<Vec<f32>>,
+}
+
+#[test]
+fn server_embedded_vectors() {
+    let d = tidb();
+    // The docs' table: `content_vector VECTOR(1024) GENERATED ALWAYS AS (EMBED_TEXT("<model>", content))
+    // STORED`; the model in single quotes (a string under ANSI_QUOTES too).
+    assert_eq!(
+        d.create_table(&AutoEmbedded::SCHEMA),
+        "CREATE TABLE IF NOT EXISTS `documents` (`id` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+         `content` LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_bin NOT NULL, \
+         `content_vector` VECTOR(1024) GENERATED ALWAYS AS \
+         (EMBED_TEXT('tidbcloud_free/amazon/titan-embed-text-v2', `content`)) STORED)"
+    );
+    // The docs' insert names the text alone: a generated column takes no value.
+    assert_eq!(
+        d.insert(&AutoEmbedded::SCHEMA, 2),
+        "INSERT INTO `documents` (`content`) VALUES (?), (?)"
+    );
+    let update = d.update(&AutoEmbedded::SCHEMA);
+    assert_eq!(
+        update.sql,
+        "UPDATE `documents` SET `content` = ? WHERE `id` = ?"
+    );
+    assert_eq!(update.params, [Param::Field(0), Param::Key]);
+    // Reads give the stored vector back as any vector column's.
+    assert_eq!(
+        d.get(&AutoEmbedded::SCHEMA).sql,
+        "SELECT `id`, `content`, VEC_AS_TEXT(`content_vector`) AS `content_vector` FROM `documents` WHERE `id` = ?"
+    );
+    // The docs' search: `ORDER BY VEC_EMBED_COSINE_DISTANCE(content_vector, "<text>") LIMIT 3`, the text
+    // bound here; L2 with `VEC_EMBED_L2_DISTANCE`; a threshold outside the candidates, as for vectors.
+    let search = AutoEmbedded::search_server_semantic("Renewable energy solutions")
+        .limit(3)
+        .statement(Backend::TiDb)
+        .unwrap();
+    assert_eq!(
+        search.sql,
+        "SELECT `id`, `content`, VEC_AS_TEXT(`content_vector`) AS `content_vector`, \
+         VEC_EMBED_COSINE_DISTANCE(`content_vector`, ?) AS `_distance` FROM `documents` \
+         ORDER BY `_distance` LIMIT 3"
+    );
+    assert_eq!(search.params, [Param::Query]);
+    let within = AutoEmbedded::search_server_semantic("solar")
+        .metric(Metric::L2)
+        .max_distance(0.8)
+        .statement(Backend::TiDb)
+        .unwrap();
+    assert_eq!(
+        within.sql,
+        "SELECT * FROM (SELECT `id`, `content`, VEC_AS_TEXT(`content_vector`) AS `content_vector`, \
+         VEC_EMBED_L2_DISTANCE(`content_vector`, ?) AS `_distance` FROM `documents` \
+         ORDER BY `_distance` LIMIT 100) AS `_candidates` WHERE `_distance` IS NULL OR `_distance` < ? \
+         ORDER BY `_distance` LIMIT 10"
+    );
+    assert_eq!(within.params, [Param::Query, Param::MaxDistance]);
+    // What only TiDB Cloud has: refused elsewhere before any SQL; the metrics it does not embed for; a
+    // literal search; a model's vector that the server does not embed.
+    for backend in [Backend::MariaDb, Backend::Sqlite] {
+        assert!(
+            matches!(AutoEmbedded::ddl(backend), Err(crate::Error::Unsupported { ref what, .. }) if what.contains("`content_vector`")),
+            "{backend:?}"
+        );
+        assert!(matches!(
+            AutoEmbedded::search_server_semantic("x").statement(backend),
+            Err(crate::Error::Unsupported { .. })
+        ));
+    }
+    assert!(matches!(
+        AutoEmbedded::search_server_semantic("x")
+            .metric(Metric::L1)
+            .statement(Backend::TiDb),
+        Err(crate::Error::Unsupported { .. })
+    ));
+    for refused in [
+        AutoEmbedded::search_server_semantic("x").literal(),
+        AutoEmbedded::search_server_semantic("  "),
+    ] {
+        assert!(matches!(
+            refused.statement(Backend::TiDb),
+            Err(crate::Error::InvalidArgument(_))
+        ));
+    }
+    assert!(matches!(
+        Document::search_server_semantic("dog").statement(Backend::TiDb),
+        Err(crate::Error::InvalidArgument(ref why)) if why.contains("`embedding` of `documents` is not one")
+    ));
+}

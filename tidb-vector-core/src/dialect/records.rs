@@ -4,12 +4,23 @@
 use super::search::Only;
 use super::{Dialect, MAX_LIMIT, Param, Statement};
 use crate::filter::FilterNode;
-use crate::schema::{ColumnKind, Schema};
+use crate::schema::{Column, ColumnKind, Schema};
+
+/// The field columns a write binds, with their positions among them: all but one the server computes
+/// ([`Column::server_embedding`]).
+fn written(schema: &Schema) -> impl Iterator<Item = (usize, &'static Column)> {
+    schema
+        .field_columns()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.server_embedding.is_none())
+}
 
 impl Dialect {
-    /// A multi-row `INSERT` of `rows` rows, binding every insert column of each row in order.
+    /// A multi-row `INSERT` of `rows` rows, binding every insert column of each row in order (all the
+    /// field columns but one the server computes).
     pub fn insert(&self, schema: &Schema, rows: usize) -> String {
-        let columns = schema.field_columns();
+        let columns: Vec<&Column> = written(schema).map(|(_, c)| c).collect();
         let names: Vec<String> = columns.iter().map(|c| self.quote(c.name)).collect();
         let row: Vec<&str> = columns
             .iter()
@@ -39,10 +50,8 @@ impl Dialect {
     /// the row brought (`VALUES(col)`, `excluded.col`).
     pub fn insert_or_replace(&self, schema: &Schema, rows: usize) -> String {
         let key = schema.key_column().name;
-        let updated: Vec<&str> = schema
-            .field_columns()
-            .iter()
-            .map(|c| c.name)
+        let updated: Vec<&str> = written(schema)
+            .map(|(_, c)| c.name)
             .filter(|name| *name != key)
             .collect();
         format!(
@@ -121,7 +130,7 @@ impl Dialect {
     pub fn update(&self, schema: &Schema) -> Statement {
         let mut params = Vec::new();
         let mut sets = Vec::new();
-        for (i, column) in schema.field_columns().iter().enumerate() {
+        for (i, column) in written(schema) {
             if column.name == schema.key_column().name {
                 continue;
             }
@@ -151,7 +160,7 @@ impl Dialect {
         let mut values = vec!["?"];
         let mut params = vec![Param::Key];
         let mut updated = Vec::new();
-        for (i, column) in schema.field_columns().iter().enumerate() {
+        for (i, column) in written(schema) {
             if column.name == key {
                 continue;
             }

@@ -81,6 +81,9 @@ pub(crate) struct SearchRequest<'a> {
     pub(crate) options: &'a SearchOptions,
     /// The (validated) query vector, written into the SQL in literal mode.
     pub(crate) query: &'a [f32],
+    /// A search of a server-embedded vector by text (bound; never literal): the distance is TiDB Cloud's
+    /// `VEC_EMBED_*_DISTANCE` of the column and the text.
+    pub(crate) by_text: bool,
     /// Keep rows matching this.
     pub(crate) filter: Option<&'a FilterNode>,
     /// Select only the key, these scalar columns and the distance (`Some(&[])`: the key alone); `None`
@@ -102,6 +105,7 @@ impl<'a> SearchRequest<'a> {
         SearchRequest {
             options,
             query,
+            by_text: false,
             filter: None,
             columns: None,
             reserve: 0,
@@ -192,6 +196,32 @@ impl Dialect {
         Statement { sql, params }
     }
 
+    /// The distance of a server-embedded column to a bound text: TiDB Cloud's `VEC_EMBED_COSINE_DISTANCE`
+    /// or `VEC_EMBED_L2_DISTANCE` (the two its auto-embedding documents), which embed the text with the
+    /// column's own model.
+    fn server_embedded_distance(&self, metric: Metric, column: &str) -> Result<String> {
+        let function = match (self.backend, metric) {
+            (crate::Backend::TiDb, Metric::Cosine) => "VEC_EMBED_COSINE_DISTANCE",
+            (crate::Backend::TiDb, Metric::L2) => "VEC_EMBED_L2_DISTANCE",
+            (crate::Backend::TiDb, _) => {
+                return Err(Error::Unsupported {
+                    backend: self.backend,
+                    what: format!(
+                        "a search of a server-embedded vector by the {metric} distance (TiDB Cloud embeds a query's text for cosine and L2 only)"
+                    ),
+                });
+            }
+            (backend, _) => {
+                return Err(Error::Unsupported {
+                    backend,
+                    what: "a search by text embedded on the server (TiDB Cloud's auto-embedding)"
+                        .into(),
+                });
+            }
+        };
+        Ok(format!("{function}({column}, ?)"))
+    }
+
     /// A search statement: nearest-k, with optional distance bounds and filters.
     ///
     /// - Nearest-k with no bounds or filters: `SELECT ..., <distance> AS _distance FROM t ORDER BY _distance
@@ -220,11 +250,16 @@ impl Dialect {
             None => self.vector_param.to_owned(),
         };
         let column = self.quote(schema.vector_column().name);
-        let distance = (self.distance)(o.metric, &column, &vector, schema.dimensions())
-            .ok_or_else(|| Error::Unsupported {
-                backend: self.backend,
-                what: format!("the {} distance", o.metric),
-            })?;
+        let distance = if request.by_text {
+            self.server_embedded_distance(o.metric, &column)?
+        } else {
+            (self.distance)(o.metric, &column, &vector, schema.dimensions()).ok_or_else(|| {
+                Error::Unsupported {
+                    backend: self.backend,
+                    what: format!("the {} distance", o.metric),
+                }
+            })?
+        };
         let query_param = || literal.is_none().then_some(Param::Query);
         let alias = self.quote(DISTANCE_ALIAS);
         let table = self.quote(schema.table);

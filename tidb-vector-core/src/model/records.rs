@@ -472,6 +472,10 @@ where
             let mut args: Vec<Arg<'_>> = recycle(std::mem::take(&mut self.args));
             let mut row_bytes = self.row_text;
             for ((column, value), scratch) in columns.iter().zip(&values).zip(&mut self.scratch) {
+                // The server computes it; the statement has no place for it.
+                if column.server_embedding.is_some() {
+                    continue;
+                }
                 let arg = bind::encode_value(self.dialect, column, *value, scratch)?;
                 row_bytes += arg.wire_size() + ARG_OVERHEAD;
                 args.push(arg);
