@@ -179,6 +179,13 @@ memory = (f"Inserting {int(db['memory_rows']):,} rows of 768 dimensions ({db['me
           f"(from {int(db['memory_peak_before_kib']) / 1024:.1f} MiB to {int(db['memory_peak_after_kib']) / 1024:.1f} MiB): "
           "bounded by one statement's argument buffer (about 4 MiB) and, on a `Db` whose retries are on, the rows of "
           "the first 16 MiB of statements, kept to be sent again after a transient error; not by the row count.")
+if "stream_rows" in db:
+    memory += (f"\n\nStreaming {int(db['stream_rows']):,} rows of 128 dimensions ({db['stream_vector_data_mib']} MiB of vector "
+               f"data) with `stream_all` in pages of {int(db['stream_page_rows']):,} rows (one page: about "
+               f"{db['stream_page_kib']} KiB as the caller holds it) raised the peak RSS by "
+               f"{int(db['stream_peak_growth_kib'])} KiB (from {int(db['stream_peak_before_kib']) / 1024:.1f} MiB, after a first "
+               f"page, to {int(db['stream_peak_after_kib']) / 1024:.1f} MiB) at {int(db['stream_rows_per_second']):,} rows/s; "
+               f"each row once, in key order. (The million rows were loaded at {int(db['stream_load_rows_per_second']):,} rows/s.)")
 def index_table(tag, rows_text, dims):
     if f"nearest_{tag}_scan_ms" not in db:
         return ""

@@ -1104,6 +1104,87 @@ async fn memory_child(url: &str) {
     reset(&db).await;
 }
 
+/// The rows of the streaming measurement, and its page.
+const STREAM_ROWS: i64 = 1_000_000;
+const STREAM_PAGE: usize = 1_000;
+
+/// `stream_all` over a million rows of 128 dimensions: loaded here, streamed in a child process whose peak
+/// RSS is the stream's alone.
+async fn stream_memory(db: &Db) {
+    Plain128::drop_table(db).await.unwrap();
+    Plain128::create_table(db).await.unwrap();
+    let started = Instant::now();
+    Plain128::load(
+        db,
+        (1..=STREAM_ROWS).map(|id| Plain128 {
+            id,
+            embedding: values(id as u64, 128),
+        }),
+    )
+    .await
+    .unwrap();
+    bench(
+        "stream_load_rows_per_second",
+        format!(
+            "{:.0}",
+            STREAM_ROWS as f64 / started.elapsed().as_secs_f64()
+        ),
+    );
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .arg("stream-child")
+        .output()
+        .expect("run the stream measurement");
+    print!("{}", String::from_utf8_lossy(&child.stdout));
+    assert!(
+        child.status.success(),
+        "{}",
+        String::from_utf8_lossy(&child.stderr)
+    );
+    Plain128::drop_table(db).await.unwrap();
+}
+
+/// Streams the table the parent loaded: peak RSS before (after one page, which opens the connection and
+/// sizes the buffers) and after every row, and the size of one page of rows.
+async fn stream_child(url: &str) {
+    use futures_util::StreamExt;
+    let db = Db::from_mysql_pool(pool(url, 2).await, Backend::MariaDb).unwrap();
+    let first = Plain128::list(&db, STREAM_PAGE).await.unwrap();
+    assert_eq!(first.len(), STREAM_PAGE);
+    drop(first);
+    let before = peak_rss_kib();
+    let started = Instant::now();
+    let mut rows = std::pin::pin!(Plain128::stream_all(&db, STREAM_PAGE));
+    let (mut count, mut last, mut sum) = (0_i64, 0_i64, 0.0_f64);
+    while let Some(row) = rows.next().await {
+        let (key, row) = row.unwrap();
+        assert!(key > last, "in key order, each row once");
+        last = key;
+        sum += f64::from(row.embedding[0]);
+        count += 1;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let after = peak_rss_kib();
+    assert_eq!(count, STREAM_ROWS);
+    assert!(sum.is_finite());
+    // One page of rows as the caller holds them: the structs and their vectors.
+    let page_kib =
+        (STREAM_PAGE * (std::mem::size_of::<(i64, Plain128)>() + 128 * 4)) as f64 / 1024.0;
+    bench("stream_rows", count);
+    bench("stream_page_rows", STREAM_PAGE);
+    bench("stream_page_kib", format!("{page_kib:.0}"));
+    bench(
+        "stream_vector_data_mib",
+        format!("{:.0}", count as f64 * 128.0 * 4.0 / 1048576.0),
+    );
+    bench("stream_peak_before_kib", before);
+    bench("stream_peak_after_kib", after);
+    bench("stream_peak_growth_kib", after - before);
+    bench(
+        "stream_rows_per_second",
+        format!("{:.0}", count as f64 / seconds),
+    );
+}
+
 #[tokio::main]
 async fn main() {
     let url = std::env::var("TIDB_VECTOR_TEST_MARIADB_URL").expect(
@@ -1111,6 +1192,10 @@ async fn main() {
     );
     if std::env::args().any(|a| a == "memory-child") {
         memory_child(&url).await;
+        return;
+    }
+    if std::env::args().any(|a| a == "stream-child") {
+        stream_child(&url).await;
         return;
     }
     if std::env::args().any(|a| a == "--list") {
@@ -1244,6 +1329,9 @@ async fn main() {
             |id, embedding| Indexed768 { id, embedding },
         )
         .await;
+    }
+    if runs("stream") {
+        stream_memory(&db).await;
     }
     if !runs("memory") {
         return;

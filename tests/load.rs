@@ -13,6 +13,7 @@ use tidb_vector_tests::{Target, TestDb, report, scenarios};
 scenarios!(
     a_load_commits_in_batches_and_reports_each,
     a_stopped_load_says_exactly_what_it_committed,
+    an_upsert_load_writes_new_and_changed_rows,
 );
 
 /// One test of this file at a time.
@@ -290,4 +291,120 @@ async fn mariadb_killed_during_a_load_resumes_to_exactly_every_row() {
         ),
     );
     Big::drop_table(&db).await.unwrap();
+}
+
+/// A row of the upsert load: the same id with a new vector is a changed row.
+fn changed(id: i64, version: i64) -> Item {
+    Item {
+        id,
+        embedding: (0..16)
+            .map(|i| ((id * 16 + i) as f32 + version as f32 * 0.25).cos())
+            .collect(),
+    }
+}
+
+/// `Load::upsert`: a load of new and existing keys, in batches, leaves exactly the test's own map (the
+/// newest row of each key); stopped midway by a bad row and resumed at `committed`, the same; on a model
+/// with a hidden key it is refused before anything is sent.
+async fn an_upsert_load_writes_new_and_changed_rows(target: Target) {
+    let _serial = SERIAL.lock().await;
+    let t = TestDb::open(target).await;
+    Item::create_table(&t.db).await.unwrap();
+    let mut expected = std::collections::BTreeMap::new();
+    // 3,000 rows stored first: ids 1..=3000.
+    Item::load(&t.db, (1..=3_000).map(item)).await.unwrap();
+    for id in 1..=3_000 {
+        expected.insert(id, item(id));
+    }
+    // Then 4,000 rows: every other existing id changed (2, 4, ..., 3000) and 2,500 new ids.
+    let rows: Vec<Item> = (1..=1_500)
+        .map(|n| changed(n * 2, 1))
+        .chain((3_001..=5_500).map(item))
+        .collect();
+    for row in &rows {
+        expected.insert(row.id, row.clone());
+    }
+    let done = Item::load(&t.db, rows.iter())
+        .batch_rows(700)
+        .upsert()
+        .await
+        .unwrap();
+    assert_eq!((done.rows, done.batches), (4_000, 6));
+    let stored = read_all(&t).await;
+    assert_eq!(stored.len(), expected.len());
+    assert!(stored == expected, "the table differs from the map");
+
+    // Stopped by a NaN at the 2,222nd row (batches of 500): 2,000 committed; resumed there, with the row
+    // fixed, the table is the map again.
+    let second: Vec<Item> = (1..=3_000).map(|id| changed(id, 2)).collect();
+    let with_a_nan = second.iter().cloned().enumerate().map(|(i, mut row)| {
+        if i == 2_221 {
+            row.embedding[0] = f32::NAN;
+        }
+        row
+    });
+    let error = Item::load(&t.db, with_a_nan)
+        .batch_rows(500)
+        .upsert()
+        .await
+        .unwrap_err();
+    let Error::Load { committed, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(*committed, 2_000, "{error}");
+    Item::load(&t.db, second.iter().skip(*committed as usize))
+        .batch_rows(500)
+        .upsert()
+        .await
+        .unwrap();
+    for row in &second {
+        expected.insert(row.id, row.clone());
+    }
+    let stored = read_all(&t).await;
+    assert!(
+        stored == expected,
+        "the table differs from the map after the resume"
+    );
+
+    // A hidden key: nothing to upsert by.
+    #[derive(Debug, Clone, VectorModel)]
+    #[vector(table = "anonymous")]
+    struct Anonymous {
+        #[vector(dimensions = 2)]
+        embedding: Vec<f32>,
+    }
+    let refused = Anonymous::load(
+        &t.db,
+        [Anonymous {
+            embedding: vec![1.0, 2.0],
+        }],
+    )
+    .upsert()
+    .await
+    .unwrap_err();
+    assert!(matches!(refused, Error::InvalidArgument(_)), "{refused:?}");
+    report(
+        "an upsert load of 1,500 changed and 2,500 new rows over 3,000 (batches of 700); stopped by a NaN and resumed",
+        target,
+        "5,500 rows, each the newest of its key; resumed at `committed`, every key's newest row",
+        &format!(
+            "{} rows equal to the map; stopped with {error}",
+            stored.len()
+        ),
+    );
+    t.finish().await;
+}
+
+/// Every row of the `items` table, by key.
+async fn read_all(t: &TestDb) -> std::collections::BTreeMap<i64, Item> {
+    let mut rows = std::collections::BTreeMap::new();
+    let mut after = None;
+    loop {
+        let page = Item::list_after(&t.db, after, 1_000).await.unwrap();
+        let Some((last, _)) = page.last() else {
+            return rows;
+        };
+        after = Some(*last);
+        rows.extend(page);
+    }
 }

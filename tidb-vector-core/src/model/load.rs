@@ -26,6 +26,8 @@ pub struct Load<'a, M, I: Iterator> {
     batch: Room,
     progress: Option<ProgressFn<'a>>,
     fill: Option<FillFn<'a, I::Item>>,
+    /// Rows whose key exists replace those rows ([`Load::upsert`]).
+    upsert: bool,
     model: PhantomData<fn() -> M>,
 }
 
@@ -78,6 +80,7 @@ where
             },
             progress: None,
             fill: None,
+            upsert: false,
             model: PhantomData,
         }
     }
@@ -104,7 +107,27 @@ where
         self
     }
 
+    /// Each row whose key is in the table replaces that row, as [`upsert_many`](VectorModel::upsert_many)
+    /// does (`ON DUPLICATE KEY UPDATE`, `ON CONFLICT DO UPDATE`), batch by batch: for a re-index that
+    /// rewrites rows, or a sync that brings new and changed ones. The model needs a key field (a hidden
+    /// `id` is [`Error::InvalidArgument`] when the load runs).
+    ///
+    /// Resuming after [`Error::Load`]: sending rows again is harmless for upserts, so resume at
+    /// `committed` (`rows.skip(committed)`), the rows in doubt included; an upsert's commit leaves nothing in
+    /// the table to settle the doubt by ([`Error::rows_stored`] says so).
+    pub fn upsert(mut self) -> Self {
+        self.upsert = true;
+        self
+    }
+
     async fn run(mut self) -> Result<LoadProgress> {
+        if self.upsert && M::SCHEMA.hidden_key {
+            return Err(Error::InvalidArgument(format!(
+                "an upsert load needs each row's key, and `{}` has no key field (its key is a hidden `id`): \
+                 add a `#[vector(key)]` field, or load without `upsert`",
+                M::SCHEMA.table
+            )));
+        }
         let started = Instant::now();
         let mut session = self.db.__session("load", M::SCHEMA.table);
         let mut done = LoadProgress::default();
@@ -114,6 +137,7 @@ where
                 &mut session,
                 rows,
                 self.batch,
+                self.upsert,
                 &mut done,
                 &mut self.progress,
                 started,
@@ -136,6 +160,7 @@ where
                 &mut session,
                 batch.into_iter(),
                 self.batch,
+                self.upsert,
                 &mut done,
                 &mut self.progress,
                 started,
@@ -182,11 +207,13 @@ fn stopped(
     }
 }
 
-/// Commits `rows` in transactions of at most `room`, counting each in `done` and reporting it.
+/// Commits `rows` in transactions of at most `room` (as upserts with `upsert`), counting each in `done`
+/// and reporting it.
 async fn commit_all<M, I>(
     session: &mut crate::session::Session<'_>,
     rows: I,
     room: Room,
+    upsert: bool,
     done: &mut LoadProgress,
     progress: &mut Option<ProgressFn<'_>>,
     started: Instant,
@@ -196,7 +223,7 @@ where
     I: Iterator,
     I::Item: Borrow<M>,
 {
-    let mut statements = InsertStatements::<M, _>::new(session, rows, false)
+    let mut statements = InsertStatements::<M, _>::new(session, rows, upsert)
         .await
         .map_err(|error| stopped(done, 0, None, error))?;
     while !statements.is_done() {
