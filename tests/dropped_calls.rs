@@ -11,13 +11,14 @@ use std::pin::pin;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use tidb_vector_core::{Db, Error, VectorModel};
-use tidb_vector_tests::{Target, TestDb, report, scenarios};
+use tidb_vector_core::{Db, Error, Metric, VectorModel};
+use tidb_vector_tests::{Target, TestDb, distance, report, scenarios};
 
 scenarios!(
     a_transaction_after_a_dropped_call_works_or_says_it_is_gone,
     dropped_operations_lose_nothing_and_leak_nothing,
     a_table_stream_walks_every_row_once_and_drops_cleanly,
+    a_search_stream_yields_every_match_once_and_drops_cleanly,
 );
 
 #[derive(Debug, Clone, PartialEq, VectorModel)]
@@ -348,6 +349,181 @@ async fn a_table_stream_walks_every_row_once_and_drops_cleanly(target: Target) {
         "every row once in key order; the next operation gets the connection at once",
         &format!(
             "1,234 rows in order; {drops} of 20 streams dropped midway, each followed by a prompt count"
+        ),
+    );
+    t.finish().await;
+}
+
+/// Rows in six groups of equal vectors: every distance is shared by 40 rows, so ties straddle any page.
+#[derive(Debug, Clone, PartialEq, VectorModel)]
+#[vector(table = "tied")]
+struct Tied {
+    id: i64,
+    group: i32,
+    #[vector(dimensions = 3)]
+    v: Vec<f32>,
+}
+
+const BASES: [[f32; 3]; 6] = [
+    [1.0, 0.0, 0.0],
+    [1.0, 1.0, 0.0],
+    [0.0, 1.0, 1.0],
+    [1.0, 2.0, 3.0],
+    [3.0, 1.0, 0.5],
+    [0.2, 0.1, 2.0],
+];
+
+fn tied(id: i64) -> Tied {
+    Tied {
+        id,
+        group: (id % 3) as i32,
+        v: BASES[(id % 6) as usize].to_vec(),
+    }
+}
+
+/// `Search::fetch_stream` yields, page by page, exactly the rows an exact search matches, each once, in
+/// distance order, ties across pages included (every distance here is shared by 40 rows); with an offset and
+/// a limit, the slice of that order; a semantic search's text is embedded once; dropped midway on a pool of
+/// one, the next operation gets the connection at once.
+async fn a_search_stream_yields_every_match_once_and_drops_cleanly(target: Target) {
+    use futures_util::StreamExt;
+    let t = TestDb::open(target).await;
+    Tied::create_table(&t.db).await.unwrap();
+    Tied::insert_many(&t.db, (1..=240).map(tied)).await.unwrap();
+    let db = pool_of_one(&t).await;
+    let query = [1.0_f32, 2.0, 2.5];
+    let mut streams = 0;
+    for metric in [Metric::Cosine, Metric::L2] {
+        let all: Vec<(i64, f64)> = (1..=240)
+            .map(|id| (id, distance(metric, &query, &tied(id).v)))
+            .collect();
+        let middle = {
+            let mut ds: Vec<f64> = all.iter().map(|(_, d)| *d).collect();
+            ds.sort_by(f64::total_cmp);
+            ds.dedup();
+            (ds[2] + ds[3]) / 2.0
+        };
+        for shape in ["plain", "filtered", "bounded"] {
+            let keep = |id: i64, d: f64| match shape {
+                "plain" => true,
+                "filtered" => id % 3 != 0,
+                _ => id % 3 != 0 && d < middle,
+            };
+            let mut want: Vec<(i64, f64)> = all
+                .iter()
+                .copied()
+                .filter(|(id, d)| keep(*id, *d))
+                .collect();
+            want.sort_by(|a, b| a.1.total_cmp(&b.1));
+            let search = || {
+                let search = Tied::search(&query).metric(metric).exact().limit(1_000);
+                match shape {
+                    "plain" => search,
+                    "filtered" => search.filter(Tied::FIELDS.group.gt(0)),
+                    _ => search.filter(Tied::FIELDS.group.gt(0)).max_distance(middle),
+                }
+            };
+            let pages: &[usize] = if shape == "plain" {
+                &[1, 7, 500]
+            } else {
+                &[7, 500]
+            };
+            for &page in pages {
+                let hits: Vec<(i64, f64)> = search()
+                    .fetch_stream(&db, page)
+                    .map(|hit| hit.map(|h| (h.key, h.distance)).unwrap())
+                    .collect()
+                    .await;
+                streams += 1;
+                let label = format!("{metric} {shape} pages of {page}");
+                let mut keys: Vec<i64> = hits.iter().map(|(k, _)| *k).collect();
+                keys.sort_unstable();
+                let mut expected: Vec<i64> = want.iter().map(|(k, _)| *k).collect();
+                expected.sort_unstable();
+                assert_eq!(keys, expected, "{label}: every match once");
+                assert!(
+                    hits.windows(2).all(|w| w[0].1 <= w[1].1 + 1e-9),
+                    "{label}: in order"
+                );
+                for (key, d) in &hits {
+                    let true_distance = distance(metric, &query, &tied(*key).v);
+                    assert!((d - true_distance).abs() < 1e-5, "{label}: {key} at {d}");
+                }
+            }
+            // An offset and a limit: the slice of the same order (ties compared by distance).
+            let slice: Vec<f64> = search()
+                .offset(13)
+                .limit(50)
+                .fetch_stream(&db, 7)
+                .map(|hit| hit.unwrap().distance)
+                .collect()
+                .await;
+            let expected: Vec<f64> = want.iter().skip(13).take(50).map(|(_, d)| *d).collect();
+            assert_eq!(slice.len(), expected.len(), "{metric} {shape}: the slice");
+            assert!(
+                slice
+                    .iter()
+                    .zip(&expected)
+                    .all(|(a, b)| (a - b).abs() < 1e-5),
+                "{metric} {shape}: the slice {slice:?} vs {expected:?}"
+            );
+        }
+    }
+
+    // A semantic search: its text embedded once for every page.
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let embedder = tidb_vector_core::embed::from_fn(3, |texts: Vec<String>| {
+        calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        async move { Ok::<_, std::io::Error>(texts.iter().map(|_| query.to_vec()).collect()) }
+    });
+    let semantic: Vec<i64> = Tied::search_semantic(&embedder, "near the query")
+        .exact()
+        .limit(100)
+        .fetch_stream(&db, 9)
+        .map(|hit| hit.unwrap().key)
+        .collect()
+        .await;
+    assert_eq!(semantic.len(), 100);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let mut zero = std::pin::pin!(Tied::search(&query).fetch_stream(&db, 0));
+    assert!(matches!(
+        zero.next().await,
+        Some(Err(Error::InvalidArgument(_)))
+    ));
+    assert!(zero.next().await.is_none());
+
+    // Dropped midway: after some rows, somewhere in the next page's read.
+    let mut drops = 0;
+    for point in drop_points().into_iter().step_by(2) {
+        let mut stream = std::pin::pin!(
+            Tied::search(&query)
+                .exact()
+                .limit(240)
+                .fetch_stream(&db, 10)
+        );
+        for _ in 0..15 {
+            stream.next().await.unwrap().unwrap();
+        }
+        let rest = async {
+            while let Some(hit) = stream.next().await {
+                hit.unwrap();
+            }
+        };
+        if !run_until(rest, point).await {
+            drops += 1;
+        }
+        let count = tokio::time::timeout(Duration::from_secs(20), Tied::count(&db))
+            .await
+            .unwrap_or_else(|_| panic!("the connection was not back after a drop at {point:?}"));
+        assert_eq!(count.unwrap(), 240);
+    }
+    assert!(drops > 0, "some streams were dropped midway");
+    report(
+        "Search::fetch_stream over 240 rows in 6 groups of equal vectors (ties across every page): 2 metrics x plain/filtered/bounded x pages of 1-500; dropped midway on a pool of one",
+        target,
+        "every match once, in distance order; offset/limit the same slice; text embedded once; the next operation gets the connection at once",
+        &format!(
+            "{streams} streams equal to brute force; {drops} of 10 dropped midway, each followed by a prompt count"
         ),
     );
     t.finish().await;

@@ -18,6 +18,7 @@ use crate::value::ColumnType;
 
 mod hits;
 mod many;
+mod stream;
 
 pub use crate::filter::VectorField;
 use crate::vector::validate;
@@ -143,7 +144,8 @@ impl<'q, M: VectorModel> Search<'q, M> {
         }
     }
 
-    /// This search with `query` as its vector, neither semantic nor reranked.
+    /// This search with `query` as its vector (or the server's text, for a search of a server-embedded
+    /// vector), neither semantic nor reranked.
     fn with_query<'v>(&self, query: &'v [f32]) -> Search<'v, M>
     where
         'q: 'v,
@@ -151,7 +153,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
         Search {
             query,
             semantic: None,
-            server_text: None,
+            server_text: self.server_text.clone(),
             column: self.column,
             options: self.options,
             filter: self.filter.clone(),
