@@ -13,6 +13,7 @@ scenarios!(
     hybrid_search_fuses_both_rankings,
     hostile_text_is_only_words,
     ties_at_the_cut_are_the_lowest_keys,
+    hybrid_pages_are_slices_of_one_ranking,
 );
 
 #[derive(Clone, Debug, PartialEq, VectorModel)]
@@ -418,5 +419,42 @@ async fn ties_at_the_cut_are_the_lowest_keys(target: Target) {
         let past = Article::search_text(text).offset(1_000).fetch(&t.db).await;
         assert!(past.unwrap().is_empty());
     }
+    t.finish().await;
+}
+
+/// `HybridSearch::offset`: with the same candidates, consecutive pages concatenate to the fused ranking of
+/// their combined limit; a page past the end is empty; candidates fewer than offset + limit are refused.
+async fn hybrid_pages_are_slices_of_one_ranking(target: Target) {
+    let Some(t) = open(target).await else { return };
+    let search = |offset: usize, limit: usize| {
+        Article::search_hybrid(&[1.0, 2.0, 3.0], "fish salmon tree")
+            .candidates(8)
+            .offset(offset)
+            .limit(limit)
+    };
+    let whole = search(0, 6).fetch(&t.db).await.unwrap();
+    assert_eq!(whole.len(), 6);
+    let mut pages = Vec::new();
+    for offset in [0, 2, 4] {
+        pages.extend(search(offset, 2).fetch(&t.db).await.unwrap());
+    }
+    assert_eq!(
+        keys(&pages, |h| h.key),
+        keys(&whole, |h| h.key),
+        "the pages are the fused ranking of their combined limit"
+    );
+    assert!(
+        pages.iter().zip(&whole).all(|(a, b)| a.score == b.score),
+        "with the same scores"
+    );
+    assert!(search(6, 2).fetch(&t.db).await.unwrap().is_empty());
+    let refused = Article::search_hybrid(&[1.0, 2.0, 3.0], "fish")
+        .candidates(3)
+        .offset(2)
+        .limit(2)
+        .fetch(&t.db)
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::InvalidArgument(_)), "{refused:?}");
     t.finish().await;
 }

@@ -311,49 +311,49 @@ async fn an_upsert_load_writes_new_and_changed_rows(target: Target) {
     let t = TestDb::open(target).await;
     Item::create_table(&t.db).await.unwrap();
     let mut expected = std::collections::BTreeMap::new();
-    // 3,000 rows stored first: ids 1..=3000.
-    Item::load(&t.db, (1..=3_000).map(item)).await.unwrap();
-    for id in 1..=3_000 {
+    // 1,500 rows stored first: ids 1..=1500.
+    Item::load(&t.db, (1..=1_500).map(item)).await.unwrap();
+    for id in 1..=1_500 {
         expected.insert(id, item(id));
     }
-    // Then 4,000 rows: every other existing id changed (2, 4, ..., 3000) and 2,500 new ids.
-    let rows: Vec<Item> = (1..=1_500)
+    // Then 2,000 rows: every other existing id changed (2, 4, ..., 1500) and 1,250 new ids.
+    let rows: Vec<Item> = (1..=750)
         .map(|n| changed(n * 2, 1))
-        .chain((3_001..=5_500).map(item))
+        .chain((1_501..=2_750).map(item))
         .collect();
     for row in &rows {
         expected.insert(row.id, row.clone());
     }
     let done = Item::load(&t.db, rows.iter())
-        .batch_rows(700)
+        .batch_rows(350)
         .upsert()
         .await
         .unwrap();
-    assert_eq!((done.rows, done.batches), (4_000, 6));
+    assert_eq!((done.rows, done.batches), (2_000, 6));
     let stored = read_all(&t).await;
     assert_eq!(stored.len(), expected.len());
     assert!(stored == expected, "the table differs from the map");
 
-    // Stopped by a NaN at the 2,222nd row (batches of 500): 2,000 committed; resumed there, with the row
+    // Stopped by a NaN at the 1,111th row (batches of 250): 1,000 committed; resumed there, with the row
     // fixed, the table is the map again.
-    let second: Vec<Item> = (1..=3_000).map(|id| changed(id, 2)).collect();
+    let second: Vec<Item> = (1..=1_500).map(|id| changed(id, 2)).collect();
     let with_a_nan = second.iter().cloned().enumerate().map(|(i, mut row)| {
-        if i == 2_221 {
+        if i == 1_110 {
             row.embedding[0] = f32::NAN;
         }
         row
     });
     let error = Item::load(&t.db, with_a_nan)
-        .batch_rows(500)
+        .batch_rows(250)
         .upsert()
         .await
         .unwrap_err();
     let Error::Load { committed, .. } = &error else {
         panic!("{error:?}")
     };
-    assert_eq!(*committed, 2_000, "{error}");
+    assert_eq!(*committed, 1_000, "{error}");
     Item::load(&t.db, second.iter().skip(*committed as usize))
-        .batch_rows(500)
+        .batch_rows(250)
         .upsert()
         .await
         .unwrap();
@@ -384,9 +384,9 @@ async fn an_upsert_load_writes_new_and_changed_rows(target: Target) {
     .unwrap_err();
     assert!(matches!(refused, Error::InvalidArgument(_)), "{refused:?}");
     report(
-        "an upsert load of 1,500 changed and 2,500 new rows over 3,000 (batches of 700); stopped by a NaN and resumed",
+        "an upsert load of 750 changed and 1,250 new rows over 1,500 (batches of 350); stopped by a NaN and resumed",
         target,
-        "5,500 rows, each the newest of its key; resumed at `committed`, every key's newest row",
+        "2,750 rows, each the newest of its key; resumed at `committed`, every key's newest row",
         &format!(
             "{} rows equal to the map; stopped with {error}",
             stored.len()

@@ -43,6 +43,7 @@ pub struct HybridSearch<'q, M> {
     text: TextSearch<M>,
     metric: Metric,
     limit: usize,
+    offset: usize,
     candidates: Option<usize>,
     fusion: Fusion,
     rerank: Option<Rerank<'q, M>>,
@@ -100,6 +101,7 @@ impl<'q, M: VectorModel> HybridSearch<'q, M> {
             text: TextSearch::new(text),
             metric: Metric::Cosine,
             limit: 10,
+            offset: 0,
             candidates: None,
             fusion: Fusion::default(),
             rerank: None,
@@ -139,9 +141,18 @@ impl<'q, M: VectorModel> HybridSearch<'q, M> {
         self
     }
 
+    /// How many of the fused ranking's first rows to skip (a page's start; default 0). The fused ranking
+    /// depends on the [`candidates`](HybridSearch::candidates): set them to cover the deepest page (at
+    /// least `offset + limit`) and keep them for every page, and consecutive pages are slices of one
+    /// ranking. Not with a [reranker](HybridSearch::rerank) ([`Error::InvalidArgument`]).
+    pub fn offset(mut self, offset: usize) -> Self {
+        self.offset = offset;
+        self
+    }
+
     /// How many rows each of the two searches fetches before they are merged (default: the larger of
-    /// `limit` and 20, as TiDB's hybrid search guide does). At least `limit`; more finds rows that rank
-    /// well in both lists without leading either.
+    /// `offset + limit` and 20, as TiDB's hybrid search guide does). At least `offset + limit`; more
+    /// finds rows that rank well in both lists without leading either.
     pub fn candidates(mut self, candidates: usize) -> Self {
         self.candidates = Some(candidates);
         self
@@ -173,11 +184,17 @@ impl<'q, M: VectorModel> HybridSearch<'q, M> {
                 "a hybrid search's limit must be at least 1".into(),
             ));
         }
-        let candidates = self.candidates.unwrap_or(self.limit.max(20));
-        if candidates < self.limit {
+        if self.offset > 0 && self.rerank.is_some() {
+            return Err(Error::InvalidArgument(
+                "a reranked hybrid search returns the best `limit` of its candidates; it has no pages (offset)"
+                    .into(),
+            ));
+        }
+        let rows = self.limit.saturating_add(self.offset);
+        let candidates = self.candidates.unwrap_or(rows.max(20));
+        if candidates < rows {
             return Err(Error::InvalidArgument(format!(
-                "candidates ({candidates}) must be at least the limit ({}): each search fetches that many rows",
-                self.limit
+                "candidates ({candidates}) must be at least the offset and the limit ({rows}): each search fetches that many rows"
             )));
         }
         // Checked before any query, so that bad weights fail fast.
@@ -216,6 +233,7 @@ impl<'q, M: VectorModel> HybridSearch<'q, M> {
         };
         let hits: Vec<HybridHit<M>> = fused
             .into_iter()
+            .skip(self.offset)
             .take(keep)
             .filter_map(|row| {
                 let record = records.remove(&row.key)?;
