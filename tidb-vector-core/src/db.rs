@@ -313,8 +313,8 @@ impl Db {
     }
 
     /// Begins a transaction on a connection from the pool. Every model operation and search runs in it
-    /// when given `&mut tx`; the caller's own sqlx statements run in it through
-    /// [`Transaction::as_mysql`] or [`Transaction::as_sqlite`]. Nothing is stored until
+    /// when given `&mut tx`; the caller's own sqlx statements run in it through `Transaction::as_mysql`
+    /// (feature `mysql`) or `Transaction::as_sqlite` (feature `sqlite`). Nothing is stored until
     /// [`Transaction::commit`]; dropped uncommitted, it rolls back.
     ///
     /// ```no_run

@@ -11,8 +11,8 @@ use crate::driver;
 use crate::error::{Error, Result};
 
 /// A transaction on a [`Db`](crate::Db)'s pool ([`Db::begin`](crate::Db::begin)), usable by the library's
-/// operations (`&mut tx`) and by the caller's own sqlx statements ([`Transaction::as_mysql`],
-/// [`Transaction::as_sqlite`]).
+/// operations (`&mut tx`) and by the caller's own sqlx statements (`Transaction::as_mysql` with the
+/// `mysql` feature, `Transaction::as_sqlite` with `sqlite`).
 ///
 /// Dropped without [`commit`](Transaction::commit), it rolls back, as sqlx's transactions do.
 ///

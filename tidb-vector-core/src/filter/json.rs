@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 use super::{CmpOp, Filter, FilterNode};
 use crate::value::Value;
 
-/// A path into a JSON column of model `M`, from [`Col::path`](crate::Col::path): `f.meta.path("$.lang").eq("en")`.
+/// A path into a JSON column of model `M`, from `Col::path` (feature `json`): `f.meta.path("$.lang").eq("en")`.
 ///
 /// The path is bound as a parameter, never written into the SQL, and checked before anything is sent
 /// against the grammar every backend reads alike: `$`, then any of `.key` (ASCII letters, digits and `_`,
