@@ -172,7 +172,7 @@ pub(crate) fn encode_row(
     let mut scratch = Scratch::default();
     for (column, value) in columns.iter().zip(values) {
         // The server computes it; the statement has no place for it.
-        if column.server_embedding.is_none() {
+        if !column.is_generated() {
             out.add(encode_value(dialect, column, *value, &mut scratch)?)?;
         }
     }

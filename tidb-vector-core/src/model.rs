@@ -9,7 +9,7 @@ use crate::embed::Embedder;
 use crate::error::{Error, Result};
 use crate::executor::Executor;
 use crate::filter::Filter;
-use crate::schema::{Metric, Schema};
+use crate::schema::{Column, Metric, Schema};
 use crate::search::{Hit, Search, VectorField};
 use crate::value::{ColumnType, QueryVector, ValueRef};
 
@@ -147,13 +147,10 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
                 .execute(sql, crate::driver::Args::none())
                 .await
                 .map_err(|error| {
-                    match Self::SCHEMA
-                        .columns
-                        .iter()
-                        .any(|c| c.server_embedding.is_some())
-                    {
-                        true => dialect.auto_embedding_refusal(error),
-                        false => error,
+                    if Self::SCHEMA.columns.iter().any(Column::is_generated) {
+                        dialect.auto_embedding_refusal(error)
+                    } else {
+                        error
                     }
                 })?;
             crate::text_search::create_fulltext(&mut session, &Self::SCHEMA).await?;
@@ -718,7 +715,7 @@ pub trait VectorModel: Sized + Send + Sync + 'static {
         let column = Self::SCHEMA
             .columns
             .iter()
-            .position(|c| c.server_embedding.is_some())
+            .position(Column::is_generated)
             .unwrap_or(Self::SCHEMA.vector);
         Search::server_semantic(column, text.into())
     }

@@ -133,6 +133,13 @@ pub struct ServerEmbedding {
     pub source: &'static str,
 }
 
+impl Column {
+    /// Whether the server computes it ([`Column::server_embedding`]): reads return it, writes leave it out.
+    pub(crate) fn is_generated(&self) -> bool {
+        self.server_embedding.is_some()
+    }
+}
+
 /// A model's table, as data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Schema {

@@ -311,7 +311,7 @@ impl<'q, M: VectorModel> Search<'q, M> {
     fn validate(&self, schema: &crate::Schema) -> Result<()> {
         if let Some(text) = &self.server_text {
             let column = schema.vector_column();
-            if column.server_embedding.is_none() {
+            if !column.is_generated() {
                 return Err(Error::InvalidArgument(format!(
                     "`search_server_semantic` searches a vector that TiDB Cloud embeds (`#[vector(source = \"...\", \
                      embed_on_server = \"<model>\")]`), and `{}` of `{}` is not one: search it with \

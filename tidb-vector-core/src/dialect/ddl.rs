@@ -136,10 +136,12 @@ impl Dialect {
             .collect()
     }
 
-    /// A TiDB without TiDB Cloud's auto-embedding (self-managed, Dedicated) refuses it: TiDB v8.5.3 answers
-    /// the table with 3102 "Expression of generated column 'v' contains a disallowed function." and a
-    /// search with 1305 "FUNCTION test.vec_embed_cosine_distance does not exist" (both seen from that
-    /// server). Either becomes [`Error::Unsupported`]; pass only errors of statements about such a column.
+    /// A TiDB without TiDB Cloud's auto-embedding (self-managed, Dedicated) refuses it: the table with 3102
+    /// "Expression of generated column '%s' contains a disallowed function." (pkg/errno/errname.go:830, an
+    /// unknown function in a generated column: pkg/ddl/db_integration_test.go:1827), a search with 1305
+    /// "FUNCTION <db>.<name> does not exist" (pkg/errno/errname.go:313, pkg/expression/scalar_function.go:234;
+    /// tidb@9a5c882). TiDB v8.5.3 answered exactly these. Either becomes [`Error::Unsupported`]; pass only
+    /// errors of statements about such a column.
     pub(crate) fn auto_embedding_refusal(&self, error: crate::Error) -> crate::Error {
         let crate::Error::Server { code, message, .. } = &error else {
             return error;
@@ -166,7 +168,7 @@ impl Dialect {
     /// embeds anywhere but TiDB: before any SQL, as the model's table cannot be built there.
     pub(crate) fn check_key(&self, schema: &Schema) -> crate::Result<()> {
         if self.backend != Backend::TiDb
-            && let Some(column) = schema.columns.iter().find(|c| c.server_embedding.is_some())
+            && let Some(column) = schema.columns.iter().find(|c| c.is_generated())
         {
             return Err(crate::Error::Unsupported {
                 backend: self.backend,

@@ -446,6 +446,49 @@ mod refusal_tests {
         }
     }
 
+    /// The answers of a TiDB without auto-embedding, in TiDB's words (pkg/errno/errname.go:830 and :313 with
+    /// pkg/expression/scalar_function.go:234 @9a5c882, as v8.5.3 sent them), become `Unsupported`; other
+    /// errors, and the same errors from MariaDB, stay as they are.
+    #[test]
+    fn a_tidb_without_auto_embedding_is_unsupported() {
+        let tidb = Dialect::of(Backend::TiDb);
+        for (code, message) in [
+            (
+                3102,
+                "Expression of generated column 'content_vector' contains a disallowed function.",
+            ),
+            (
+                1305,
+                "FUNCTION test.vec_embed_cosine_distance does not exist",
+            ),
+            (1305, "FUNCTION test.vec_embed_l2_distance does not exist"),
+            (1305, "FUNCTION test.embed_text does not exist"),
+        ] {
+            match tidb.auto_embedding_refusal(server(code, message)) {
+                Error::Unsupported { what, .. } => {
+                    assert!(
+                        what.contains("TiDB Cloud Starter") && what.contains(message),
+                        "{what}"
+                    )
+                }
+                other => panic!("{code} {message}: {other:?}"),
+            }
+        }
+        for (code, message) in [
+            (1305, "FUNCTION test.fts_match_word does not exist"),
+            (1054, "Unknown column 'embed_text'"),
+        ] {
+            let kept = tidb.auto_embedding_refusal(server(code, message));
+            assert!(
+                matches!(kept, Error::Server { .. }),
+                "{code} {message}: {kept:?}"
+            );
+        }
+        let mariadb = Dialect::of(Backend::MariaDb)
+            .auto_embedding_refusal(server(1305, "FUNCTION test.embed_text does not exist"));
+        assert!(matches!(mariadb, Error::Server { code: 1305, .. }));
+    }
+
     /// The answers of a TiDB without full-text search (../shared/reference/hybrid-search.md §1.2) become
     /// `Unsupported`, naming TiDB Cloud Starter; other errors, and the same errors elsewhere, stay as they are.
     #[test]

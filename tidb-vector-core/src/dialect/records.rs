@@ -13,7 +13,7 @@ fn written(schema: &Schema) -> impl Iterator<Item = (usize, &'static Column)> {
         .field_columns()
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.server_embedding.is_none())
+        .filter(|(_, c)| !c.is_generated())
 }
 
 impl Dialect {

@@ -65,7 +65,7 @@ impl SearchOptions {
 
     /// The candidates TiDB's inner query fetches: as set, else `10 × rows` below 100 rows, else `rows`
     /// (as pytidb does, with `rows` the limit and the offset before it); never fewer than `rows`.
-    fn candidates(&self) -> usize {
+    pub(crate) fn candidates(&self) -> usize {
         let rows = self.rows();
         let default = if rows < 100 {
             rows.saturating_mul(10)

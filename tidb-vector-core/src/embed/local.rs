@@ -87,10 +87,8 @@ impl SentenceTransformer {
     pub fn load(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref();
         let modules = read_json(dir, "modules.json")?;
-        let types: Vec<&str> = modules
-            .as_array()
-            .map(|m| m.iter().filter_map(|m| m["type"].as_str()).collect())
-            .unwrap_or_default();
+        let modules = modules.as_array().map(Vec::as_slice).unwrap_or_default();
+        let types: Vec<&str> = modules.iter().filter_map(|m| m["type"].as_str()).collect();
         if !types.iter().any(|t| t.ends_with(".Transformer")) {
             return Err(load_error(
                 dir,
@@ -100,11 +98,8 @@ impl SentenceTransformer {
         }
         let normalize = types.iter().any(|t| t.ends_with(".Normalize"));
         let pooling_dir = modules
-            .as_array()
-            .and_then(|m| {
-                m.iter()
-                    .find(|m| m["type"].as_str().is_some_and(|t| t.ends_with(".Pooling")))
-            })
+            .iter()
+            .find(|m| m["type"].as_str().is_some_and(|t| t.ends_with(".Pooling")))
             .and_then(|m| m["path"].as_str())
             .unwrap_or("1_Pooling")
             .to_owned();

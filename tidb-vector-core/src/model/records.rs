@@ -473,7 +473,7 @@ where
             let mut row_bytes = self.row_text;
             for ((column, value), scratch) in columns.iter().zip(&values).zip(&mut self.scratch) {
                 // The server computes it; the statement has no place for it.
-                if column.server_embedding.is_some() {
+                if column.is_generated() {
                     continue;
                 }
                 let arg = bind::encode_value(self.dialect, column, *value, scratch)?;

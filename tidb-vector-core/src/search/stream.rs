@@ -132,16 +132,13 @@ impl<M: VectorModel> Pages<'_, M> {
         options.min_distance = self.after.or(options.min_distance);
         // Rows at the cursor's distance that were passed come back first, to be dropped.
         options.limit = self.page + self.tied.len();
-        let before = self
-            .search
-            .options
-            .candidates
-            .unwrap_or(if self.page < 100 {
-                self.page * 10
-            } else {
-                self.page
-            });
-        options.candidates = Some(before.saturating_add(self.consumed));
+        // The candidates of a search of one page, and those before the cursor again.
+        let page = crate::dialect::SearchOptions {
+            limit: self.page,
+            offset: 0,
+            ..self.search.options
+        };
+        options.candidates = Some(page.candidates().saturating_add(self.consumed));
         let asked = options.limit;
         let hits = search.fetch(&self.db).await?;
         self.ended = hits.len() < asked;
