@@ -14,6 +14,7 @@ scenarios!(
     hostile_text_is_only_words,
     ties_at_the_cut_are_the_lowest_keys,
     hybrid_pages_are_slices_of_one_ranking,
+    a_hybrid_search_reads_whole_rows_for_its_page_alone,
 );
 
 #[derive(Clone, Debug, PartialEq, VectorModel)]
@@ -456,5 +457,37 @@ async fn hybrid_pages_are_slices_of_one_ranking(target: Target) {
         .await
         .unwrap_err();
     assert!(matches!(refused, Error::InvalidArgument(_)), "{refused:?}");
+    t.finish().await;
+}
+
+/// Both searches of a hybrid search read keys and scores, and only the rows of the page it returns are
+/// read whole (one statement by key): with limit 1, one row of the six the two searches found. Seen in
+/// sqlx's statement events, which the MySQL protocol's driver emits on the caller's thread (SQLite's from a
+/// worker thread of its own, where the capture does not reach: there the answer alone is checked).
+async fn a_hybrid_search_reads_whole_rows_for_its_page_alone(target: Target) {
+    let captured = tidb_vector_tests::Captured::default();
+    let _guard = captured.install();
+    let Some(t) = open(target).await else { return };
+    captured.take();
+    let hits = Article::search_hybrid(&[1.0, 2.0, 3.0], "fish salmon tree")
+        .candidates(6)
+        .limit(1)
+        .fetch(&t.db)
+        .await
+        .unwrap();
+    assert_eq!(keys(&hits, |h| h.key), [5]);
+    assert_eq!(hits[0].record, articles()[4]);
+    let log = captured.take();
+    if target.backend() != tidb_vector_core::Backend::Sqlite {
+        let statements: Vec<&str> = log.lines().filter(|l| l.contains("sqlx::query")).collect();
+        assert_eq!(statements.len(), 3, "{log}");
+        assert!(
+            statements[0].contains("SELECT `id`, MATCH(`body`)")
+                && statements[1].contains("SELECT `id`, VEC_DISTANCE_COSINE")
+                && statements[2].contains("WHERE `id` IN (?)")
+                && statements[2].contains("rows_returned=1"),
+            "{log}"
+        );
+    }
     t.finish().await;
 }

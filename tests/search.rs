@@ -753,17 +753,33 @@ mod mariadb_index {
             );
             recall_at.push((ef, recall));
         }
+        // The default for nearest 10 is 100, chosen on real text embeddings (0.99 there, BENCHMARKS.md); on
+        // random vectors it finds 0.87 to 0.91 (measured in different runs: the graph's layers are drawn at
+        // random as rows are inserted), and this pins a floor below that.
         let (_, recall) = recall_at.last().copied().unwrap();
         assert!(
-            recall >= 0.95,
+            recall >= 0.8,
             "recall@10 with the default ef_search = {recall}: {recall_at:?}"
         );
-        // The default statement names the setting; exact mode and an explicit setting win.
-        let sql = Ann::search(query).statement(t.db.backend()).unwrap().sql;
-        assert!(
-            sql.starts_with("SET STATEMENT mhnsw_ef_search = 300 FOR "),
-            "{sql}"
+        let at_100 = recall_at.iter().find(|(ef, _)| *ef == Some(100)).unwrap().1;
+        assert_eq!(
+            recall, at_100,
+            "the default for 10 rows is 100: {recall_at:?}"
         );
+        // The default statement names the setting, ten candidates for each row fetched and at least 40;
+        // exact mode and an explicit setting win.
+        for (offset, limit, ef) in [(0, 10, 100), (0, 1, 40), (0, 50, 500), (20, 10, 300)] {
+            let sql = Ann::search(query)
+                .offset(offset)
+                .limit(limit)
+                .statement(t.db.backend())
+                .unwrap()
+                .sql;
+            assert!(
+                sql.starts_with(&format!("SET STATEMENT mhnsw_ef_search = {ef} FOR ")),
+                "{sql}"
+            );
+        }
         let sql = Ann::search(query)
             .exact()
             .statement(t.db.backend())

@@ -16,6 +16,8 @@ pub(crate) struct Binds<'a> {
     pub(crate) record: &'a [ValueRef<'a>],
     /// The key's column and value.
     pub(crate) key: Option<(&'a Column, ValueRef<'a>)>,
+    /// The key's column and several keys' values (reading rows by key).
+    pub(crate) keys: Option<(&'a Column, &'a [ValueRef<'a>])>,
     /// The query vector, validated (searches).
     pub(crate) query: &'a [f32],
     /// The query's text instead, for the server to embed (searches of a server-embedded vector).
@@ -49,6 +51,15 @@ pub(crate) fn bind(
             Param::Key => {
                 let (column, value) = binds.key.ok_or_else(|| missing("a key"))?;
                 encode_value(dialect, column, value, &mut scratch)?
+            }
+            Param::KeyAt(i) => {
+                let Some((column, value)) = binds
+                    .keys
+                    .and_then(|(column, keys)| Some((column, keys.get(*i)?)))
+                else {
+                    return Err(missing("a key"));
+                };
+                encode_value(dialect, column, *value, &mut scratch)?
             }
             Param::Value(value) => value_arg(dialect, "the statement", value)?,
             Param::Filter { column, value } => filter_arg(dialect, column, value)?,

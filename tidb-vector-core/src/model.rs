@@ -14,7 +14,7 @@ use crate::search::{Hit, Search, VectorField};
 use crate::value::{ColumnType, QueryVector, ValueRef};
 
 mod load;
-mod records;
+pub(crate) mod records;
 mod stream;
 
 pub(crate) use records::explain_refused_vector;

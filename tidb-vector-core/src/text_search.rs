@@ -104,6 +104,34 @@ impl<M: VectorModel> TextSearch<M> {
     }
 
     pub(crate) async fn fetch_in(&self, session: &mut Session<'_>) -> Result<Vec<TextHit<M>>> {
+        let hits = self.ranked(session, true).await?;
+        Ok(hits
+            .into_iter()
+            .filter_map(|(key, score, record)| {
+                Some(TextHit {
+                    key,
+                    score,
+                    record: record?,
+                })
+            })
+            .collect())
+    }
+
+    /// The matching rows' keys and scores only, best first (ties by key): a hybrid search's text half,
+    /// which reads the records of the fused ranking's rows alone.
+    pub(crate) async fn fetch_keys_in(
+        &self,
+        session: &mut Session<'_>,
+    ) -> Result<Vec<(M::Key, f64)>> {
+        let hits = self.ranked(session, false).await?;
+        Ok(hits
+            .into_iter()
+            .map(|(key, score, _)| (key, score))
+            .collect())
+    }
+
+    /// The page of matching rows, best first (ties by key), each with its record when `records`.
+    async fn ranked(&self, session: &mut Session<'_>, records: bool) -> Result<Vec<Ranked<M>>> {
         let schema = &M::SCHEMA;
         let column = schema.fulltext_columns().next().ok_or_else(|| {
             Error::InvalidArgument(format!(
@@ -127,32 +155,40 @@ impl<M: VectorModel> TextSearch<M> {
         // alone), so rows tied at the cut are whichever the server kept. One row more than asked tells: when
         // the last row fetched ties the last row kept, the tied rows may go on past it, and the query runs
         // again with twice the room; so the page holds the tied rows lowest in key order, on every backend.
-        // A page fetches the rows before it too.
+        // MariaDB's and SQLite's statements order ties by key themselves, and fetch the page alone: ties at
+        // the cut are common among InnoDB's relevance scores, and the second run took a hybrid search on real
+        // text from 91 to 129 ms (medians, BENCHMARKS.md's corpus). A page fetches the rows before it too.
+        let ties_by_key = session.dialect().backend != crate::Backend::TiDb;
         let rows = self.limit.saturating_add(self.offset);
-        let mut fetch = rows.min(i64::MAX as usize - 1) + 1;
+        let mut fetch = rows.min(i64::MAX as usize - 1) + usize::from(!ties_by_key);
         let mut hits = loop {
-            let hits = self.fetch_rows(session, column, &words, fetch).await?;
-            let complete = hits.len() < fetch
-                || hits.get(rows - 1).map(|h| h.score) != hits.last().map(|h| h.score);
+            let hits = self
+                .fetch_rows(session, column, &words, fetch, records)
+                .await?;
+            let complete = ties_by_key
+                || hits.len() < fetch
+                || hits.get(rows - 1).map(|h| h.1) != hits.last().map(|h| h.1);
             if complete || fetch >= i64::MAX as usize / 2 {
                 break hits;
             }
             fetch *= 2;
         };
-        hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         hits.truncate(rows);
         hits.drain(..self.offset.min(hits.len()));
         Ok(hits)
     }
 
-    /// One run of the text query for `fetch` rows, best score first (ties in the server's order).
+    /// One run of the text query for `fetch` rows, best score first (ties in the server's order); the
+    /// whole rows when `records`, else keys and scores alone.
     async fn fetch_rows(
         &self,
         session: &mut Session<'_>,
         column: &crate::schema::Column,
         words: &[&str],
         fetch: usize,
-    ) -> Result<Vec<TextHit<M>>> {
+        records: bool,
+    ) -> Result<Vec<Ranked<M>>> {
         let schema = &M::SCHEMA;
         let dialect = session.dialect();
         let statement = dialect.text_search(
@@ -161,6 +197,7 @@ impl<M: VectorModel> TextSearch<M> {
             words,
             self.filter.as_ref().map(|f| &f.node),
             fetch,
+            records,
         );
         let mut args = dialect.args();
         bind::bind(dialect, &statement, &bind::Binds::default(), &mut args)?;
@@ -168,7 +205,11 @@ impl<M: VectorModel> TextSearch<M> {
             .fetch_all(statement.sql, args)
             .await
             .map_err(|error| dialect.fulltext_refusal(error))?;
-        let score_column = schema.columns.len();
+        let (key_column, score_column) = if records {
+            (schema.key, schema.columns.len())
+        } else {
+            (0, 1)
+        };
         let mut hits = Vec::with_capacity(rows.len());
         for row in 0..rows.len() {
             let score =
@@ -178,15 +219,23 @@ impl<M: VectorModel> TextSearch<M> {
                         reason,
                     }
                 })?;
-            hits.push(TextHit {
-                key: crate::model::read_key::<M>(&rows, row, M::SCHEMA.key)?,
+            let record = if records {
+                Some(crate::model::read_record::<M>(&rows, row, dialect)?)
+            } else {
+                None
+            };
+            hits.push((
+                crate::model::read_key::<M>(&rows, row, key_column)?,
                 score,
-                record: crate::model::read_record::<M>(&rows, row, dialect)?,
-            });
+                record,
+            ));
         }
         Ok(hits)
     }
 }
+
+/// A text search's row: its key, its score, and its record when it was read.
+type Ranked<M> = (<M as VectorModel>::Key, f64, Option<M>);
 
 /// After `CREATE TABLE`: SQLite's FTS5 tables and triggers, and when an FTS5 table is new, the indexing
 /// of rows the table already had.

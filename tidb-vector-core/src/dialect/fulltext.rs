@@ -282,7 +282,7 @@ impl Dialect {
     }
 
     /// The text search: the rows whose `column` matches any of `words`, best first, at most `limit`, with
-    /// the score (higher is better) after the model's columns. The words are what every backend is sent
+    /// the score (higher is better) after the model's columns (after the key alone unless `records`). The words are what every backend is sent
     /// (joined by spaces, or quoted for FTS5), so each searches the same words. Ties are ordered by key
     /// except on TiDB, whose full-text query takes no second sort key; the caller orders them.
     pub(crate) fn text_search(
@@ -292,9 +292,15 @@ impl Dialect {
         words: &[&str],
         filter: Option<&FilterNode>,
         limit: usize,
+        records: bool,
     ) -> Statement {
         let table = self.quote(schema.table);
-        let list = self.select_list(schema, None, super::search::Only::All);
+        let only = if records {
+            super::search::Only::All
+        } else {
+            super::search::Only::Key(&[])
+        };
+        let list = self.select_list(schema, None, only);
         let score = self.quote(SCORE_ALIAS);
         let mut params = Vec::new();
         let mut filter_sql = String::new();

@@ -668,13 +668,23 @@ fn full_text_statements() {
     );
     // The documented query shape: the same FTS_MATCH_WORD in the select list, WHERE and ORDER BY; the
     // words inlined as a single-quoted literal (FTS_MATCH_WORD takes no bound parameter); the filter bound.
-    let statement = tidb().text_search(&Note::SCHEMA, column, &words, Some(&filter.node), 5);
+    let statement = tidb().text_search(&Note::SCHEMA, column, &words, Some(&filter.node), 5, true);
     assert_eq!(
         statement.sql,
         "SELECT `id`, `year`, `body`, VEC_AS_TEXT(`embedding`) AS `embedding`, \
          FTS_MATCH_WORD('it s DROP TABLE', `body`) AS `_score` FROM `notes` \
          WHERE FTS_MATCH_WORD('it s DROP TABLE', `body`) AND (`year` >= ?) \
          ORDER BY FTS_MATCH_WORD('it s DROP TABLE', `body`) DESC LIMIT 5"
+    );
+    let keys = tidb().text_search(&Note::SCHEMA, column, &words, None, 5, false);
+    assert_eq!(
+        keys.sql,
+        "SELECT `id`, FTS_MATCH_WORD('it s DROP TABLE', `body`) AS `_score` FROM `notes` \
+         WHERE FTS_MATCH_WORD('it s DROP TABLE', `body`) ORDER BY FTS_MATCH_WORD('it s DROP TABLE', `body`) DESC LIMIT 5"
+    );
+    assert_eq!(
+        tidb().get_many(&Note::SCHEMA, 2).sql,
+        "SELECT `id`, `year`, `body`, VEC_AS_TEXT(`embedding`) AS `embedding` FROM `notes` WHERE `id` IN (?, ?)"
     );
     assert_eq!(
         statement.params,
@@ -696,7 +706,7 @@ fn full_text_statements() {
             .ends_with(", FULLTEXT INDEX `ft_body` (`body`))")
     );
     // MariaDB binds the text (twice: select list and WHERE).
-    let statement = mariadb.text_search(&Note::SCHEMA, column, &words, None, 5);
+    let statement = mariadb.text_search(&Note::SCHEMA, column, &words, None, 5, true);
     assert_eq!(
         statement.sql,
         "SELECT `id`, `year`, `body`, `embedding` AS `embedding`, MATCH(`body`) AGAINST(? IN NATURAL LANGUAGE MODE) AS `_score` \
@@ -704,6 +714,24 @@ fn full_text_statements() {
     );
     let text = Param::Value(Value::Text("it s DROP TABLE".into()));
     assert_eq!(statement.params, [text.clone(), text]);
+    // A hybrid search's text half reads keys and scores alone: InnoDB answers them from the full-text
+    // index and its document-id index, without reading a matching row.
+    let statement = mariadb.text_search(&Note::SCHEMA, column, &words, None, 5, false);
+    assert_eq!(
+        statement.sql,
+        "SELECT `id`, MATCH(`body`) AGAINST(? IN NATURAL LANGUAGE MODE) AS `_score` \
+         FROM `notes` WHERE MATCH(`body`) AGAINST(? IN NATURAL LANGUAGE MODE) ORDER BY `_score` DESC, `id` LIMIT 5"
+    );
+    // ... and then the rows of the fused ranking, by key.
+    let rows = mariadb.get_many(&Note::SCHEMA, 3);
+    assert_eq!(
+        rows.sql,
+        "SELECT `id`, `year`, `body`, `embedding` AS `embedding` FROM `notes` WHERE `id` IN (?, ?, ?)"
+    );
+    assert_eq!(
+        rows.params,
+        [Param::KeyAt(0), Param::KeyAt(1), Param::KeyAt(2)]
+    );
 
     // SQLite: an external-content FTS5 table and three triggers; the words quoted, joined by OR, bound.
     let sqlite = Dialect::of(Backend::Sqlite);
@@ -721,7 +749,7 @@ fn full_text_statements() {
              INSERT INTO `notes_fts_body`(rowid, `body`) VALUES (new.`id`, new.`body`); END",
         ]
     );
-    let statement = sqlite.text_search(&Note::SCHEMA, column, &words, Some(&filter.node), 5);
+    let statement = sqlite.text_search(&Note::SCHEMA, column, &words, Some(&filter.node), 5, true);
     assert_eq!(
         statement.params[0],
         Param::Value(Value::Text(

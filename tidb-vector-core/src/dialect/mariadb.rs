@@ -10,10 +10,16 @@ use super::mysql::{mysql_auto_key, mysql_scalar_type};
 use super::{Backend, Dialect, VectorWire};
 use crate::schema::Metric;
 
-/// The `mhnsw_ef_search` of an index search that sets none: MariaDB's own default, 20, finds 0.44 of the
-/// true 10 nearest on 10,000 random 128-dimension vectors with this crate's `M=16` index; this finds at
-/// least 0.95 (measured in tests/search.rs, latencies in BENCHMARKS.md). `Search::ef_search` overrides it.
-pub(crate) const DEFAULT_EF_SEARCH: usize = 300;
+/// The `mhnsw_ef_search` of an index search that sets none, for a statement that fetches `rows` rows: ten
+/// candidates a row, at least 40, at most MariaDB's 10,000. It follows the limit because recall@k at a
+/// fixed setting falls as k grows. On real text (65,000 Debian package descriptions, all-MiniLM-L6-v2, this
+/// crate's `M=16` index) nearest 10 at 100 finds 0.99 of the true neighbours at about 20x a scan's speed,
+/// where the 300 used before paid twice the latency for a few thousandths of recall (BENCHMARKS.md). On
+/// random vectors, HNSW's worst case, it finds less (0.9 on 10,000 x 128; `tests/search.rs` pins it).
+/// `Search::ef_search` overrides it.
+pub(crate) fn default_ef_search(rows: usize) -> usize {
+    rows.saturating_mul(10).clamp(40, 10_000)
+}
 
 /// MariaDB's dialect.
 pub(crate) static DIALECT: Dialect = Dialect {
@@ -63,7 +69,7 @@ pub(crate) static DIALECT: Dialect = Dialect {
     },
     upsert_tail: super::mysql::on_duplicate_key_update,
     index_needs_tiflash_replica: false,
-    default_ef_search: Some(DEFAULT_EF_SEARCH),
+    default_ef_search: Some(default_ef_search),
     explain: "EXPLAIN",
     optimizer_hints: false,
     exact_needs_where: true,

@@ -70,6 +70,8 @@ pub enum Param {
     Field(usize),
     /// The key (record statements).
     Key,
+    /// The `n`th of several keys (reading rows by key).
+    KeyAt(usize),
 }
 
 /// A rendered statement and the meaning of its parameters.
@@ -124,8 +126,8 @@ pub struct Dialect {
     index_needs_tiflash_replica: bool,
     /// What makes one statement search its vector index with a given `ef_search` (MariaDB).
     ef_search_prefix: Option<fn(usize) -> String>,
-    /// The `ef_search` of an index search that names none (MariaDB).
-    pub(crate) default_ef_search: Option<usize>,
+    /// The `ef_search` of an index search that names none, from the rows its statement fetches (MariaDB).
+    pub(crate) default_ef_search: Option<fn(usize) -> usize>,
     /// The statement that shows a query's plan.
     pub(crate) explain: &'static str,
     /// Whether the server takes optimizer hints (`/*+ ... */`, TiDB).

@@ -74,6 +74,20 @@ impl Dialect {
         }
     }
 
+    /// `SELECT <all columns> FROM t WHERE <key> IN (?, ...)`: the rows of `keys` keys, in no order.
+    pub fn get_many(&self, schema: &Schema, keys: usize) -> Statement {
+        Statement {
+            sql: format!(
+                "SELECT {} FROM {} WHERE {} IN ({})",
+                self.select_list(schema, None, Only::All),
+                self.quote(schema.table),
+                self.quote(schema.key_column().name),
+                vec!["?"; keys].join(", ")
+            ),
+            params: (0..keys).map(Param::KeyAt).collect(),
+        }
+    }
+
     /// `SELECT 1 FROM t WHERE <key> = ?`, as a locking read on TiDB and MariaDB (`FOR UPDATE`): whether a
     /// row of a transaction whose commit went unanswered exists. On MariaDB the locking read waits while
     /// that transaction still holds the row (its COMMIT may be running yet), so it answers only once the

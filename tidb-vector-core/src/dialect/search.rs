@@ -236,12 +236,15 @@ impl Dialect {
     pub(crate) fn search(&self, schema: &Schema, request: &SearchRequest<'_>) -> Result<Statement> {
         let o = request.options;
         let literal = o.literal.then_some(request.query);
+        let limit = o.rows().saturating_add(request.reserve).min(MAX_LIMIT);
         let ef_search = match o.ef_search {
             _ if request.explain => None,
             Some(ef) => Some(ef),
-            // An index search gets the dialect's default (MariaDB's own, 20, finds too few of the true
-            // neighbours); a scan needs none.
-            None if schema.index().is_some() && !o.exact => self.default_ef_search,
+            // An index search gets the dialect's default for the rows it fetches (MariaDB's own, 20
+            // whatever the limit, finds too few of the true neighbours); a scan needs none.
+            None if schema.index().is_some() && !o.exact => {
+                self.default_ef_search.map(|f| f(limit))
+            }
             None => None,
         };
         let literal_bound = |bound: f64| format!("{bound:?}");
@@ -273,7 +276,6 @@ impl Dialect {
             (Some(ef), Some(prefix)) => prefix(ef),
             _ => String::new(),
         };
-        let limit = o.rows().saturating_add(request.reserve).min(MAX_LIMIT);
 
         let mut params: Vec<Param> = query_param().into_iter().collect();
         let unfiltered =

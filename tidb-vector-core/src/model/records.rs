@@ -29,6 +29,32 @@ pub(crate) async fn count<M: VectorModel>(
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
+/// The rows of `keys` that exist, by key: one statement per `max_params` keys.
+pub(crate) async fn get_many<M: VectorModel>(
+    session: &mut Session<'_>,
+    keys: &[M::Key],
+) -> Result<std::collections::BTreeMap<M::Key, M>> {
+    let schema = &M::SCHEMA;
+    let dialect = session.dialect();
+    let mut out = std::collections::BTreeMap::new();
+    for chunk in keys.chunks(dialect.max_params) {
+        let statement = dialect.get_many(schema, chunk.len());
+        let values: Vec<ValueRef<'_>> = chunk.iter().map(|key| key.to_value()).collect();
+        let binds = bind::Binds {
+            keys: Some((schema.key_column(), &values)),
+            ..bind::Binds::default()
+        };
+        let mut args = dialect.args();
+        bind::bind(dialect, &statement, &binds, &mut args)?;
+        let rows = session.fetch_all(statement.sql, args).await?;
+        for row in 0..rows.len() {
+            let key = super::read_key::<M>(&rows, row, schema.key)?;
+            out.insert(key, super::read_record::<M>(&rows, row, dialect)?);
+        }
+    }
+    Ok(out)
+}
+
 /// The arguments of a record statement: the record's column values, the key, filter values.
 pub(crate) fn record_args<M: VectorModel>(
     dialect: &Dialect,

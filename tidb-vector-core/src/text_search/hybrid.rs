@@ -1,6 +1,5 @@
 //! Hybrid search: a vector search and a full-text search, fused.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use super::TextSearch;
@@ -17,6 +16,10 @@ use crate::search::Search;
 /// A hybrid search: a vector search and a full-text search run separately, each for the best
 /// [`candidates`](HybridSearch::candidates) rows, merged by [`Fusion`] in Rust; start one with
 /// [`VectorModel::search_hybrid`].
+///
+/// The two searches read keys and scores alone; the rows of the page returned are then read whole, by key,
+/// in a third statement (a row deleted in between is left out). So a search decodes the rows it returns,
+/// not every candidate of both lists.
 ///
 /// Each hit says what both searches found: its distance and vector rank when the vector search found it,
 /// its text score and text rank when the text search did. Where the text search cannot run (TiDB without
@@ -203,38 +206,32 @@ impl<'q, M: VectorModel> HybridSearch<'q, M> {
             crate::embed::check_dimensions::<M>(*embedder, self.vector.column)?;
         }
         let mut session = db.__session("search_hybrid", M::SCHEMA.table);
+        // Both searches read keys and scores alone, and only the rows of the fused ranking's page are read
+        // whole afterwards: a third statement, which costs less than decoding every candidate of both
+        // lists (and lets the server answer each list from its index; see BENCHMARKS.md).
         // The text search first: where it cannot run, nothing else is sent.
-        let text_hits = self.text.limit(candidates).fetch_in(&mut session).await?;
-        let vector_hits = self
+        let by_text = self
+            .text
+            .limit(candidates)
+            .fetch_keys_in(&mut session)
+            .await?;
+        let by_vector = self
             .vector
             .metric(self.metric)
             .limit(candidates)
-            .fetch_in(&mut session)
+            .fetch_keys_in(&mut session)
             .await?;
-        let by_vector: Vec<(M::Key, f64)> = vector_hits
-            .iter()
-            .map(|hit| (hit.key.clone(), hit.distance))
-            .collect();
-        let by_text: Vec<(M::Key, f64)> = text_hits
-            .iter()
-            .map(|hit| (hit.key.clone(), hit.score))
-            .collect();
         let fused = fuse(&by_vector, &by_text, self.fusion, self.metric)?;
-        let mut records: BTreeMap<M::Key, M> = BTreeMap::new();
-        for hit in text_hits {
-            records.insert(hit.key, hit.record);
-        }
-        for hit in vector_hits {
-            records.insert(hit.key, hit.record);
-        }
         let keep = match &self.rerank {
             Some(rerank) => rerank.depth(self.limit),
             None => self.limit,
         };
-        let hits: Vec<HybridHit<M>> = fused
+        let page: Vec<_> = fused.into_iter().skip(self.offset).take(keep).collect();
+        let keys: Vec<M::Key> = page.iter().map(|row| row.key.clone()).collect();
+        let mut records = crate::model::records::get_many::<M>(&mut session, &keys).await?;
+        // A row deleted between the searches and this read is left out.
+        let hits: Vec<HybridHit<M>> = page
             .into_iter()
-            .skip(self.offset)
-            .take(keep)
             .filter_map(|row| {
                 let record = records.remove(&row.key)?;
                 Some(HybridHit {
