@@ -479,7 +479,11 @@ async fn a_hybrid_search_reads_whole_rows_for_its_page_alone(target: Target) {
     assert_eq!(hits[0].record, articles()[4]);
     let log = captured.take();
     if target.backend() != tidb_vector_core::Backend::Sqlite {
-        let statements: Vec<&str> = log.lines().filter(|l| l.contains("sqlx::query")).collect();
+        // A connection the pool opens first sends sqlx's own `SET ...` statement: searches only.
+        let statements: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("sqlx::query: summary=\"SELECT"))
+            .collect();
         assert_eq!(statements.len(), 3, "{log}");
         assert!(
             statements[0].contains("SELECT `id`, MATCH(`body`)")
