@@ -761,11 +761,9 @@ mod mariadb_index {
             recall >= 0.8,
             "recall@10 with the default ef_search = {recall}: {recall_at:?}"
         );
-        let at_100 = recall_at.iter().find(|(ef, _)| *ef == Some(100)).unwrap().1;
-        assert_eq!(
-            recall, at_100,
-            "the default for 10 rows is 100: {recall_at:?}"
-        );
+        // (The default sends the statement `ef_search(100)` does, yet the two can find different shares: 0.856
+        // and 0.896 in one run. MariaDB's index search is not deterministic from one run of a statement to
+        // the next, so the statements are compared below, not the answers.)
         // The default statement names the setting, ten candidates for each row fetched and at least 40;
         // exact mode and an explicit setting win.
         for (offset, limit, ef) in [(0, 10, 100), (0, 1, 40), (0, 50, 500), (20, 10, 300)] {
