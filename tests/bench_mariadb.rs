@@ -699,6 +699,19 @@ async fn hybrid(db: &Db, pool: &MySqlPool) {
 }
 
 /// Latency percentiles of a set of samples (milliseconds).
+/// The CPU time this process's threads have used, in nanoseconds (Linux: the first field of each
+/// thread's `/proc/self/task/<tid>/schedstat`); 0 where there is no such file.
+fn process_cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
 }
@@ -726,15 +739,19 @@ async fn hand_nearest_128(pool: &MySqlPool, q: &[f32]) -> Vec<(i64, Vec<f32>, f6
 }
 
 /// Many clients at once: 32 tasks sharing one pool of 8 connections, each running nearest-10 searches
-/// (and in the mixed load, one insert in ten), through the library and through hand-written sqlx on a
-/// pool of the same size. Throughput over the whole run, latency per operation.
+/// (and in the mixed load, one insert in ten), through the library and through hand-written sqlx on the
+/// same pool. Throughput over the whole run, latency per operation.
 async fn concurrency(url: &str, only: Option<bool>) {
     const TASKS: usize = 32;
     const OPS: usize = 40;
     // Paired rounds: six left throughput ratios anywhere in 0.55-1.49 on this machine kind.
     const ROUNDS: usize = 12;
-    let pool = pool(url, 8).await;
-    let db = Db::from_mysql_pool(pool.clone(), Backend::MariaDb).unwrap();
+    // The pool `Db::connect` builds (it checks a connection before use with `SELECT CONNECTION_ID()`
+    // where sqlx pings, to stop dropped reads), which the hand-written code shares.
+    let settings = tidb_vector_core::PoolSettings::default().with_max_connections(8);
+    let config = tidb_vector_core::Config::Url(tidb_vector_core::Secret::new(url.to_owned()));
+    let db = Db::connect_with_pool(&config, &settings).await.unwrap();
+    let pool = db.mysql_pool().unwrap().clone();
     Plain128::drop_table(&db).await.unwrap();
     Plain128::create_table(&db).await.unwrap();
     Plain128::insert_many(
@@ -752,6 +769,7 @@ async fn concurrency(url: &str, only: Option<bool>) {
         let (db, pool, next_id) = (db.clone(), pool.clone(), next_id.clone());
         async move {
             let started = Instant::now();
+            let cpu = process_cpu_ns();
             let tasks: Vec<_> = (0..TASKS)
                 .map(|task| {
                     let (db, pool, next_id) = (db.clone(), pool.clone(), next_id.clone());
@@ -792,8 +810,9 @@ async fn concurrency(url: &str, only: Option<bool>) {
                 latencies.extend(task.await.unwrap());
             }
             let seconds = started.elapsed().as_secs_f64();
+            let cpu_us = (process_cpu_ns() - cpu) as f64 / 1000.0 / latencies.len() as f64;
             latencies.sort_by(f64::total_cmp);
-            (latencies.len() as f64 / seconds, latencies)
+            (latencies.len() as f64 / seconds, latencies, cpu_us)
         }
     };
     if let Some(ours) = only {
@@ -810,6 +829,7 @@ async fn concurrency(url: &str, only: Option<bool>) {
         let (mut ours_rate, mut hand_rate) = (Vec::new(), Vec::new());
         let (mut ours_lat, mut hand_lat) = (Vec::new(), Vec::new());
         let mut tail_ratios = Vec::new();
+        let (mut ours_cpu, mut hand_cpu) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             let (o, h) = if round % 2 == 0 {
                 let o = run(true, mixed).await;
@@ -821,6 +841,8 @@ async fn concurrency(url: &str, only: Option<bool>) {
             ours_rate.push(o.0);
             hand_rate.push(h.0);
             tail_ratios.push(percentile(&h.1, 0.99) / percentile(&o.1, 0.99));
+            ours_cpu.push(o.2);
+            hand_cpu.push(h.2);
             ours_lat.extend(o.1);
             hand_lat.extend(h.1);
         }
@@ -858,6 +880,16 @@ async fn concurrency(url: &str, only: Option<bool>) {
         bench(
             &format!("concurrent_{name}_p99_vs_hand"),
             format!("{:.3}", median(tail_ratios)),
+        );
+        // The client's CPU time an operation (this process's, all threads), the median of the rounds: what
+        // the library adds to sqlx, apart from the server's time that dominates throughput.
+        bench(
+            &format!("concurrent_{name}_client_cpu_us"),
+            format!("{:.1}", median(ours_cpu)),
+        );
+        bench(
+            &format!("hand_concurrent_{name}_client_cpu_us"),
+            format!("{:.1}", median(hand_cpu)),
         );
         for (who, lat) in [("", &ours_lat), ("hand_", &hand_lat)] {
             bench(

@@ -157,6 +157,33 @@ impl TestDb {
         Db::from_mysql_pool(pool, self.target.backend()).expect("a MySQL-protocol dialect")
     }
 
+    /// A [`Db`] on the test's database built as `Db::connect` builds one (its own pool, with at most
+    /// `connections` connections and a 2 s acquire timeout), for behaviour that depends on the pool the
+    /// library builds. The dialect is the target's (`tidb://` for TiDB's on MariaDB).
+    pub async fn own_db(&self, connections: u32) -> Db {
+        let (url, name) = self.cleanup.as_ref().expect("a MySQL-protocol target");
+        let (url, query) = match url.split_once('?') {
+            Some((url, query)) => (url, format!("?{query}")),
+            None => (url.as_str(), String::new()),
+        };
+        let (server, _) = url
+            .rsplit_once('/')
+            .expect("a mysql:// URL that names a database");
+        let server = match self.target {
+            Target::TiDbOnMariaDb => server.replacen("mysql://", "tidb://", 1),
+            _ => server.to_owned(),
+        };
+        let config = tidb_vector_core::Config::Url(tidb_vector_core::Secret::new(format!(
+            "{server}/{name}{query}"
+        )));
+        let settings = tidb_vector_core::PoolSettings::default()
+            .with_max_connections(connections)
+            .with_acquire_timeout(std::time::Duration::from_secs(2));
+        Db::connect_with_pool(&config, &settings)
+            .await
+            .expect("connect to the test database")
+    }
+
     /// The server's `host:port` (MySQL-protocol targets), for a proxy in front of it.
     pub fn server_address(&self) -> String {
         let (url, _) = self.cleanup.as_ref().expect("a MySQL-protocol target");

@@ -14,9 +14,8 @@ pub(crate) struct Binds<'a> {
     /// The insert columns, and the model's values for them in that order (record statements).
     pub(crate) columns: &'a [Column],
     pub(crate) record: &'a [ValueRef<'a>],
-    /// The key's column and value.
-    pub(crate) key: Option<(&'a Column, ValueRef<'a>)>,
-    /// The key's column and several keys' values (reading rows by key).
+    /// The key's column and the keys' values: one for a row's statement ([`Param::Key`]), several for
+    /// reading rows by key ([`Param::KeyAt`]).
     pub(crate) keys: Option<(&'a Column, &'a [ValueRef<'a>])>,
     /// The query vector, validated (searches).
     pub(crate) query: &'a [f32],
@@ -48,14 +47,14 @@ pub(crate) fn bind(
                 };
                 encode_value(dialect, column, *value, &mut scratch)?
             }
-            Param::Key => {
-                let (column, value) = binds.key.ok_or_else(|| missing("a key"))?;
-                encode_value(dialect, column, value, &mut scratch)?
-            }
-            Param::KeyAt(i) => {
+            Param::Key | Param::KeyAt(_) => {
+                let i = match param {
+                    Param::KeyAt(i) => *i,
+                    _ => 0,
+                };
                 let Some((column, value)) = binds
                     .keys
-                    .and_then(|(column, keys)| Some((column, keys.get(*i)?)))
+                    .and_then(|(column, keys)| Some((column, keys.get(i)?)))
                 else {
                     return Err(missing("a key"));
                 };

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(feature = "mysql")]
-use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlSslMode};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlSslMode};
 #[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqlitePool, SqlitePoolOptions};
 
@@ -217,6 +217,10 @@ impl Db {
     }
 
     /// Wraps an existing MySQL-protocol pool, speaking `backend`'s dialect.
+    ///
+    /// A read dropped midway on such a pool runs to its end on the server, holding its connection until
+    /// then: the pools [`Db::connect`] builds instead stop it (`KILL QUERY` from another connection), since
+    /// they learn each connection's id where sqlx would ping it before use.
     #[cfg(feature = "mysql")]
     pub fn from_mysql_pool(pool: MySqlPool, backend: Backend) -> Result<Db> {
         match backend {

@@ -51,6 +51,10 @@ pub struct Session<'c> {
     started: std::time::Instant,
     /// Rows written or read so far.
     rows: u64,
+    /// Whether the operation's reads may scan a table (a search, a count): on embedded SQLite only those
+    /// are made interruptible, which costs a hand-over to the connection's thread (see
+    /// [`driver::fetch_all`]).
+    scans: bool,
 }
 
 /// Where a session's statements go. Not a public API.
@@ -105,6 +109,7 @@ impl<'c> Session<'c> {
             span,
             started: std::time::Instant::now(),
             rows: 0,
+            scans: operation.starts_with("search") || operation.starts_with("count"),
         }
     }
 
@@ -220,12 +225,13 @@ impl<'c> Session<'c> {
         let span = self.span.clone();
         match &mut self.target {
             Target::Pool(db) => {
+                let scans = self.scans;
                 // Each attempt sends a copy of the arguments: a retry needs them again.
                 retried(&db.retry, || {
                     let (sql, args) = (sql.clone(), args.clone());
                     async {
                         if fetch {
-                            driver::fetch_all(&db.pool, sql, args)
+                            driver::fetch_all(&db.pool, sql, args, scans)
                                 .await
                                 .map(Answer::Rows)
                         } else {

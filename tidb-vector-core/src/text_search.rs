@@ -158,7 +158,7 @@ impl<M: VectorModel> TextSearch<M> {
         // MariaDB's and SQLite's statements order ties by key themselves, and fetch the page alone: ties at
         // the cut are common among InnoDB's relevance scores, and the second run took a hybrid search on real
         // text from 91 to 129 ms (medians, BENCHMARKS.md's corpus). A page fetches the rows before it too.
-        let ties_by_key = session.dialect().backend != crate::Backend::TiDb;
+        let ties_by_key = session.dialect().text_ties_by_key();
         let rows = self.limit.saturating_add(self.offset);
         let mut fetch = rows.min(i64::MAX as usize - 1) + usize::from(!ties_by_key);
         let mut hits = loop {

@@ -83,7 +83,7 @@ impl Db {
                 });
             }
         }
-        let pool = MySqlPoolOptions::new()
+        let pool = crate::driver::mysql::pool_options()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
             .idle_timeout(settings.idle_timeout)

@@ -281,10 +281,18 @@ impl Dialect {
             .collect()
     }
 
+    /// Whether [`Dialect::text_search`]'s statement orders equal scores by key, so that its first `n` rows
+    /// are the page itself: MariaDB's and SQLite's do; TiDB's full-text query takes no second sort key
+    /// (its docs' shape repeats the match expression in the ORDER BY), so a caller fetches a row past the
+    /// page to see whether a tie crosses the cut.
+    pub(crate) fn text_ties_by_key(&self) -> bool {
+        self.backend != Backend::TiDb
+    }
+
     /// The text search: the rows whose `column` matches any of `words`, best first, at most `limit`, with
     /// the score (higher is better) after the model's columns (after the key alone unless `records`). The words are what every backend is sent
     /// (joined by spaces, or quoted for FTS5), so each searches the same words. Ties are ordered by key
-    /// except on TiDB, whose full-text query takes no second sort key; the caller orders them.
+    /// except on TiDB (see [`Dialect::text_ties_by_key`]); the caller orders them there.
     pub(crate) fn text_search(
         &self,
         schema: &Schema,

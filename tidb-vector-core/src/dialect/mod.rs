@@ -68,7 +68,7 @@ pub enum Param {
     },
     /// The model's value of field column `n` ([`Schema::field_columns`](crate::Schema::field_columns); record statements).
     Field(usize),
-    /// The key (record statements).
+    /// The key (record statements): the first of the bound keys, the same as `KeyAt(0)`.
     Key,
     /// The `n`th of several keys (reading rows by key).
     KeyAt(usize),

@@ -18,3 +18,63 @@ pub(crate) async fn packet_limit(
         .fetch_one(conn)
         .await?)
 }
+
+tokio::task_local! {
+    /// The server's id of each connection a pool hands out, learnt as the pool checks the connection: a
+    /// pool built from [`pool_options`] asks `SELECT CONNECTION_ID()` where sqlx would send a ping (a
+    /// connection it opens, or an idle one it hands out), and [`acquire`] reads the answer here. The id is
+    /// what another connection names to stop the statement (`KILL QUERY`, see [`super::detach`]).
+    static CONNECTION_ID: std::cell::Cell<Option<u64>>;
+}
+
+/// The options of the pools this crate builds: sqlx's defaults, but a connection is checked before it is
+/// handed out by `SELECT CONNECTION_ID()` instead of a ping (one round trip either way), which also tells
+/// [`acquire`] the connection's id. A caller's pool built from other options works too; its dropped
+/// statements then run to their end on the server instead of being stopped.
+pub(crate) fn pool_options() -> sqlx::mysql::MySqlPoolOptions {
+    sqlx::mysql::MySqlPoolOptions::new()
+        .test_before_acquire(false)
+        .after_connect(|conn, _| Box::pin(async move { learn_id(conn).await }))
+        .before_acquire(|conn, _| Box::pin(async move { learn_id(conn).await.map(|()| true) }))
+}
+
+/// Asks the connection its id, and tells [`acquire`] (when it is the one asking).
+async fn learn_id(conn: &mut sqlx::mysql::MySqlConnection) -> sqlx::Result<()> {
+    use sqlx::Row as _;
+    // The text protocol: one round trip, nothing prepared.
+    let id: u64 = sqlx::raw_sql(sqlx::AssertSqlSafe("SELECT CONNECTION_ID()"))
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?;
+    let _ = CONNECTION_ID.try_with(|known| known.set(Some(id)));
+    Ok(())
+}
+
+/// A connection of `pool`, and its id on the server when the pool was built from [`pool_options`].
+pub(crate) async fn acquire(
+    pool: &sqlx::MySqlPool,
+) -> Result<(sqlx::pool::PoolConnection<MySql>, Option<u64>)> {
+    CONNECTION_ID
+        .scope(std::cell::Cell::new(None), async {
+            let conn = pool.acquire().await?;
+            Ok((conn, CONNECTION_ID.with(std::cell::Cell::get)))
+        })
+        .await
+}
+
+/// Stops the statement that connection `id` runs, from a connection of its own opened with `options`.
+///
+/// The id is written into the statement as digits: TiDB's grammar takes only a number there
+/// (`KillOrKillTiDB "QUERY" NUM` in pkg/parser/parser.y), and it is a number the server gave, not a value
+/// of the caller's. With TiDB's global kill (the default since v6.1) the statement reaches the instance
+/// that runs the connection; MariaDB's `KILL QUERY` leaves the connection open (TiDB before the fix of
+/// pingcap/tidb#65447 closes an idle one; the caller closes it in any case).
+pub(crate) async fn kill_query(options: &sqlx::mysql::MySqlConnectOptions, id: u64) -> Result<()> {
+    use sqlx::Connection as _;
+    let mut conn = sqlx::mysql::MySqlConnection::connect_with(options).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL QUERY {id}")))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
+}

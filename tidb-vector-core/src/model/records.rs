@@ -67,10 +67,11 @@ pub(crate) fn record_args<M: VectorModel>(
     if let Some(record) = record {
         record.__values(&mut values);
     }
+    let key = key.map(|key| [key.to_value()]);
     let binds = bind::Binds {
         columns: schema.field_columns(),
         record: &values,
-        key: key.map(|key| (schema.key_column(), key.to_value())),
+        keys: key.as_ref().map(|key| (schema.key_column(), &key[..])),
         ..bind::Binds::default()
     };
     let mut args = dialect.args();
