@@ -276,10 +276,8 @@ pub(crate) async fn fetch_all(pool: &Pool, sql: String, args: Args, scans: bool)
             let armed = stop.clone();
             detached(async move {
                 let (mut conn, id) = mysql::acquire(&pool).await?;
-                let kill = id.map(|id| Kill::Server {
-                    options: pool.connect_options(),
-                    id,
-                });
+                // The pool's options are read only when a kill is sent.
+                let kill = id.map(|id| Kill::Server { pool, id });
                 if !armed.arm(kill) {
                     // The caller is gone: nobody reads this.
                     return Err(Error::Database(sqlx::Error::PoolClosed));

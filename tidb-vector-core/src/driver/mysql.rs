@@ -38,11 +38,21 @@ pub(crate) fn pool_options() -> sqlx::mysql::MySqlPoolOptions {
         .before_acquire(|conn, _| Box::pin(async move { learn_id(conn).await.map(|()| true) }))
 }
 
+/// The asking session's id on the server: `CONNECTION_ID()`, a builtin of TiDB and MariaDB alike.
+const CONNECTION_ID_SQL: &str = "SELECT CONNECTION_ID()";
+
+/// The statement that stops what session `id` runs. The id is written as digits: TiDB's grammar takes only
+/// a number there (`KillOrKillTiDB "QUERY" NUM` in pkg/parser/parser.y, so `KILL QUERY ?` is a syntax
+/// error), and it is a number the server gave, not a value of the caller's.
+fn kill_query_sql(id: u64) -> String {
+    format!("KILL QUERY {id}")
+}
+
 /// Asks the connection its id, and tells [`acquire`] (when it is the one asking).
 async fn learn_id(conn: &mut sqlx::mysql::MySqlConnection) -> sqlx::Result<()> {
     use sqlx::Row as _;
     // The text protocol: one round trip, nothing prepared.
-    let id: u64 = sqlx::raw_sql(sqlx::AssertSqlSafe("SELECT CONNECTION_ID()"))
+    let id: u64 = sqlx::raw_sql(sqlx::AssertSqlSafe(CONNECTION_ID_SQL))
         .fetch_one(conn)
         .await?
         .try_get(0)?;
@@ -64,17 +74,32 @@ pub(crate) async fn acquire(
 
 /// Stops the statement that connection `id` runs, from a connection of its own opened with `options`.
 ///
-/// The id is written into the statement as digits: TiDB's grammar takes only a number there
-/// (`KillOrKillTiDB "QUERY" NUM` in pkg/parser/parser.y), and it is a number the server gave, not a value
-/// of the caller's. With TiDB's global kill (the default since v6.1) the statement reaches the instance
-/// that runs the connection; MariaDB's `KILL QUERY` leaves the connection open (TiDB before the fix of
+/// The statement is [`kill_query_sql`]'s. With TiDB's global kill (the default since v6.1) it reaches the
+/// instance that runs the connection; MariaDB's `KILL QUERY` leaves the connection open (TiDB before the fix of
 /// pingcap/tidb#65447 closes an idle one; the caller closes it in any case).
 pub(crate) async fn kill_query(options: &sqlx::mysql::MySqlConnectOptions, id: u64) -> Result<()> {
     use sqlx::Connection as _;
     let mut conn = sqlx::mysql::MySqlConnection::connect_with(options).await?;
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("KILL QUERY {id}")))
+    sqlx::raw_sql(sqlx::AssertSqlSafe(kill_query_sql(id)))
         .execute(&mut conn)
         .await?;
     conn.close().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stop_statements_are_the_texts_tidb_parses() {
+        // TiDB v8.5's parser: `KillOrKillTiDB "QUERY" NUM` (a literal number, no placeholder), as MariaDB
+        // takes it too; `CONNECTION_ID()` is a builtin of both.
+        assert_eq!(
+            kill_query_sql(4_398_046_511_105),
+            "KILL QUERY 4398046511105"
+        );
+        assert_eq!(kill_query_sql(0), "KILL QUERY 0");
+        assert_eq!(CONNECTION_ID_SQL, "SELECT CONNECTION_ID()");
+    }
 }
